@@ -1,0 +1,13 @@
+"""backprop: feedforward neural networks trained by backpropagation, written out in numpy."""
+
+from .activations import ACTIVATIONS
+from .costs import COSTS
+from .errors import (BackpropError, ConfigError, DataError, DivergenceError, ModelFileError,
+                     ShapeError)
+from .gradcheck import GradcheckResult, gradcheck
+from .network import Network
+
+__version__ = "0.1.0"
+
+__all__ = ["ACTIVATIONS", "COSTS", "BackpropError", "ConfigError", "DataError", "DivergenceError",
+           "GradcheckResult", "ModelFileError", "Network", "ShapeError", "gradcheck", "__version__"]

@@ -1,0 +1,153 @@
+"""The engine: a fully connected network, its forward pass, and backpropagation.
+
+Notation (math layer l = 1..L; Python lists hold layer l at index l - 1):
+    n_l         units in layer l; n_0 inputs, n_L outputs; m samples in a batch
+    W_l         weights of layer l, shape (n_l, n_{l-1})
+    b_l         biases of layer l, shape (n_l,)
+    a_0 = x     the inputs, one column per sample, shape (n_0, m)
+    z_l         pre-activations, shape (n_l, m);  a_l = sigma_l(z_l) activations, shape (n_l, m)
+    C           the cost, the mean over the m samples of a per-sample cost C_i(a_L, y)
+
+The four equations this module computes, once per batch, each for all m samples at once:
+    (F)   z_l = W_l a_{l-1} + b_l,  a_l = sigma_l(z_l)              forward pass
+    (BP1) delta_L = dC/da_L * sigma_L'(z_L)                          output error
+    (BP2) delta_l = (W_{l+1}^T delta_{l+1}) * sigma_l'(z_l)          hidden error, l = L-1..1
+    (BP3) dC/dW_l = (1/m) delta_l a_{l-1}^T   (BP4) dC/db_l = (1/m) sum_i delta_l[:, i]
+
+Inside, columns are samples, as in the derivation; the public methods take and return arrays
+with one sample per row, as numpy and scikit-learn do, and transpose (a view) at that edge.
+"""
+
+import numpy as np
+
+from .activations import get_activation
+from .arrays import as_dtype, as_inputs, as_sample_weight, as_targets
+from .costs import get_cost
+from .errors import ConfigError
+from .init import initial_parameters
+
+# Output layer and cost pairs whose product dC/da_L * sigma'(z_L) simplifies to a_L - y.
+FUSED_OUTPUT_ERRORS = {("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy")}
+
+
+class Network:
+    """A feedforward network: Network([2, 3, 2]) has 2 inputs, 3 hidden units, 2 outputs."""
+
+    def __init__(self, sizes, activation="sigmoid", output=None, cost="mse", seed=None, dtype="float64"):
+        self.sizes = _check_sizes(sizes)
+        self.dtype = as_dtype(dtype)
+        self.seed = seed
+        hidden = [get_activation(activation) for _ in self.sizes[2:]]
+        self.activations = hidden + [get_activation(activation if output is None else output, output=True)]
+        self.cost_function = get_cost(cost)
+        allowed = self.cost_function.output_activations
+        if allowed and self.activations[-1].name not in allowed:
+            raise ConfigError(f"cost {self.cost_function.name!r} needs a {' or '.join(allowed)} output layer, "
+                              f"got {self.activations[-1].name!r}; pass output={allowed[0]!r}")
+        self.fused = (self.activations[-1].name, self.cost_function.name) in FUSED_OUTPUT_ERRORS
+        rng = np.random.default_rng(seed)
+        self.weights, self.biases = initial_parameters(
+            self.sizes, [act.name for act in self.activations], rng, self.dtype)
+
+    # ---- the public API: one sample per row -------------------------------------------------
+    def predict(self, X):
+        """Output activations a_L for X of shape (n_samples, n_0): shape (n_samples, n_L)."""
+        x = as_inputs(X, self.sizes[0], self.dtype).T
+        return np.ascontiguousarray(self.forward(x)[1][-1].T)
+
+    def cost(self, X, Y, sample_weight=None):
+        """The cost C over the samples of X (n_samples, n_0) and Y (n_samples, n_L), a float."""
+        x, y, r = self._columns(X, Y, sample_weight)
+        return self.cost_of(self.forward(x)[1][-1], y, r)
+
+    def gradients(self, X, Y, sample_weight=None):
+        """(grad_w, grad_b): dC/dW_l and dC/db_l for every layer, shaped like weights and biases."""
+        x, y, r = self._columns(X, Y, sample_weight)
+        grad_w = [np.empty_like(W) for W in self.weights]
+        grad_b = [np.empty_like(b) for b in self.biases]
+        self.backprop(x, y, r, grad_w, grad_b)
+        return grad_w, grad_b
+
+    def fit(self, X, Y, **settings):
+        """Train on X (n_samples, n_0) and Y; returns a History. See backprop.training.train."""
+        from .training import train
+        return train(self, X, Y, **settings)
+
+    # ---- the engine: one sample per column ---------------------------------------------------
+    def forward(self, x, z=None, a=None):
+        """(z, a) for x of shape (n_0, m): z[l] = z_l and a[l] = a_l, with a[0] = x and z[0] = None.
+
+        Pass lists z and a of preallocated arrays to compute in place (the training loop does).
+        """
+        L, W, b, sigma = len(self.weights), [None, *self.weights], [None, *self.biases], [None, *self.activations]
+        z = z if z is not None else [None] * (L + 1)
+        a = a if a is not None else [None] * (L + 1)
+        a[0] = x
+        for l in range(1, L + 1):
+            z[l] = np.matmul(W[l], a[l - 1], out=z[l])  # (F)   z_l = W_l a_{l-1} ...
+            z[l] += b[l][:, None]                        #       ... + b_l
+            a[l] = sigma[l].value(z[l], out=a[l])        # (F)   a_l = sigma_l(z_l)
+        return z, a
+
+    def backprop(self, x, y, r, grad_w, grad_b, z=None, a=None, delta=None):
+        """Fill grad_w and grad_b with dC/dW_l, dC/db_l for x (n_0, m), y (n_L, m); returns the a_l.
+
+        r: relative sample weights (m,) with mean 1 over the data set, or None for equal weights.
+        """
+        z, a = self.forward(x, z, a)
+        L, m, W, sigma = len(self.weights), x.shape[1], [None, *self.weights], [None, *self.activations]
+        delta = delta if delta is not None else [None] * (L + 1)
+        delta[L] = self.output_error(z[L], a[L], y, out=delta[L])  # (BP1) delta_L
+        if r is not None:
+            delta[L] *= r  # weighted mean: sample i counts r_i times
+        for l in range(L, 0, -1):
+            np.matmul(delta[l], a[l - 1].T, out=grad_w[l - 1])  # (BP3) dC/dW_l = (1/m) delta_l a_{l-1}^T
+            grad_w[l - 1] *= 1 / m
+            np.sum(delta[l], axis=1, out=grad_b[l - 1])          # (BP4) dC/db_l = (1/m) sum_i delta_l
+            grad_b[l - 1] *= 1 / m
+            if l > 1:
+                delta[l - 1] = np.matmul(W[l].T, delta[l], out=delta[l - 1])  # (BP2) W_{l+1}^T delta_{l+1} ...
+                sigma[l - 1].backward(delta[l - 1], z[l - 1], a[l - 1], out=delta[l - 1])  # ... * sigma_l'(z_l)
+        return a
+
+    def output_error(self, z_L, a_L, y, out=None, fused=None):
+        """delta_L, shape (n_L, m): a_L - y where output and cost allow it, else dC/da_L * sigma'(z_L)."""
+        use_fused = self.fused if fused is None else fused
+        if use_fused:
+            return np.subtract(a_L, y, out=out)  # (BP1) simplified: delta_L = a_L - y
+        grad_a = self.cost_function.gradient(a_L, y)  # dC_i/da_L
+        return self.activations[-1].backward(grad_a, z_L, a_L, out=out)  # (BP1) delta_L = dC/da_L * sigma'(z_L)
+
+    def cost_of(self, a_L, y, r=None):
+        """C = mean_i C_i(a_L, y) (weighted by r when given) as a float."""
+        per_sample = self.cost_function.per_sample(a_L, y)
+        return float(np.mean(per_sample if r is None else per_sample * r))
+
+    # ---- helpers ----------------------------------------------------------------------------
+    def _columns(self, X, Y, sample_weight):
+        X = as_inputs(X, self.sizes[0], self.dtype)
+        Y = as_targets(Y, X.shape[0], self.sizes[-1], self.dtype)
+        return X.T, Y.T, as_sample_weight(sample_weight, X.shape[0], self.dtype)
+
+    def copy(self, dtype=None):
+        """An independent copy of the network, optionally in another dtype."""
+        new = object.__new__(Network)
+        new.__dict__.update(self.__dict__)
+        new.dtype = as_dtype(dtype or self.dtype)
+        new.weights = [W.astype(new.dtype) for W in self.weights]
+        new.biases = [b.astype(new.dtype) for b in self.biases]
+        return new
+
+    def __repr__(self):
+        acts = ",".join(act.name for act in self.activations)
+        return f"Network({self.sizes}, activations=[{acts}], cost={self.cost_function.name!r}, dtype={self.dtype.name})"
+
+
+def _check_sizes(sizes):
+    try:
+        sizes = [int(n) for n in sizes]
+    except (TypeError, ValueError):
+        raise ConfigError(f"sizes must be a list of layer widths such as [2, 3, 1], got {sizes!r}") from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ConfigError(f"sizes needs at least an input and an output layer, each of size >= 1; got {sizes}")
+    return sizes

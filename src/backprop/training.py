@@ -1,0 +1,291 @@
+"""The training loop: mini-batches, optimizers, schedules, validation, stopping and history.
+
+The engine (network.py) computes gradients; this module decides which samples they are computed
+on and what is done with them. Everything random is drawn from the settings' seed.
+"""
+
+import math
+import signal
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields, replace
+
+import numpy as np
+
+from .arrays import as_inputs, as_sample_weight, as_targets
+from .errors import ConfigError, DivergenceError
+from .history import History
+from .optimizers import DECOUPLED_DECAY, OPTIMIZERS, get_optimizer
+from .schedules import SCHEDULES, get_schedule
+
+
+@dataclass
+class TrainingConfig:
+    """Every training setting in one place; the command-line tool builds one from its flags."""
+
+    epochs: int = 10
+    batch_size: int | None = 32          # None: the whole data set in one batch (the reference)
+    learning_rate: float | None = None   # None: the optimizer's default (sgd 0.1, adam 0.001, ...)
+    optimizer: str = "sgd"               # one of OPTIMIZERS
+    momentum: float = 0.9                # momentum and nesterov
+    beta1: float = 0.9                   # adam and adamw
+    beta2: float = 0.999
+    weight_decay: float = 0.0            # L2 on weights only (decoupled for adamw)
+    schedule: str = "constant"           # one of SCHEDULES
+    step_size: int = 10                  # epochs between drops, for the step schedule
+    gamma: float | None = None           # decay factor for step/exponential; None: the schedule's default
+    validation_split: float = 0.0        # fraction of the data held out for validation
+    early_stopping: int | None = None    # patience in epochs on the validation cost; None: off
+    tol: float | None = None             # stop once the training cost is below tol
+    class_weight: str | dict | None = None  # "balanced", {class index: weight}, or None
+    shuffle: bool = True
+    seed: int | None = None              # None: the network's seed
+
+    def check(self):
+        """Raise ConfigError for any setting out of range; return self."""
+        def need(ok, message):
+            if not ok:
+                raise ConfigError(message)
+        need(isinstance(self.epochs, (int, np.integer)) and self.epochs >= 1, f"epochs must be an integer >= 1, got {self.epochs!r}")
+        need(self.batch_size is None or (isinstance(self.batch_size, (int, np.integer)) and self.batch_size >= 1),
+             f"batch_size must be an integer >= 1 or None for full batch, got {self.batch_size!r}")
+        need(self.learning_rate is None or (math.isfinite(self.learning_rate) and self.learning_rate > 0),
+             f"learning_rate must be a positive number, got {self.learning_rate!r}")
+        need(self.optimizer in OPTIMIZERS, f"unknown optimizer {self.optimizer!r}; choose one of: {', '.join(OPTIMIZERS)}")
+        need(self.schedule in SCHEDULES, f"unknown schedule {self.schedule!r}; choose one of: {', '.join(SCHEDULES)}")
+        need(self.weight_decay >= 0, f"weight_decay must be >= 0, got {self.weight_decay}")
+        need(0 <= self.validation_split < 1, f"validation_split must lie in [0, 1), got {self.validation_split}")
+        need(self.early_stopping is None or self.early_stopping >= 1, f"early_stopping (patience) must be >= 1, got {self.early_stopping}")
+        need(self.tol is None or self.tol >= 0, f"tol must be >= 0, got {self.tol}")
+        need(self.class_weight in (None, "balanced") or isinstance(self.class_weight, dict),
+             f"class_weight must be 'balanced', a dict or None, got {self.class_weight!r}")
+        return self
+
+
+def make_config(config=None, **settings):
+    """A checked TrainingConfig from an optional base config and keyword overrides."""
+    known = {f.name for f in fields(TrainingConfig)}
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        raise ConfigError(f"unknown training setting(s) {', '.join(unknown)}; valid: {', '.join(sorted(known))}")
+    return replace(config or TrainingConfig(), **settings).check()
+
+
+def _rng(seed, *keys):
+    """A generator from the seed and keys (epoch numbers), or from the OS when seed is None."""
+    return np.random.default_rng(None if seed is None else [seed, *keys])
+
+
+def is_classification(Y):
+    """True when Y (n_samples, n_outputs) holds one-hot rows, or 0/1 labels in one column."""
+    binary = np.isin(Y, (0, 1)).all()
+    return bool(binary and (Y.shape[1] == 1 or (Y.sum(axis=1) == 1).all()))
+
+
+def n_correct(a, y):
+    """How many columns of a (n_L, m) pick the class of y: arg max, or a 0.5 threshold for one output."""
+    if a.shape[0] == 1:
+        return int(((a[0] > 0.5) == (y[0] > 0.5)).sum())
+    return int((a.argmax(axis=0) == y.argmax(axis=0)).sum())
+
+
+class Workspace:
+    """Preallocated arrays for one batch size, so the training loop allocates nothing per batch."""
+
+    def __init__(self, net, m):
+        new = lambda n: np.empty((n, m), dtype=net.dtype)  # noqa: E731
+        self.x_rows = np.empty((m, net.sizes[0]), dtype=net.dtype)
+        self.y_rows = np.empty((m, net.sizes[-1]), dtype=net.dtype)
+        self.r = np.empty(m, dtype=net.dtype)
+        self.z = [None] + [new(n) for n in net.sizes[1:]]
+        self.a = [None] + [new(n) for n in net.sizes[1:]]
+        self.delta = [None] + [new(n) for n in net.sizes[1:]]
+
+    def batch(self, X, Y, r, index):
+        """The batch's x (n_0, m), y (n_L, m) and r (m,) as column views of gathered rows."""
+        np.take(X, index, axis=0, out=self.x_rows)
+        np.take(Y, index, axis=0, out=self.y_rows)
+        return self.x_rows.T, self.y_rows.T, None if r is None else np.take(r, index, out=self.r)
+
+
+@contextmanager
+def deferred_interrupt():
+    """Hold Ctrl-C until the current step has finished; yields a function that says if it came."""
+    received = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    except ValueError:  # not the main thread: interrupts cannot arrive here anyway
+        previous = None
+    try:
+        yield lambda: bool(received)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _split(X, Y, r, config, validation_data, net):
+    """(training arrays, validation arrays or None) from validation_data or validation_split."""
+    split = config.validation_split or (0.1 if config.early_stopping and validation_data is None else 0.0)
+    if validation_data is not None:
+        Xv = as_inputs(validation_data[0], net.sizes[0], net.dtype)
+        return (X, Y, r), (Xv, as_targets(validation_data[1], Xv.shape[0], net.sizes[-1], net.dtype))
+    if not split:
+        return (X, Y, r), None
+    n_val = int(round(split * X.shape[0]))
+    if n_val < 1 or n_val >= X.shape[0]:
+        raise ConfigError(f"validation_split {split} leaves no samples for validation or training of {X.shape[0]}")
+    order = _rng(config.seed, 2**31).permutation(X.shape[0])
+    train, val = np.sort(order[n_val:]), np.sort(order[:n_val])
+    return (X[train], Y[train], None if r is None else r[train] * (len(train) / r[train].sum())), (X[val], Y[val])
+
+
+def _class_weights(Y, class_weight, r):
+    """Fold class_weight into the relative sample weights r (mean 1)."""
+    if class_weight is None:
+        return r
+    labels = Y.argmax(axis=1) if Y.shape[1] > 1 else (Y[:, 0] > 0.5).astype(int)
+    k = max(Y.shape[1], 2)
+    if class_weight == "balanced":
+        counts = np.bincount(labels, minlength=k)
+        per_class = np.where(counts > 0, len(labels) / (k * np.maximum(counts, 1)), 0.0)
+    else:
+        per_class = np.array([float(class_weight.get(c, 1.0)) for c in range(k)])
+    s = per_class[labels] * (1.0 if r is None else r)
+    return as_sample_weight(s, len(labels), Y.dtype)
+
+
+def train(net, X, Y, *, sample_weight=None, validation_data=None, callbacks=(), config=None, **settings):
+    """Train net on X (n_samples, n_0), Y (n_samples, n_L) or class labels; returns a History.
+
+    Settings are those of TrainingConfig, as keywords or as config=. A second call continues from
+    the current weights and optimizer state (warm start), and the epoch count goes on from there.
+    Raises DivergenceError (last finite weights restored) if the cost becomes non-finite.
+    """
+    config = make_config(config, **settings)
+    seed = net.seed if config.seed is None else config.seed
+    config = replace(config, seed=seed)
+    X = as_inputs(X, net.sizes[0], net.dtype)
+    Y = as_targets(Y, X.shape[0], net.sizes[-1], net.dtype)
+    classification = is_classification(Y)
+    r = as_sample_weight(sample_weight, X.shape[0], net.dtype)
+    if config.class_weight is not None and classification:
+        r = _class_weights(Y, config.class_weight, r)
+    (X, Y, r), validation = _split(X, Y, r, config, validation_data, net)
+
+    optimizer = getattr(net, "optimizer", None)
+    if optimizer is None or optimizer.name != config.optimizer:  # warm start keeps the state
+        optimizer = get_optimizer(config.optimizer, config.learning_rate, momentum=config.momentum,
+                                  beta1=config.beta1, beta2=config.beta2, weight_decay=config.weight_decay)
+    lr0 = optimizer.default_learning_rate if config.learning_rate is None else config.learning_rate
+    net.optimizer, net.training_config = optimizer, config
+    schedule = get_schedule(config.schedule)
+    schedule_options = {"step_size": config.step_size, **({} if config.gamma is None else {"gamma": config.gamma})}
+    l2 = 0.0 if config.optimizer in DECOUPLED_DECAY else config.weight_decay
+
+    n = X.shape[0]
+    m = n if config.batch_size is None else min(config.batch_size, n)
+    params = net.weights + net.biases
+    grad_w = [np.empty_like(W) for W in net.weights]
+    grad_b = [np.empty_like(b) for b in net.biases]
+    backup = [p.copy() for p in params]  # the last parameters known to give a finite cost
+    best = None                          # (val_cost, epoch, parameters) for early stopping
+    workspaces = {}
+    first_epoch = getattr(net, "epochs_trained", 0)
+    history = History()
+    for cb in callbacks:
+        cb.on_train_begin({"epochs": config.epochs, "batches_per_epoch": math.ceil(n / m),
+                           "n_samples": n, "first_epoch": first_epoch})
+
+    def restore(saved):
+        for p, s in zip(params, saved):
+            np.copyto(p, s)
+
+    with deferred_interrupt() as interrupted:
+        try:
+            for epoch in range(first_epoch + 1, first_epoch + config.epochs + 1):
+                started = time.perf_counter()
+                optimizer.learning_rate = schedule(lr0, epoch - 1, first_epoch + config.epochs, **schedule_options)
+                order = _rng(seed, epoch).permutation(n) if config.shuffle else np.arange(n)
+                total_cost, correct = 0.0, 0
+                for batch, start in enumerate(range(0, n, m)):
+                    index = order[start:start + m]
+                    ws = workspaces.get(len(index)) or workspaces.setdefault(len(index), Workspace(net, len(index)))
+                    x, y, rb = ws.batch(X, Y, r, index)
+                    a = net.backprop(x, y, rb, grad_w, grad_b, ws.z, ws.a, ws.delta)
+                    cost = net.cost_of(a[-1], y, rb)
+                    if not math.isfinite(cost):
+                        restore(backup)
+                        history.stop_reason = "diverged"
+                        raise DivergenceError(
+                            f"training diverged at epoch {epoch}, batch {batch + 1}: the cost became {cost}; "
+                            f"the last finite weights were restored. Try a smaller learning rate than "
+                            f"{optimizer.learning_rate:g} (say {optimizer.learning_rate / 10:g}) or scale the inputs",
+                            epoch=epoch, batch=batch + 1, learning_rate=optimizer.learning_rate)
+                    for p, s in zip(params, backup):
+                        np.copyto(s, p)
+                    if l2:
+                        for g, W in zip(grad_w, net.weights):
+                            g += l2 * W  # gradient of the L2 term (l2/2) ||W||^2
+                    optimizer.step(params, grad_w + grad_b)
+                    total_cost += cost * len(index)
+                    if classification:
+                        correct += n_correct(a[-1], y)
+                    for cb in callbacks:
+                        cb.on_batch_end(batch, {"epoch": epoch, "cost": cost})
+                    if interrupted():
+                        raise KeyboardInterrupt
+                if not all(np.isfinite(p).all() for p in params):
+                    restore(backup)
+                    history.stop_reason = "diverged"
+                    raise DivergenceError(f"training diverged at epoch {epoch}: the weights became non-finite; "
+                                          f"try a smaller learning rate than {optimizer.learning_rate:g}",
+                                          epoch=epoch, batch=batch + 1, learning_rate=optimizer.learning_rate)
+                val_cost = val_acc = None
+                if validation is not None:
+                    a_val = net.forward(validation[0].T)[1][-1]
+                    val_cost = net.cost_of(a_val, validation[1].T)
+                    val_acc = n_correct(a_val, validation[1].T) / validation[0].shape[0] if classification else None
+                row = {"epoch": epoch, "cost": total_cost / n, "accuracy": correct / n if classification else None,
+                       "val_cost": val_cost, "val_accuracy": val_acc, "learning_rate": optimizer.learning_rate,
+                       "seconds": time.perf_counter() - started}
+                for key, value in row.items():
+                    getattr(history, key).append(value)
+                net.epochs_trained = epoch
+                for cb in callbacks:
+                    cb.on_epoch_end(epoch, row)
+                if config.early_stopping and val_cost is not None:
+                    if best is None or val_cost < best[0]:
+                        best = (val_cost, epoch, [p.copy() for p in params])
+                    elif epoch - best[1] >= config.early_stopping:
+                        history.stop_reason = "early_stopping"
+                        break
+                if config.tol is not None and row["cost"] < config.tol:
+                    history.stop_reason = "tol"
+                    break
+                if interrupted():
+                    raise KeyboardInterrupt
+            else:
+                history.stop_reason = "completed"
+            if best is not None:
+                restore(best[2])
+                history.best_epoch = best[1]
+        except KeyboardInterrupt:
+            history.stop_reason = "interrupted"
+            raise
+        finally:
+            _record(net, history, callbacks)
+    return history
+
+
+def _record(net, history, callbacks):
+    """Append this run to the network's history and tell the callbacks that training ended."""
+    if getattr(net, "history", None) is None:
+        net.history = History()
+    net.history.extend(history)
+    for cb in callbacks:
+        cb.on_train_end(history)
+
+
+def config_as_dict(config):
+    """The settings as a plain dict (JSON-ready)."""
+    return asdict(config)
