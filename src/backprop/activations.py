@@ -115,7 +115,8 @@ class Softmax(Activation):
 
     def value(self, z, out=None):
         # Subtracting each column's maximum changes nothing mathematically and keeps exp <= 1.
-        out = np.subtract(z, z.max(axis=0, keepdims=True), out=out)
+        with np.errstate(over="ignore"):  # z - max can only overflow to -inf, whose exp is the right 0
+            out = np.subtract(z, z.max(axis=0, keepdims=True), out=out)
         np.exp(out, out=out)
         out /= out.sum(axis=0, keepdims=True)
         return out

@@ -37,6 +37,7 @@ class TrainingConfig:
     validation_split: float = 0.0        # fraction of the data held out for validation
     early_stopping: int | None = None    # patience in epochs on the validation cost; None: off
     tol: float | None = None             # stop once the training cost is below tol
+    max_weight_growth: float | None = 1e3  # diverged once ||params|| exceeds this times its start value
     class_weight: str | dict | None = None  # "balanced", {class index: weight}, or None
     shuffle: bool = True
     seed: int | None = None              # None: the network's seed
@@ -57,6 +58,8 @@ class TrainingConfig:
         need(0 <= self.validation_split < 1, f"validation_split must lie in [0, 1), got {self.validation_split}")
         need(self.early_stopping is None or self.early_stopping >= 1, f"early_stopping (patience) must be >= 1, got {self.early_stopping}")
         need(self.tol is None or self.tol >= 0, f"tol must be >= 0, got {self.tol}")
+        need(self.max_weight_growth is None or self.max_weight_growth > 1,
+             f"max_weight_growth must be > 1 or None, got {self.max_weight_growth}")
         need(self.class_weight in (None, "balanced") or isinstance(self.class_weight, dict),
              f"class_weight must be 'balanced', a dict or None, got {self.class_weight!r}")
         return self
@@ -74,6 +77,11 @@ def make_config(config=None, **settings):
 def _rng(seed, *keys):
     """A generator from the seed and keys (epoch numbers), or from the OS when seed is None."""
     return np.random.default_rng(None if seed is None else [seed, *keys])
+
+
+def parameter_norm(params):
+    """sqrt(sum of squares) over every parameter array, as a float."""
+    return math.sqrt(sum(float(np.vdot(p, p)) for p in params))
 
 
 def is_classification(Y):
@@ -187,7 +195,8 @@ def train(net, X, Y, *, sample_weight=None, validation_data=None, callbacks=(), 
     params = net.weights + net.biases
     grad_w = [np.empty_like(W) for W in net.weights]
     grad_b = [np.empty_like(b) for b in net.biases]
-    backup = [p.copy() for p in params]  # the last parameters known to give a finite cost
+    backup = [p.copy() for p in params]  # the parameters before the last step
+    norm_limit = config.max_weight_growth and config.max_weight_growth * max(parameter_norm(params), 1e-3)
     best = None                          # (val_cost, epoch, parameters) for early stopping
     workspaces = {}
     first_epoch = getattr(net, "epochs_trained", 0)
@@ -199,6 +208,15 @@ def train(net, X, Y, *, sample_weight=None, validation_data=None, callbacks=(), 
     def restore(saved):
         for p, s in zip(params, saved):
             np.copyto(p, s)
+
+    def diverged(what, epoch, batch):
+        restore(backup)
+        history.stop_reason = "diverged"
+        lr = optimizer.learning_rate
+        raise DivergenceError(
+            f"training diverged at epoch {epoch}, batch {batch + 1}: {what}; the weights from before that "
+            f"step were restored. Try a smaller learning rate than {lr:g} (say {lr / 10:g}) or scale the inputs",
+            epoch=epoch, batch=batch + 1, learning_rate=lr)
 
     with deferred_interrupt() as interrupted:
         try:
@@ -214,19 +232,16 @@ def train(net, X, Y, *, sample_weight=None, validation_data=None, callbacks=(), 
                     a = net.backprop(x, y, rb, grad_w, grad_b, ws.z, ws.a, ws.delta)
                     cost = net.cost_of(a[-1], y, rb)
                     if not math.isfinite(cost):
-                        restore(backup)
-                        history.stop_reason = "diverged"
-                        raise DivergenceError(
-                            f"training diverged at epoch {epoch}, batch {batch + 1}: the cost became {cost}; "
-                            f"the last finite weights were restored. Try a smaller learning rate than "
-                            f"{optimizer.learning_rate:g} (say {optimizer.learning_rate / 10:g}) or scale the inputs",
-                            epoch=epoch, batch=batch + 1, learning_rate=optimizer.learning_rate)
+                        diverged(f"the cost became {cost}", epoch, batch)
                     for p, s in zip(params, backup):
                         np.copyto(s, p)
                     if l2:
                         for g, W in zip(grad_w, net.weights):
                             g += l2 * W  # gradient of the L2 term (l2/2) ||W||^2
                     optimizer.step(params, grad_w + grad_b)
+                    if norm_limit and not parameter_norm(params) < norm_limit:  # also catches inf and NaN
+                        diverged(f"the weights' norm grew past {norm_limit:.3g} "
+                                 f"({config.max_weight_growth:g} times its start)", epoch, batch)
                     total_cost += cost * len(index)
                     if classification:
                         correct += n_correct(a[-1], y)
@@ -234,12 +249,6 @@ def train(net, X, Y, *, sample_weight=None, validation_data=None, callbacks=(), 
                         cb.on_batch_end(batch, {"epoch": epoch, "cost": cost})
                     if interrupted():
                         raise KeyboardInterrupt
-                if not all(np.isfinite(p).all() for p in params):
-                    restore(backup)
-                    history.stop_reason = "diverged"
-                    raise DivergenceError(f"training diverged at epoch {epoch}: the weights became non-finite; "
-                                          f"try a smaller learning rate than {optimizer.learning_rate:g}",
-                                          epoch=epoch, batch=batch + 1, learning_rate=optimizer.learning_rate)
                 val_cost = val_acc = None
                 if validation is not None:
                     a_val = net.forward(validation[0].T)[1][-1]

@@ -1,0 +1,138 @@
+"""The Network's public API: shapes, targets, initialization, dtype, and the fused output error."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import backprop as bp
+from conftest import random_targets
+
+
+def test_shapes_follow_the_derivation():
+    net = bp.Network([4, 5, 3])
+    assert [W.shape for W in net.weights] == [(5, 4), (3, 5)]
+    assert [b.shape for b in net.biases] == [(5,), (3,)]
+    assert net.predict(np.zeros((7, 4))).shape == (7, 3)
+
+
+def test_gradients_change_nothing_and_have_the_parameter_shapes(rng):
+    net = bp.Network([3, 4, 2], seed=0)
+    before = [p.copy() for p in net.weights + net.biases]
+    grad_w, grad_b = net.gradients(rng.normal(size=(5, 3)), rng.random((5, 2)))
+    assert [g.shape for g in grad_w] == [W.shape for W in net.weights]
+    assert [g.shape for g in grad_b] == [b.shape for b in net.biases]
+    assert all(np.array_equal(p, q) for p, q in zip(net.weights + net.biases, before))
+
+
+def test_cost_is_a_float_matching_the_formula(rng):
+    net = bp.Network([3, 4, 2], seed=0)
+    X, Y = rng.normal(size=(5, 3)), rng.random((5, 2))
+    c = net.cost(X, Y)
+    assert isinstance(c, float)
+    assert c == pytest.approx(((net.predict(X) - Y) ** 2).sum() / (2 * 5))
+
+
+def test_integer_labels_are_one_hot_encoded(rng):
+    net = bp.Network([3, 4], output="softmax", cost="cross_entropy", seed=0)
+    X = rng.normal(size=(6, 3))
+    labels = np.array([0, 1, 2, 3, 1, 0])
+    assert net.cost(X, labels) == pytest.approx(net.cost(X, np.eye(4)[labels]))
+
+
+def test_one_output_takes_a_1d_target_as_a_column_never_broadcast(rng):
+    net = bp.Network([2, 3, 1], seed=0)
+    X, y = rng.normal(size=(5, 2)), rng.random(5)
+    assert net.cost(X, y) == pytest.approx(net.cost(X, y[:, None]))
+    assert net.cost(X, y) == pytest.approx(((net.predict(X)[:, 0] - y) ** 2).sum() / 10)
+
+
+@pytest.mark.parametrize("X,Y,match", [
+    (np.zeros((5, 3)), np.zeros((5, 3)), "3 columns but the network takes 2"),
+    (np.zeros(5), np.zeros(5), "2-D"),
+    (np.zeros((5, 2)), np.zeros((4, 2)), "5 samples but Y has 4"),
+    (np.zeros((5, 2)), np.zeros((5, 3)), "2 outputs"),
+    (np.zeros((5, 2)), np.zeros((5, 1)), "2 outputs"),
+    (np.zeros((5, 2)), np.array([0, 1, 2, 0, 1]), "0..1"),
+    (np.zeros((5, 2)), np.array([0.5, 1, 0, 0, 1]), "integer class labels"),
+    (np.zeros((0, 2)), np.zeros((0, 2)), "no samples"),
+])
+def test_shape_errors(X, Y, match):
+    net = bp.Network([2, 3, 2])
+    with pytest.raises(bp.BackpropError, match=match):
+        net.cost(X, Y)
+    with pytest.raises(bp.BackpropError, match=match):
+        net.gradients(X, Y)
+
+
+def test_non_finite_inputs_are_refused():
+    net = bp.Network([2, 2])
+    with pytest.raises(bp.DataError, match="NaN"):
+        net.predict([[np.nan, 1.0]])
+    with pytest.raises(bp.DataError, match="NaN"):
+        net.cost([[1.0, 1.0]], [[np.inf, 0.0]])
+
+
+@pytest.mark.parametrize("sizes", [[3], [], [2, 0, 1], "abc", None])
+def test_bad_sizes(sizes):
+    with pytest.raises(bp.ConfigError):
+        bp.Network(sizes)
+
+
+def test_same_seed_same_network_and_never_symmetric():
+    a, b, c = bp.Network([4, 6, 3], seed=3), bp.Network([4, 6, 3], seed=3), bp.Network([4, 6, 3], seed=4)
+    assert all(np.array_equal(p, q) for p, q in zip(a.weights, b.weights))
+    assert not np.array_equal(a.weights[0], c.weights[0])
+    for W in a.weights:  # no two units start alike, or they would learn alike
+        assert len({tuple(row) for row in W}) == W.shape[0]
+
+
+def test_initialization_scale_follows_the_activation():
+    relu = bp.Network([400, 300, 10], activation="relu", seed=0)
+    sigmoid = bp.Network([400, 300, 10], activation="sigmoid", seed=0)
+    assert relu.weights[0].std() == pytest.approx(np.sqrt(2 / 400), rel=0.05)             # He
+    assert sigmoid.weights[0].std() == pytest.approx(np.sqrt(2 / (400 + 300)), rel=0.05)  # Glorot
+
+
+@pytest.mark.parametrize("act,output,cost", [("relu", "softmax", "cross_entropy"),
+                                              ("tanh", "sigmoid", "binary_cross_entropy")])
+def test_fused_output_error_equals_the_general_path(act, output, cost, rng):
+    net = bp.Network([3, 4, 3], activation=act, output=output, cost=cost, seed=0)
+    assert net.fused
+    y = random_targets(rng, 6, 3, output, cost).T
+    z, a = net.forward(rng.normal(size=(3, 6)))
+    fused = net.output_error(z[-1], a[-1], y, fused=True)
+    general = net.output_error(z[-1], a[-1], y, fused=False)
+    np.testing.assert_allclose(fused, general, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("act,output,cost", [("sigmoid", None, "mse"), ("relu", "softmax", "cross_entropy"),
+                                              ("tanh", "sigmoid", "binary_cross_entropy"),
+                                              ("leaky_relu", "identity", "mse"), ("relu", "softmax", "mse")])
+def test_one_dtype_end_to_end(dtype, act, output, cost, rng):
+    net = bp.Network([3, 4, 2], activation=act, output=output, cost=cost, dtype=dtype, seed=0)
+    X, Y = rng.normal(size=(5, 3)), random_targets(rng, 5, 2, output or act, cost)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        z, a = net.forward(X.T.astype(dtype))
+        grad_w, grad_b = net.gradients(X, Y)
+    assert all(arr.dtype == np.dtype(dtype) for arr in z[1:] + a[1:] + grad_w + grad_b)
+    assert net.predict(X).dtype == np.dtype(dtype)
+    net.fit(X, Y, epochs=2, batch_size=2, optimizer="adam")
+    assert all(p.dtype == np.dtype(dtype) for p in net.weights + net.biases)
+
+
+def test_xor_is_learned_by_the_reference_setup():
+    """Sigmoid, MSE, plain full-batch gradient descent, fixed seed: cost below 1e-3."""
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+    Y = np.array([[0], [1], [1], [0]], dtype=float)
+    net = bp.Network([2, 3, 1], seed=0)
+    history = net.fit(X, Y, epochs=20000, batch_size=None, learning_rate=2.0, tol=1e-3)
+    assert history.stop_reason == "tol"
+    assert net.cost(X, Y) < 1e-3 + 1e-5
+    np.testing.assert_array_equal(net.predict(X)[:, 0] > 0.5, [False, True, True, False])
+
+
+def test_repr_names_the_architecture():
+    assert "relu" in repr(bp.Network([2, 3, 2], activation="relu"))

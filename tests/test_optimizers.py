@@ -1,0 +1,104 @@
+"""Each optimizer's first steps against its update rule written out by hand (and torch.optim)."""
+
+import numpy as np
+import pytest
+
+from backprop.errors import ConfigError
+from backprop.optimizers import OPTIMIZERS, get_optimizer
+
+STEPS = 4
+
+
+def gradient_sequence(rng):
+    return [[rng.normal(size=(3, 2)), rng.normal(size=3)] for _ in range(STEPS)]
+
+
+def start(rng):
+    return [rng.normal(size=(3, 2)), rng.normal(size=3)]
+
+
+def run(name, params, grads, **options):
+    opt = get_optimizer(name, **options)
+    params = [p.copy() for p in params]
+    for g in grads:
+        opt.step(params, g)
+    return params
+
+
+def test_sgd(rng):
+    p0, grads = start(rng), gradient_sequence(rng)
+    expected = [p.copy() for p in p0]
+    for g in grads:
+        expected = [p - 0.1 * gi for p, gi in zip(expected, g)]  # p <- p - lr g
+    np.testing.assert_allclose(run("sgd", p0, grads, learning_rate=0.1)[0], expected[0], rtol=1e-14)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_momentum_and_nesterov(nesterov, rng):
+    p0, grads = start(rng), gradient_sequence(rng)
+    lr, mu = 0.05, 0.9
+    p, v = [x.copy() for x in p0], [np.zeros_like(x) for x in p0]
+    for g in grads:
+        for i in range(2):
+            v[i] = mu * v[i] + g[i]                                   # v <- mu v + g
+            p[i] = p[i] - lr * ((g[i] + mu * v[i]) if nesterov else v[i])
+    got = run("nesterov" if nesterov else "momentum", p0, grads, learning_rate=lr, momentum=mu)
+    for a, b in zip(got, p):
+        np.testing.assert_allclose(a, b, rtol=1e-13)
+
+
+@pytest.mark.parametrize("name,decay", [("adam", 0.0), ("adamw", 0.1)])
+def test_adam_and_adamw(name, decay, rng):
+    p0, grads = start(rng), gradient_sequence(rng)
+    lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
+    p, m, v = [x.copy() for x in p0], [np.zeros_like(x) for x in p0], [np.zeros_like(x) for x in p0]
+    for t, g in enumerate(grads, start=1):
+        for i in range(2):
+            if p[i].ndim == 2:
+                p[i] = p[i] - lr * decay * p[i]                        # decoupled decay, weights only
+            m[i] = b1 * m[i] + (1 - b1) * g[i]
+            v[i] = b2 * v[i] + (1 - b2) * g[i] ** 2
+            m_hat, v_hat = m[i] / (1 - b1 ** t), v[i] / (1 - b2 ** t)
+            p[i] = p[i] - lr * m_hat / (np.sqrt(v_hat) + eps)
+    got = run(name, p0, grads, learning_rate=lr, weight_decay=decay)
+    for a, b in zip(got, p):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+TORCH = {"sgd": ("SGD", {}), "momentum": ("SGD", {"momentum": 0.9}),
+         "nesterov": ("SGD", {"momentum": 0.9, "nesterov": True}), "adam": ("Adam", {}),
+         "adamw": ("AdamW", {"weight_decay": 0.01})}
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_matches_torch_optim(name, rng):
+    torch = pytest.importorskip("torch")
+    p0, grads = start(rng), gradient_sequence(rng)
+    tensors = [torch.tensor(p.copy(), requires_grad=True) for p in p0]
+    cls, kwargs = TORCH[name]
+    opt = getattr(torch.optim, cls)(tensors[:1], lr=0.01, **kwargs)
+    opt.add_param_group({"params": tensors[1:], "weight_decay": 0.0})  # biases do not decay
+    for g in grads:
+        for t, gi in zip(tensors, g):
+            t.grad = torch.tensor(gi)
+        opt.step()
+    got = run(name, p0, grads, learning_rate=0.01)
+    for a, t in zip(got, tensors):
+        np.testing.assert_allclose(a, t.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_updates_are_in_place(rng):
+    params = start(rng)
+    ids = [id(p) for p in params]
+    opt = get_optimizer("adam")
+    opt.step(params, gradient_sequence(rng)[0])
+    assert [id(p) for p in params] == ids and opt.t == 1
+
+
+def test_bad_options():
+    with pytest.raises(ConfigError, match="adam"):
+        get_optimizer("rmsprop")
+    with pytest.raises(ConfigError, match="positive"):
+        get_optimizer("sgd", learning_rate=-1)
+    with pytest.raises(ConfigError, match="momentum"):
+        get_optimizer("momentum", momentum=1.5)

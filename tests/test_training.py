@@ -1,0 +1,229 @@
+"""The training loop: real-data accuracy, stopping, divergence, interruption, weights, warm start."""
+
+import os
+import signal
+import threading
+
+import numpy as np
+import pytest
+
+import backprop as bp
+from backprop.history import Callback, History
+from backprop.progress import ProgressBar
+from backprop.training import TrainingConfig, make_config
+
+XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+XOR_Y = np.array([[0], [1], [1], [0]], dtype=float)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    datasets = pytest.importorskip("sklearn.datasets")
+    from sklearn.model_selection import train_test_split
+    X, y = datasets.load_digits(return_X_y=True)
+    return train_test_split(X / 16.0, y, test_size=0.25, stratify=y, random_state=0)
+
+
+def accuracy(net, X, y):
+    return float((net.predict(X).argmax(axis=1) == y).mean())
+
+
+def test_digits_relu_softmax_adam_reaches_97_percent(digits):
+    X_train, X_test, y_train, y_test = digits
+    net = bp.Network([64, 64, 10], activation="relu", output="softmax", cost="cross_entropy", seed=0)
+    history = net.fit(X_train, y_train, epochs=40, batch_size=64, optimizer="adam", learning_rate=0.002)
+    assert history.stop_reason == "completed" and len(history) == 40
+    assert accuracy(net, X_test, y_test) >= 0.97
+
+
+def test_digits_reference_setup_reaches_96_percent(digits):
+    """Sigmoid everywhere, MSE, plain SGD: the reference's network, on real data."""
+    X_train, X_test, y_train, y_test = digits
+    net = bp.Network([64, 64, 10], seed=0)
+    net.fit(X_train, y_train, epochs=150, batch_size=16, optimizer="sgd", learning_rate=1.0)
+    assert accuracy(net, X_test, y_test) >= 0.96
+
+
+def test_huge_learning_rate_is_reported_as_divergence_in_the_first_epoch(digits):
+    X_train, _, y_train, _ = digits
+    net = bp.Network([64, 64, 10], activation="relu", output="softmax", cost="cross_entropy", seed=0)
+    with pytest.raises(bp.DivergenceError, match="learning rate") as info:
+        net.fit(X_train, y_train, epochs=5, batch_size=32, learning_rate=1e6)
+    assert info.value.epoch == 1 and info.value.batch is not None and info.value.learning_rate == 1e6
+    assert "epoch 1" in str(info.value) and "batch" in str(info.value)
+    assert all(np.isfinite(p).all() for p in net.weights + net.biases)
+    assert net.history.stop_reason == "diverged"
+
+
+def test_tol_stops_xor_early_and_history_says_so():
+    net = bp.Network([2, 3, 1], seed=0)
+    history = net.fit(XOR_X, XOR_Y, epochs=50000, batch_size=None, learning_rate=2.0, tol=1e-3)
+    assert history.stop_reason == "tol" and len(history) < 50000
+    assert history.cost[-1] < 1e-3 <= history.cost[-2]
+    assert "tol" in history.stop_message
+
+
+def test_early_stopping_restores_the_best_epoch(digits):
+    X_train, X_test, y_train, y_test = digits
+    net = bp.Network([64, 64, 10], activation="relu", output="softmax", cost="cross_entropy", seed=0)
+    # A high learning rate makes the validation cost bounce, so the best epoch is not the last.
+    history = net.fit(X_train, y_train, epochs=60, batch_size=32, optimizer="adam", learning_rate=0.02,
+                      validation_data=(X_test, y_test), early_stopping=3)
+    assert history.stop_reason == "early_stopping"
+    best = history.best_epoch
+    assert history.val_cost[best - 1] == min(history.val_cost)
+    assert len(history) == best + 3
+    assert net.cost(X_test, y_test) == pytest.approx(history.val_cost[best - 1], rel=1e-12)
+
+
+def test_validation_split_reports_validation_cost_and_accuracy(digits):
+    X_train, _, y_train, _ = digits
+    net = bp.Network([64, 10], output="softmax", cost="cross_entropy", seed=0)
+    history = net.fit(X_train, y_train, epochs=3, optimizer="adam", learning_rate=0.01, validation_split=0.2)
+    assert all(v is not None for v in history.val_cost + history.val_accuracy + history.accuracy)
+    assert 0 <= history.val_accuracy[-1] <= 1
+    assert "val_acc" in history.table()
+
+
+def test_sample_weight_of_two_equals_a_duplicated_sample(rng):
+    X, Y = rng.normal(size=(6, 3)), rng.random((6, 2))
+    weights = np.array([2.0, 1, 1, 1, 1, 1])
+    a, b = bp.Network([3, 4, 2], seed=0), bp.Network([3, 4, 2], seed=0)
+    assert a.cost(X, Y, sample_weight=weights) == pytest.approx(b.cost(np.vstack([X, X[:1]]), np.vstack([Y, Y[:1]])))
+    ga, gb = a.gradients(X, Y, weights), b.gradients(np.vstack([X, X[:1]]), np.vstack([Y, Y[:1]]))
+    for p, q in zip(ga[0] + ga[1], gb[0] + gb[1]):
+        np.testing.assert_allclose(p, q, rtol=1e-12)
+    a.fit(X, Y, sample_weight=weights, epochs=5, batch_size=None, learning_rate=0.5)
+    b.fit(np.vstack([X, X[:1]]), np.vstack([Y, Y[:1]]), epochs=5, batch_size=None, learning_rate=0.5)
+    np.testing.assert_allclose(a.weights[0], b.weights[0], rtol=1e-12)
+
+
+def test_balanced_class_weight_counts_the_rare_class_more(rng):
+    X = rng.normal(size=(40, 2))
+    y = np.array([0] * 36 + [1] * 4)
+    plain = bp.Network([2, 2], output="softmax", cost="cross_entropy", seed=0)
+    balanced = bp.Network([2, 2], output="softmax", cost="cross_entropy", seed=0)
+    plain.fit(X, y, epochs=30, batch_size=None, learning_rate=0.5)
+    balanced.fit(X, y, epochs=30, batch_size=None, learning_rate=0.5, class_weight="balanced")
+    assert balanced.predict(X)[:, 1].mean() > plain.predict(X)[:, 1].mean()
+
+
+def test_same_seed_same_weights_and_last_short_batch_used(rng):
+    X, Y = rng.normal(size=(50, 3)), rng.random((50, 2))
+    nets = [bp.Network([3, 4, 2], seed=1) for _ in range(2)]
+    seen = []
+
+    class Count(Callback):
+        def on_batch_end(self, batch, logs):
+            seen.append(batch)
+
+    for net in nets:
+        net.fit(X, Y, epochs=3, batch_size=16, optimizer="momentum", callbacks=[Count()])
+    assert all(np.array_equal(p, q) for p, q in zip(nets[0].weights, nets[1].weights))
+    assert seen[:4] == [0, 1, 2, 3]  # 16 + 16 + 16 + 2 samples
+    other = bp.Network([3, 4, 2], seed=1)
+    other.fit(X, Y, epochs=3, batch_size=16, optimizer="momentum", seed=99)
+    assert not np.array_equal(other.weights[0], nets[0].weights[0])
+
+
+def test_warm_start_continues_weights_optimizer_and_epochs(rng):
+    X, Y = rng.normal(size=(30, 3)), rng.random((30, 2))
+    straight, split = bp.Network([3, 5, 2], seed=2), bp.Network([3, 5, 2], seed=2)
+    straight.fit(X, Y, epochs=6, batch_size=8, optimizer="adam")
+    split.fit(X, Y, epochs=3, batch_size=8, optimizer="adam")
+    history = split.fit(X, Y, epochs=3, batch_size=8, optimizer="adam")
+    assert history.epoch == [4, 5, 6] and split.optimizer.t == straight.optimizer.t
+    for p, q in zip(straight.weights + straight.biases, split.weights + split.biases):
+        np.testing.assert_allclose(p, q, rtol=1e-12)
+    assert len(split.history) == 6
+
+
+@pytest.mark.parametrize("schedule,expected", [
+    ("constant", [0.1, 0.1, 0.1, 0.1]), ("step", [0.1, 0.1, 0.05, 0.05]),
+    ("exponential", [0.1, 0.05, 0.025, 0.0125]), ("cosine", [0.1, 0.1 * (1 + np.cos(np.pi / 4)) / 2, 0.05,
+                                                            0.1 * (1 + np.cos(3 * np.pi / 4)) / 2])])
+def test_schedules(schedule, expected):
+    net = bp.Network([2, 3, 1], seed=0)
+    history = net.fit(XOR_X, XOR_Y, epochs=4, learning_rate=0.1, schedule=schedule, step_size=2, gamma=0.5
+                      if schedule != "cosine" else None)
+    np.testing.assert_allclose(history.learning_rate, expected)
+
+
+def test_weight_decay_shrinks_weights_not_biases(rng):
+    X, Y = rng.normal(size=(20, 3)), rng.random((20, 2))
+    plain, decayed = bp.Network([3, 4, 2], seed=0), bp.Network([3, 4, 2], seed=0)
+    plain.fit(X, Y, epochs=20, batch_size=None, learning_rate=0.1)
+    decayed.fit(X, Y, epochs=20, batch_size=None, learning_rate=0.1, weight_decay=0.5)
+    assert np.linalg.norm(decayed.weights[0]) < np.linalg.norm(plain.weights[0])
+    # The L2 term is part of the gradient: one step equals SGD on grad + wd W.
+    net = bp.Network([3, 4, 2], seed=0)
+    grad_w, grad_b = net.gradients(X, Y)
+    expected_W, expected_b = net.weights[0] - 0.1 * (grad_w[0] + 0.5 * net.weights[0]), net.biases[0] - 0.1 * grad_b[0]
+    net.fit(X, Y, epochs=1, batch_size=None, learning_rate=0.1, weight_decay=0.5, shuffle=False)
+    np.testing.assert_allclose(net.weights[0], expected_W, rtol=1e-12)
+    np.testing.assert_allclose(net.biases[0], expected_b, rtol=1e-12)
+
+
+def test_interrupt_keeps_a_completed_step_and_propagates(rng):
+    X, Y = rng.normal(size=(64, 3)), rng.random((64, 2))
+    net = bp.Network([3, 8, 2], seed=0)
+    snapshots = []
+
+    class InterruptAfterFive(Callback):
+        def on_batch_end(self, batch, logs):
+            snapshots.append([W.copy() for W in net.weights])
+            if len(snapshots) == 5:
+                os.kill(os.getpid(), signal.SIGINT)  # arrives mid-run; must be held to a step boundary
+
+    with pytest.raises(KeyboardInterrupt):
+        net.fit(X, Y, epochs=100, batch_size=4, callbacks=[InterruptAfterFive()])
+    assert net.history.stop_reason == "interrupted"
+    assert len(snapshots) == 5
+    assert all(np.array_equal(W, S) for W, S in zip(net.weights, snapshots[-1]))
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_fit_runs_outside_the_main_thread(rng):
+    X, Y = rng.normal(size=(10, 3)), rng.random((10, 2))
+    net, errors = bp.Network([3, 2], seed=0), []
+    thread = threading.Thread(target=lambda: errors.append(net.fit(X, Y, epochs=2)))
+    thread.start()
+    thread.join()
+    assert isinstance(errors[0], History)
+
+
+@pytest.mark.parametrize("settings,match", [
+    ({"epochs": 0}, "epochs"), ({"batch_size": 0}, "batch_size"), ({"learning_rate": -0.1}, "learning_rate"),
+    ({"optimizer": "rmsprop"}, "adam"), ({"schedule": "linear"}, "cosine"), ({"validation_split": 1.0}, "validation"),
+    ({"early_stopping": 0}, "patience"), ({"epoch": 3}, "unknown training setting"), ({"weight_decay": -1}, "weight_decay"),
+])
+def test_bad_settings(settings, match):
+    with pytest.raises(bp.ConfigError, match=match):
+        bp.Network([2, 1]).fit(XOR_X, XOR_Y, **settings)
+
+
+def test_config_object_and_keywords_combine():
+    config = make_config(TrainingConfig(epochs=3, optimizer="adam"), learning_rate=0.01)
+    assert (config.epochs, config.optimizer, config.learning_rate) == (3, "adam", 0.01)
+    history = bp.Network([2, 3, 1], seed=0).fit(XOR_X, XOR_Y, config=config)
+    assert len(history) == 3 and history.learning_rate == [0.01] * 3
+
+
+def test_progress_bar_shows_the_cost(tmp_path):
+    pytest.importorskip("tqdm")
+    path = tmp_path / "bar.txt"
+    with open(path, "w") as stream:
+        bp.Network([2, 3, 1], seed=0).fit(XOR_X, XOR_Y, epochs=5, batch_size=2,
+                                          callbacks=[ProgressBar(stream, enabled=True, min_interval=0)])
+    text = path.read_text()
+    assert "cost=" in text and "10/10" in text
+    with open(path, "w") as stream:  # not a terminal: off by default
+        bp.Network([2, 3, 1], seed=0).fit(XOR_X, XOR_Y, epochs=2, callbacks=[ProgressBar(stream)])
+    assert path.read_text() == ""
+
+
+def test_history_round_trips_and_prints():
+    net = bp.Network([2, 3, 1], seed=0)
+    history = net.fit(XOR_X, XOR_Y, epochs=3)
+    assert History.from_dict(history.as_dict()) == history
+    assert history.table().splitlines()[0].split()[:2] == ["epoch", "cost"]
