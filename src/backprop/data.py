@@ -1,0 +1,196 @@
+"""Reading data files: CSV, NPZ and MNIST-format IDX, each checked with errors that name the spot."""
+
+import csv
+import gzip
+import io
+import os
+import re
+import struct
+import warnings
+
+import numpy as np
+
+from .errors import DataError
+
+_INTEGER = re.compile(r"^[+-]?\d+$")
+
+
+def _float(cell):
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
+def read_csv(path, target=None, has_target=True):
+    """(X (n, d) float64, y (n,) int64/float64/str, feature_names, target_name) from a CSV file.
+
+    With has_target=False every column is a feature and y and target_name are None.
+
+    The delimiter (, ; tab |) and a header row are detected; target is a column name or index
+    (default: the last column). Integer or string targets are class labels; others are real values.
+    """
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:  # utf-8-sig drops a byte-order mark
+            text = f.read()
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 CSV") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
+    if not text.strip():
+        raise DataError(f"{path}: the file is empty")
+    try:
+        dialect = csv.Sniffer().sniff(text[:20000], delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    rows = [(i + 1, row) for i, row in enumerate(csv.reader(io.StringIO(text), dialect)) if any(c.strip() for c in row)]
+    first = [c.strip() for c in rows[0][1]]
+    numeric_below = len(rows) > 1 and [_float(c) is not None for c in rows[1][1]]
+    has_header = (len(rows) == 1 and all(_float(c) is None for c in first)) or (
+        len(rows) > 1 and any(_float(c) is None and j < len(numeric_below) and numeric_below[j]
+                              for j, c in enumerate(first)))
+    if has_header:
+        names = first
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise DataError(f"{path}: the header names column(s) {', '.join(map(repr, duplicates))} more than once")
+        rows = rows[1:]
+    else:
+        names = [f"column {j + 1}" for j in range(len(first))]
+    if not rows:
+        raise DataError(f"{path}: a header but no data rows")
+    width = len(names)
+    if width < 2 and has_target:
+        raise DataError(f"{path}: only one column; a data file needs feature columns and a target column "
+                        f"(is the delimiter one of , ; tab |?)")
+    for line, row in rows:
+        if len(row) != width:
+            raise DataError(f"{path}: row {line} has {len(row)} cells but the file has {width} columns")
+    t = _target_index(path, target, names) if has_target else None
+    feature_columns = [j for j in range(width) if j != t]
+    X = np.empty((len(rows), len(feature_columns)))
+    for i, (line, row) in enumerate(rows):
+        for k, j in enumerate(feature_columns):
+            value = _float(row[j].strip())
+            if value is None:
+                raise DataError(f"{path}: row {line}, column {names[j]!r}: {row[j]!r} is not a number")
+            if not np.isfinite(value):
+                raise DataError(f"{path}: row {line}, column {names[j]!r}: {row[j].strip()} is not a finite number; "
+                                "remove or impute it")
+            X[i, k] = value
+    if t is None:
+        return X, None, names, None
+    cells = [row[t].strip() for _, row in rows]
+    for (line, _), cell in zip(rows, cells):
+        if not cell:
+            raise DataError(f"{path}: row {line}, column {names[t]!r}: the target is empty")
+    if all(_INTEGER.match(c) for c in cells):
+        y = np.array([int(c) for c in cells], dtype=np.int64)
+    elif all(_float(c) is not None for c in cells):
+        y = np.array([float(c) for c in cells])
+        if not np.isfinite(y).all():
+            line = rows[int(np.argmin(np.isfinite(y)))][0]
+            raise DataError(f"{path}: row {line}, column {names[t]!r}: the target is not a finite number")
+    else:
+        y = np.array(cells, dtype=str)
+    return X, y, [names[j] for j in feature_columns], names[t]
+
+
+def _target_index(path, target, names):
+    if target is None:
+        return len(names) - 1
+    if str(target) in names:
+        return names.index(str(target))
+    try:
+        index = int(target)
+    except ValueError:
+        raise DataError(f"{path}: no column named {target!r}; columns: {', '.join(names)}") from None
+    if not -len(names) <= index < len(names):
+        raise DataError(f"{path}: column index {index} is out of range for {len(names)} columns")
+    return index % len(names)
+
+
+def read_npz(path):
+    """(X (n, d), y (n,) or (n, k)) from an .npz file holding arrays named X and y."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            missing = [k for k in ("X", "y") if k not in archive.files]
+            if missing:
+                raise DataError(f"{path}: no array named {' or '.join(missing)} (found: {', '.join(archive.files) or 'none'}); "
+                                "save with np.savez(path, X=X, y=y)")
+            X, y = archive["X"], archive["y"]
+    except DataError:
+        raise
+    except ValueError as exc:  # object arrays need pickle, which is never allowed
+        raise DataError(f"{path}: holds arrays that cannot be read without pickle ({exc}); save plain numeric arrays") from None
+    except (OSError, EOFError) as exc:
+        raise DataError(f"{path}: not a readable .npz file ({exc})") from None
+    except Exception as exc:  # zipfile.BadZipFile and friends
+        raise DataError(f"{path}: not a valid .npz file ({type(exc).__name__}: {exc})") from None
+    if X.dtype.kind not in "iufb":
+        raise DataError(f"{path}: X must be numeric, got dtype {X.dtype}")
+    if X.ndim != 2:
+        raise DataError(f"{path}: X must be 2-D (n_samples, n_features), got shape {X.shape}")
+    if y.ndim not in (1, 2):
+        raise DataError(f"{path}: y must be 1-D labels or 2-D targets, got shape {y.shape}")
+    if y.shape[0] != X.shape[0]:
+        raise DataError(f"{path}: X has {X.shape[0]} rows but y has {y.shape[0]}")
+    if X.shape[0] == 0:
+        raise DataError(f"{path}: no samples")
+    if not np.isfinite(X).all():
+        raise DataError(f"{path}: X contains NaN or infinite values")
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        raise DataError(f"{path}: y contains NaN or infinite values")
+    return X.astype(float), y
+
+
+IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def read_idx(path):
+    """The array in an IDX file (the MNIST format), raw or gzip-compressed."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+    except (OSError, EOFError) as exc:
+        raise DataError(f"{path}: cannot read IDX file ({exc})") from None
+    if len(data) < 4 or data[:2] != b"\0\0" or data[2] not in IDX_TYPES:
+        raise DataError(f"{path}: not an IDX file (bad magic number)")
+    ndim = data[3]
+    header = 4 + 4 * ndim
+    if len(data) < header:
+        raise DataError(f"{path}: IDX header is truncated")
+    shape = struct.unpack(f">{ndim}I", data[4:header])
+    dtype = np.dtype(IDX_TYPES[data[2]])
+    if len(data) - header != int(np.prod(shape)) * dtype.itemsize:
+        raise DataError(f"{path}: IDX file holds {len(data) - header} bytes of data, expected shape {shape}")
+    return np.frombuffer(data, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def _find(folder, stem):
+    for name in (stem, stem + ".gz", stem.replace("-idx", ".idx"), stem.replace("-idx", ".idx") + ".gz"):
+        if os.path.exists(os.path.join(folder, name)):
+            return os.path.join(folder, name)
+    raise DataError(f"{folder}: no {stem} or {stem}.gz; expected the standard MNIST file names "
+                    "(or run: backprop datasets download mnist)")
+
+
+def read_mnist(folder):
+    """((X_train, y_train), (X_test, y_test)) from the four standard MNIST IDX files in folder."""
+    sets = []
+    for prefix in ("train", "t10k"):
+        images = read_idx(_find(folder, f"{prefix}-images-idx3-ubyte"))
+        labels = read_idx(_find(folder, f"{prefix}-labels-idx1-ubyte"))
+        if images.ndim < 2 or labels.ndim != 1 or images.shape[0] != labels.shape[0]:
+            raise DataError(f"{folder}: {prefix} images {images.shape} and labels {labels.shape} do not match")
+        sets.append((images.reshape(images.shape[0], -1).astype(float), labels.astype(np.int64)))
+    return sets[0], sets[1]
+
+
+def warn_if_unscaled(X, scale):
+    """Warn (a RuntimeWarning) when features are huge and no scaling is applied."""
+    if scale == "none" and X.size and np.abs(X).max() > 1e3:
+        warnings.warn(f"inputs reach {np.abs(X).max():.3g} in magnitude and are not scaled; "
+                      "sigmoid and tanh units will saturate. Use --scale standard", RuntimeWarning, stacklevel=2)

@@ -1,0 +1,85 @@
+"""Preparing data for a network: label encoding, feature scaling, train/test splits."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ConfigError, DataError
+
+SCALES = ("standard", "minmax", "none")
+
+
+@dataclass
+class Scaler:
+    """x' = (x - center) / scale per feature, fitted on the training data and stored in the model."""
+
+    kind: str = "none"
+    center: np.ndarray | None = None
+    scale: np.ndarray | None = None
+
+    @classmethod
+    def fit(cls, X, kind):
+        """A scaler fitted on X (n, d): standard (mean 0, std 1), minmax ([0, 1]) or none."""
+        if kind not in SCALES:
+            raise ConfigError(f"unknown scale {kind!r}; choose one of: {', '.join(SCALES)}")
+        if kind == "standard":
+            center, scale = X.mean(axis=0), X.std(axis=0)
+        elif kind == "minmax":
+            center, scale = X.min(axis=0), X.max(axis=0) - X.min(axis=0)
+        else:
+            return cls("none")
+        return cls(kind, center, np.where(scale > 0, scale, 1.0))  # constant features stay put
+
+    def transform(self, X):
+        """The scaled copy of X (n, d)."""
+        if self.kind == "none":
+            return np.asarray(X, dtype=float)
+        if X.shape[1] != self.center.shape[0]:
+            raise DataError(f"the data have {X.shape[1]} features but the model was trained on {self.center.shape[0]}")
+        return (X - self.center) / self.scale
+
+    def to_dict(self):
+        return {"kind": self.kind, "center": None if self.center is None else self.center.tolist(),
+                "scale": None if self.scale is None else self.scale.tolist()}
+
+    @classmethod
+    def from_dict(cls, d):
+        return cls(d["kind"], None if d.get("center") is None else np.asarray(d["center"], dtype=float),
+                   None if d.get("scale") is None else np.asarray(d["scale"], dtype=float))
+
+
+def encode_labels(y, classes=None):
+    """(indices (n,), classes): y mapped to 0..k-1 by sorted class; with classes given, unseen labels are an error."""
+    if classes is None:
+        classes = np.unique(y)
+        if len(classes) < 2:
+            raise DataError(f"the target has a single class ({classes[0]!r}); classification needs at least two")
+        return np.searchsorted(classes, y), classes
+    classes = np.asarray(classes)
+    y = np.asarray(y).astype(classes.dtype) if classes.dtype.kind in "iu" and np.asarray(y).dtype.kind in "iuf" else np.asarray(y)
+    lookup = {c: i for i, c in enumerate(classes.tolist())}
+    unknown = sorted({v for v in y.tolist() if v not in lookup}, key=str)
+    if unknown:
+        raise DataError(f"labels {', '.join(map(repr, unknown[:5]))} were not among the training classes "
+                        f"({', '.join(map(str, classes.tolist()))})")
+    return np.array([lookup[v] for v in y.tolist()], dtype=np.int64), classes
+
+
+def train_test_split(X, y, test_fraction, seed, stratify=True):
+    """(X_train, X_test, y_train, y_test), seeded; stratified by class where y holds labels."""
+    n = X.shape[0]
+    if not 0 < test_fraction < 1:
+        raise ConfigError(f"--test-split must lie strictly between 0 and 1, got {test_fraction}")
+    rng = np.random.default_rng(seed)
+    if stratify:
+        test = []
+        for c in np.unique(y):
+            members = rng.permutation(np.flatnonzero(y == c))
+            test.extend(members[:int(round(test_fraction * len(members)))])
+        test = np.sort(np.array(test, dtype=np.int64))
+    else:
+        test = np.sort(rng.permutation(n)[:int(round(test_fraction * n))])
+    train = np.setdiff1d(np.arange(n), test)
+    if len(test) == 0 or len(train) == 0:
+        raise DataError(f"{n} samples are too few to hold out a test fraction of {test_fraction}")
+    return X[train], X[test], y[train], y[test]
