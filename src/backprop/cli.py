@@ -360,9 +360,17 @@ def cmd_predict(args):
     from .pipeline import load_source
     model = _load_model(args.model)
     n = model.network.sizes[0]
-    dataset = load_source(args.data, args.target, 0, has_target=args.target is not None)
-    if dataset.X.shape[1] == n + 1 and args.target is None and args.data.lower().endswith(".csv"):
-        dataset = load_source(args.data, None, 0)  # the last column is a target: leave it out
+    from .errors import DataError
+    try:
+        dataset = load_source(args.data, args.target, 0, has_target=args.target is not None)
+        has_extra = dataset.X.shape[1] == n + 1
+    except DataError:
+        dataset, has_extra = None, True
+    if has_extra and args.target is None and args.data.lower().endswith(".csv"):
+        try:  # a file with a target column as well: leave it out (by the model's target name, else the last)
+            dataset = load_source(args.data, model.target_name, 0)
+        except DataError:
+            dataset = load_source(args.data, None, 0) if dataset is None else dataset
     labels = model.predict_labels(dataset.X)
     header = [model.target_name or "prediction"]
     columns = [labels.reshape(len(labels), -1)]
