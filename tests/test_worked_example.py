@@ -74,6 +74,7 @@ def test_backward_pass(net):
     grad_b = [np.empty_like(b) for b in net.biases]
     delta = [None, None, None]
     net.backprop(xc, yc, None, grad_w, grad_b, delta=delta)
+    # One sample, so m = 1 and the deltas of the mean cost are the sample's own.
     np.testing.assert_allclose(delta[2][:, 0], delta2, atol=TOL)
     np.testing.assert_allclose(delta[1][:, 0], delta1, atol=TOL)
     np.testing.assert_allclose(grad_w[1], grad_W2, atol=TOL)

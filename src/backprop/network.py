@@ -89,22 +89,24 @@ class Network:
             a[l] = sigma[l].value(z[l], out=a[l])        # (F)   a_l = sigma_l(z_l)
         return z, a
 
-    def backprop(self, x, y, r, grad_w, grad_b, z=None, a=None, delta=None):
+    def backprop(self, x, y, r, grad_w, grad_b, z=None, a=None, delta=None, scale=1.0):
         """Fill grad_w and grad_b with dC/dW_l, dC/db_l for x (n_0, m), y (n_L, m); returns the a_l.
 
         r: relative sample weights (m,) with mean 1 over the data set, or None for equal weights.
+        The deltas left in the list delta are those of the mean cost: each sample's delta_l / m.
+        scale multiplies every gradient (plain SGD asks for learning_rate * dC/dW this way).
         """
         z, a = self.forward(x, z, a)
         L, m, W, sigma = len(self.weights), x.shape[1], [None, *self.weights], [None, *self.activations]
         delta = delta if delta is not None else [None] * (L + 1)
         delta[L] = self.output_error(z[L], a[L], y, out=delta[L])  # (BP1) delta_L
-        if r is not None:
-            delta[L] *= r  # weighted mean: sample i counts r_i times
+        # The 1/m of (BP3) and (BP4), and any sample weights r_i, scale each sample's column of
+        # delta_L; (BP2) is linear in delta, so they carry through to every layer. Folding them in
+        # here scales an (n_L, m) array instead of every weight-sized gradient.
+        delta[L] *= (scale / m) if r is None else r * (scale / m)
         for l in range(L, 0, -1):
             np.matmul(delta[l], a[l - 1].T, out=grad_w[l - 1])  # (BP3) dC/dW_l = (1/m) delta_l a_{l-1}^T
-            grad_w[l - 1] *= 1 / m
             np.sum(delta[l], axis=1, out=grad_b[l - 1])          # (BP4) dC/db_l = (1/m) sum_i delta_l
-            grad_b[l - 1] *= 1 / m
             if l > 1:
                 delta[l - 1] = np.matmul(W[l].T, delta[l], out=delta[l - 1])  # (BP2) W_{l+1}^T delta_{l+1} ...
                 sigma[l - 1].backward(delta[l - 1], z[l - 1], a[l - 1], out=delta[l - 1])  # ... * sigma_l'(z_l)
@@ -121,7 +123,7 @@ class Network:
     def cost_of(self, a_L, y, r=None):
         """C = mean_i C_i(a_L, y) (weighted by r when given) as a float."""
         per_sample = self.cost_function.per_sample(a_L, y)
-        return float(np.mean(per_sample if r is None else per_sample * r))
+        return float((per_sample if r is None else per_sample * r).sum()) / per_sample.shape[0]
 
     # ---- helpers ----------------------------------------------------------------------------
     def _columns(self, X, Y, sample_weight):

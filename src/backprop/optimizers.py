@@ -2,7 +2,7 @@
 
 params and grads are matching lists of arrays (the weights, then the biases). Every optimizer
 updates the arrays it is given in place, so the network's own arrays change and nothing is
-reallocated. Rules follow PyTorch's torch.optim, so the two can be compared step by step.
+reallocated; it may also use the gradient arrays as scratch space (their values are spent). Rules follow PyTorch's torch.optim, so the two can be compared step by step.
 """
 
 import inspect
@@ -17,6 +17,7 @@ class Optimizer:
 
     name = ""
     default_learning_rate = 0.1
+    takes_prescaled = False  # True if step() can take gradients already multiplied by learning_rate
 
     def __init__(self, learning_rate=None):
         self.learning_rate = self.default_learning_rate if learning_rate is None else float(learning_rate)
@@ -30,7 +31,7 @@ class Optimizer:
             self.state[name] = [np.zeros_like(p) for p in params]
         return self.state[name]
 
-    def step(self, params, grads):
+    def step(self, params, grads, prescaled=False):
         """Update every array in params in place from the matching gradient in grads."""
         raise NotImplementedError
 
@@ -42,11 +43,15 @@ class SGD(Optimizer):
     """p <- p - lr g: plain gradient descent, as in the reference."""
 
     name = "sgd"
+    takes_prescaled = True
 
-    def step(self, params, grads):
+    def step(self, params, grads, prescaled=False):
+        """prescaled=True: grads already hold lr * g (the training loop asks backprop for that)."""
         self.t += 1
         for p, g in zip(params, grads):
-            p -= self.learning_rate * g
+            if not prescaled:
+                g *= self.learning_rate  # in place: no temporary the size of p
+            p -= g
 
 
 class Momentum(Optimizer):
@@ -61,7 +66,7 @@ class Momentum(Optimizer):
             raise ConfigError(f"momentum must lie in [0, 1), got {momentum}")
         self.momentum = momentum
 
-    def step(self, params, grads):
+    def step(self, params, grads, prescaled=False):
         self.t += 1
         for p, g, v in zip(params, grads, self._buffers("velocity", params)):
             v *= self.momentum
@@ -93,7 +98,7 @@ class Adam(Optimizer):
             raise ConfigError(f"beta1 and beta2 must lie in [0, 1), got {beta1}, {beta2}")
         self.beta1, self.beta2, self.eps, self.weight_decay = beta1, beta2, eps, weight_decay
 
-    def step(self, params, grads):
+    def step(self, params, grads, prescaled=False):
         self.t += 1
         # The bias corrections m_hat = m / (1 - b1^t), v_hat = v / (1 - b2^t), folded into scalars.
         correction1, correction2 = 1 - self.beta1 ** self.t, 1 - self.beta2 ** self.t

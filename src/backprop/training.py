@@ -102,18 +102,15 @@ class Workspace:
 
     def __init__(self, net, m):
         new = lambda n: np.empty((n, m), dtype=net.dtype)  # noqa: E731
-        self.x_rows = np.empty((m, net.sizes[0]), dtype=net.dtype)
-        self.y_rows = np.empty((m, net.sizes[-1]), dtype=net.dtype)
-        self.r = np.empty(m, dtype=net.dtype)
         self.z = [None] + [new(n) for n in net.sizes[1:]]
         self.a = [None] + [new(n) for n in net.sizes[1:]]
         self.delta = [None] + [new(n) for n in net.sizes[1:]]
 
-    def batch(self, X, Y, r, index):
-        """The batch's x (n_0, m), y (n_L, m) and r (m,) as column views of gathered rows."""
-        np.take(X, index, axis=0, out=self.x_rows)
-        np.take(Y, index, axis=0, out=self.y_rows)
-        return self.x_rows.T, self.y_rows.T, None if r is None else np.take(r, index, out=self.r)
+    @staticmethod
+    def batch(X, Y, r, index):
+        """The batch's x (n_0, m), y (n_L, m) and r (m,): gathered rows, seen as columns (a view)."""
+        # A plain gather into a fresh array is faster here than np.take(..., out=buffer).
+        return X[index].T, Y[index].T, None if r is None else r[index]
 
 
 @contextmanager
@@ -195,7 +192,7 @@ def train(net, X, Y, *, sample_weight=None, validation_data=None, callbacks=(), 
     params = net.weights + net.biases
     grad_w = [np.empty_like(W) for W in net.weights]
     grad_b = [np.empty_like(b) for b in net.biases]
-    backup = [p.copy() for p in params]  # the parameters before the last step
+    backup = [p.copy() for p in params]  # the parameters at the start of the epoch, checked finite
     norm_limit = config.max_weight_growth and config.max_weight_growth * max(parameter_norm(params), 1e-3)
     best = None                          # (val_cost, epoch, parameters) for early stopping
     workspaces = {}
@@ -214,34 +211,34 @@ def train(net, X, Y, *, sample_weight=None, validation_data=None, callbacks=(), 
         history.stop_reason = "diverged"
         lr = optimizer.learning_rate
         raise DivergenceError(
-            f"training diverged at epoch {epoch}, batch {batch + 1}: {what}; the weights from before that "
-            f"step were restored. Try a smaller learning rate than {lr:g} (say {lr / 10:g}) or scale the inputs",
+            f"training diverged at epoch {epoch}, batch {batch + 1}: {what}; the weights from the start of "
+            f"epoch {epoch} (the last checked finite) were restored. Try a smaller learning rate than {lr:g} (say {lr / 10:g}) or scale the inputs",
             epoch=epoch, batch=batch + 1, learning_rate=lr)
 
     with deferred_interrupt() as interrupted:
         try:
             for epoch in range(first_epoch + 1, first_epoch + config.epochs + 1):
                 started = time.perf_counter()
+                for p, saved in zip(params, backup):
+                    np.copyto(saved, p)
                 optimizer.learning_rate = schedule(lr0, epoch - 1, first_epoch + config.epochs, **schedule_options)
+                # Plain SGD is linear in the gradient: backprop can hand it lr * dC/dW directly,
+                # which spares one pass over every weight per step (see SGD.step).
+                scale = optimizer.learning_rate if optimizer.takes_prescaled else 1.0
                 order = _rng(seed, epoch).permutation(n) if config.shuffle else np.arange(n)
                 total_cost, correct = 0.0, 0
                 for batch, start in enumerate(range(0, n, m)):
                     index = order[start:start + m]
                     ws = workspaces.get(len(index)) or workspaces.setdefault(len(index), Workspace(net, len(index)))
                     x, y, rb = ws.batch(X, Y, r, index)
-                    a = net.backprop(x, y, rb, grad_w, grad_b, ws.z, ws.a, ws.delta)
+                    a = net.backprop(x, y, rb, grad_w, grad_b, ws.z, ws.a, ws.delta, scale=scale)
                     cost = net.cost_of(a[-1], y, rb)
                     if not math.isfinite(cost):
                         diverged(f"the cost became {cost}", epoch, batch)
-                    for p, s in zip(params, backup):
-                        np.copyto(s, p)
                     if l2:
                         for g, W in zip(grad_w, net.weights):
-                            g += l2 * W  # gradient of the L2 term (l2/2) ||W||^2
-                    optimizer.step(params, grad_w + grad_b)
-                    if norm_limit and not parameter_norm(params) < norm_limit:  # also catches inf and NaN
-                        diverged(f"the weights' norm grew past {norm_limit:.3g} "
-                                 f"({config.max_weight_growth:g} times its start)", epoch, batch)
+                            g += (scale * l2) * W  # gradient of the L2 term (l2/2) ||W||^2
+                    optimizer.step(params, grad_w + grad_b, prescaled=scale != 1.0)
                     total_cost += cost * len(index)
                     if classification:
                         correct += n_correct(a[-1], y)
@@ -249,6 +246,12 @@ def train(net, X, Y, *, sample_weight=None, validation_data=None, callbacks=(), 
                         cb.on_batch_end(batch, {"epoch": epoch, "cost": cost})
                     if interrupted():
                         raise KeyboardInterrupt
+                # Checked once an epoch rather than every step: a pass over all weights per batch
+                # would cost as much as the update itself. `not <` also catches inf and NaN.
+                norm = parameter_norm(params)
+                if not norm < (norm_limit or math.inf):
+                    diverged(f"the weights' norm grew to {norm:.3g}, past {config.max_weight_growth:g} times its "
+                             "start", epoch, batch)
                 val_cost = val_acc = None
                 if validation is not None:
                     a_val = net.forward(validation[0].T)[1][-1]

@@ -1,0 +1,298 @@
+"""`backprop bench`: epoch times against PyTorch, scikit-learn, a per-sample loop and the GEMM bound.
+
+Each system runs in its own process. The parent asks every system for one epoch in turn, round
+after round, so that drift in the machine's speed hits all systems alike; ratios are taken pair
+by pair within a round, and their medians reported.
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+SYSTEMS = ("backprop", "pytorch", "sklearn", "loop", "gemm")
+LOOP_SAMPLES = 1000  # the per-sample loop is timed on this many samples and scaled to the epoch
+
+
+def make_data(n, n_test, seed=0, dtype="float32"):
+    """MNIST-shaped data with class structure: (X (n, 784), y (n,), X_test, y_test), pixels in [0, 1]."""
+    rng = np.random.default_rng(seed)
+    prototypes = rng.random((10, 784)) ** 3
+    y = rng.integers(0, 10, size=n + n_test)
+    X = np.clip(prototypes[y] + rng.normal(scale=1.2, size=(n + n_test, 784)), 0, 1).astype(dtype)
+    return X[:n], y[:n], X[n:], y[n:]
+
+
+def load_data(cfg):
+    if cfg.get("mnist"):
+        from .data import read_mnist
+        (X, y), (Xt, yt) = read_mnist(cfg["mnist"])
+        return (X / 255).astype(cfg["dtype"]), y, (Xt / 255).astype(cfg["dtype"]), yt
+    return make_data(cfg["n"], cfg["n_test"], dtype=cfg["dtype"])
+
+
+class Worker:
+    """One system's training state; epoch() trains one epoch, accuracy() scores the test set."""
+
+    def __init__(self, system, cfg):
+        self.system, self.cfg = system, cfg
+        self.X, self.y, self.X_test, self.y_test = load_data(cfg)
+        sizes, relu = cfg["sizes"], cfg["activation"] == "relu"
+        lr, self.batch = cfg["learning_rate"], cfg["batch_size"]
+        if system == "backprop":
+            import backprop as bp
+            self.net = bp.Network(sizes, activation=cfg["activation"], output="softmax" if relu else "sigmoid",
+                                  cost="cross_entropy" if relu else "mse", seed=0, dtype=cfg["dtype"])
+        elif system == "pytorch":
+            import torch
+            torch.set_num_threads(os.cpu_count())
+            torch.manual_seed(0)
+            layers = []
+            for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+                layers += [torch.nn.Linear(n_in, n_out), torch.nn.ReLU() if relu else torch.nn.Sigmoid()]
+            self.model = torch.nn.Sequential(*layers[:-1] if relu else layers).to(getattr(torch, cfg["dtype"]))
+            self.opt = torch.optim.SGD(self.model.parameters(), lr=lr)
+            self.loss = torch.nn.CrossEntropyLoss() if relu else (lambda a, t: 0.5 * ((a - t) ** 2).sum(1).mean())
+            self.tX, self.ty = torch.from_numpy(self.X), torch.from_numpy(self.y)
+            self.tY = self.ty if relu else torch.nn.functional.one_hot(self.ty, 10).to(self.tX.dtype)
+            self.epoch_index = 0
+        elif system == "sklearn":
+            from sklearn.neural_network import MLPClassifier
+            self.model = MLPClassifier(hidden_layer_sizes=sizes[1:-1], activation="relu" if relu else "logistic",
+                                       solver="sgd", momentum=0, alpha=0, batch_size=self.batch,
+                                       learning_rate_init=lr, random_state=0)
+        elif system == "loop":
+            rng = np.random.default_rng(0)
+            self.W = [rng.normal(0, np.sqrt(2 / a), (b, a)).astype(cfg["dtype"]) for a, b in zip(sizes[:-1], sizes[1:])]
+            self.b = [np.zeros((b, 1), cfg["dtype"]) for b in sizes[1:]]
+        elif system == "gemm":
+            rng = np.random.default_rng(0)
+            m = self.batch
+            self.W = [rng.random((b, a)).astype(cfg["dtype"]) for a, b in zip(sizes[:-1], sizes[1:])]
+            self.a = [rng.random((n, m)).astype(cfg["dtype"]) for n in sizes]
+            self.gw = [np.empty_like(W) for W in self.W]
+
+    def epoch(self):
+        start = time.perf_counter()
+        getattr(self, "_epoch_" + self.system)()
+        return time.perf_counter() - start
+
+    def run_backprop(self, commands, answer):
+        """One Network.fit call for all epochs; a callback pauses it between epochs for the parent."""
+        from .history import Callback
+
+        class Stop(Exception):
+            pass
+
+        worker = self
+
+        class Pause(Callback):
+            def on_train_begin(self, info):
+                self.started = time.perf_counter()
+
+            def on_epoch_end(self, epoch, logs):
+                answer({"seconds": time.perf_counter() - self.started})
+                for command in commands:  # answer questions until asked for the next epoch
+                    if command == "accuracy":
+                        answer({"accuracy": worker.accuracy()})
+                    elif command == "epoch":
+                        self.started = time.perf_counter()
+                        return
+                    else:
+                        break
+                raise Stop
+
+        try:
+            self.net.fit(self.X, self.y, epochs=10**6, batch_size=self.batch, optimizer="sgd",
+                         learning_rate=self.cfg["learning_rate"], callbacks=[Pause()])
+        except Stop:
+            pass
+
+    def _epoch_pytorch(self):
+        import torch
+        self.epoch_index += 1
+        order = torch.randperm(len(self.tX), generator=torch.Generator().manual_seed(self.epoch_index))
+        for start in range(0, len(order), self.batch):
+            index = order[start:start + self.batch]
+            self.opt.zero_grad(set_to_none=True)
+            self.loss(self.model(self.tX[index]), self.tY[index]).backward()
+            self.opt.step()
+
+    def _epoch_sklearn(self):
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.model.partial_fit(self.X, self.y, classes=np.arange(10))
+
+    def _epoch_loop(self):
+        """The reference's algorithm literally: column vectors, one sample at a time."""
+        lr, relu = self.cfg["learning_rate"], self.cfg["activation"] == "relu"
+        sigma = (lambda z: np.maximum(z, 0)) if relu else (lambda z: 1 / (1 + np.exp(-z)))
+        dsigma = (lambda a: (a > 0).astype(a.dtype)) if relu else (lambda a: a * (1 - a))
+        start = time.perf_counter()
+        for i in range(LOOP_SAMPLES):
+            a = [self.X[i].reshape(-1, 1)]
+            for W, b in zip(self.W, self.b):
+                a.append(sigma(W @ a[-1] + b))
+            y = np.zeros((10, 1), a[-1].dtype)
+            y[self.y[i]] = 1
+            delta = (a[-1] - y) * dsigma(a[-1])
+            for l in range(len(self.W) - 1, -1, -1):
+                grad_W, grad_b = delta @ a[l].T, delta
+                if l:
+                    delta = (self.W[l].T @ delta) * dsigma(a[l])
+                self.W[l] -= lr * grad_W
+                self.b[l] -= lr * grad_b
+        elapsed = time.perf_counter() - start
+        time.sleep(0)  # the parent scales the time below to a full epoch
+        self.scaled = elapsed * len(self.X) / LOOP_SAMPLES
+
+    def _epoch_gemm(self):
+        m = self.batch
+        z = [np.empty((W.shape[0], m), W.dtype) for W in self.W]
+        back = [np.empty((W.shape[1], m), W.dtype) for W in self.W]
+        for _ in range(len(self.X) // m):
+            for l, W in enumerate(self.W):
+                np.matmul(W, self.a[l], out=z[l])                        # forward
+            for l in range(len(self.W) - 1, -1, -1):
+                np.matmul(self.a[l + 1], self.a[l].T, out=self.gw[l])    # dC/dW
+                if l:
+                    np.matmul(self.W[l].T, self.a[l + 1], out=back[l])   # W^T delta
+
+    def accuracy(self):
+        if self.system == "backprop":
+            return float((self.net.predict(self.X_test).argmax(1) == self.y_test).mean())
+        if self.system == "pytorch":
+            import torch
+            with torch.no_grad():
+                return float((self.model(torch.from_numpy(self.X_test)).argmax(1).numpy() == self.y_test).mean())
+        if self.system == "sklearn":
+            return float(self.model.score(self.X_test, self.y_test))
+        return None
+
+
+def worker_main(system, cfg):
+    """The child process: answers 'epoch' and 'accuracy' lines on stdin with JSON on stdout."""
+    worker = Worker(system, json.loads(cfg))
+    answer = lambda reply: print(json.dumps(reply), flush=True)  # noqa: E731
+    answer({"ready": True})
+    commands = (line.strip() for line in sys.stdin)
+    if system == "backprop":  # the first 'epoch' starts fit, which then runs to the end
+        if next(commands, None) == "epoch":
+            worker.run_backprop(commands, answer)
+        return
+    for command in commands:
+        if command == "epoch":
+            seconds = worker.epoch()
+            print(json.dumps({"seconds": getattr(worker, "scaled", seconds)}), flush=True)
+        elif command == "accuracy":
+            print(json.dumps({"accuracy": worker.accuracy()}), flush=True)
+        else:
+            break
+
+
+def start(system, cfg):
+    proc = subprocess.Popen([sys.executable, "-m", "backprop.bench", "--worker", system, json.dumps(cfg)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert json.loads(proc.stdout.readline())["ready"]
+    return proc
+
+
+def ask(proc, command):
+    time.sleep(0.2)  # let the previous system's spinning BLAS/OpenMP threads go idle first
+    proc.stdin.write(command + "\n")
+    proc.stdin.flush()
+    return json.loads(proc.stdout.readline())
+
+
+def run_setting(cfg, rounds, systems, report):
+    """Median epoch seconds and paired ratios for one setting; prints a table through report()."""
+    procs = {s: start(s, cfg) for s in systems}
+    try:
+        ask(procs["backprop"], "epoch") if "backprop" in procs else None  # warm-up: buffers, BLAS threads
+        for s in systems:
+            if s != "backprop" and s != "loop":
+                ask(procs[s], "epoch")
+        times = {s: [] for s in systems}
+        for _ in range(rounds):
+            for s in systems:
+                times[s].append(ask(procs[s], "epoch")["seconds"])
+        accuracy = {s: ask(procs[s], "accuracy")["accuracy"] for s in systems}
+    finally:
+        for proc in procs.values():
+            proc.stdin.close()
+            proc.wait()
+            proc.stdout.close()
+    sizes, n = cfg["sizes"], cfg["n"]
+    flops = 6 * sum(a * b for a, b in zip(sizes[:-1], sizes[1:])) * n
+    rows = []
+    for s in systems:
+        t = statistics.median(times[s])
+        vs_torch = statistics.median(a / b for a, b in zip(times[s], times["pytorch"])) if "pytorch" in times else None
+        vs_gemm = statistics.median(a / b for a, b in zip(times[s], times["gemm"])) if "gemm" in times else None
+        rows.append((s, t, n / t, flops / t / 1e9, accuracy[s], vs_torch, vs_gemm))
+    title = (f"{'-'.join(map(str, sizes))} {cfg['activation']}/{'softmax+CE' if cfg['activation'] == 'relu' else 'sigmoid+MSE'}"
+             f" batch {cfg['batch_size']} {cfg['dtype']}, {n} samples, {rounds} rounds")
+    report(f"\n### {title}\n")
+    report("| system | s/epoch | samples/s | GFLOP/s | test acc | x PyTorch | x GEMM bound |")
+    report("|---|---:|---:|---:|---:|---:|---:|")
+    fmt = lambda v, f: "-" if v is None else format(v, f)  # noqa: E731
+    for s, t, sps, gf, acc, r1, r2 in rows:
+        report(f"| {s} | {t:.4f} | {sps:,.0f} | {gf:.1f} | {fmt(acc, '.3f')} | {fmt(r1, '.2f')} | {fmt(r2, '.2f')} |")
+    return rows
+
+
+def environment():
+    lines = [f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} cores"]
+    try:
+        from threadpoolctl import threadpool_info
+        for pool in threadpool_info():
+            lines.append(f"{pool.get('internal_api')} {pool.get('version')} {pool.get('architecture', '')} "
+                         f"threads={pool.get('num_threads')} ({os.path.basename(pool.get('filepath', ''))})")
+    except ImportError:
+        lines.append("threadpoolctl not installed: BLAS details unknown")
+    try:
+        import torch
+        lines.append(f"torch {torch.__version__}, threads={torch.get_num_threads()}")
+    except ImportError:
+        pass
+    return lines
+
+
+def add_parser(sub):
+    p = sub.add_parser("bench", help="time an epoch against PyTorch, scikit-learn, a loop and the GEMM bound")
+    p.add_argument("--sizes", default="784-128-64-10,784-512-256-10", help="comma-separated architectures")
+    p.add_argument("--batch-sizes", default="64")
+    p.add_argument("--dtypes", default="float32")
+    p.add_argument("--activations", default="relu", help="relu (softmax + CE) and/or sigmoid (MSE)")
+    p.add_argument("--samples", type=int, default=10000)
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--systems", default=",".join(SYSTEMS))
+    p.add_argument("--mnist", help="a folder of MNIST IDX files to use instead of generated data")
+    p.add_argument("--full", action="store_true", help="every setting: both activations, batch 32/64/256, both dtypes")
+    p.set_defaults(func=cmd_bench)
+
+
+def cmd_bench(args):
+    if args.full:
+        args.batch_sizes, args.dtypes, args.activations = "32,64,256", "float32,float64", "relu,sigmoid"
+    systems = [s for s in args.systems.split(",") if s]
+    print("\n".join(environment()))
+    for sizes in args.sizes.split(","):
+        for activation in args.activations.split(","):
+            for batch in args.batch_sizes.split(","):
+                for dtype in args.dtypes.split(","):
+                    cfg = {"sizes": [int(v) for v in sizes.split("-")], "activation": activation,
+                           "batch_size": int(batch), "dtype": dtype, "n": args.samples, "n_test": 2000,
+                           "learning_rate": 0.05 if activation == "relu" else 0.5, "mnist": args.mnist}
+                    run_setting(cfg, args.rounds, systems, lambda line: print(line, flush=True))
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--worker":
+        worker_main(sys.argv[2], sys.argv[3])
