@@ -25,6 +25,11 @@ def _numeric(array, what):
     return array
 
 
+def _all_finite(A):
+    """True when A holds no NaN or inf; min and max propagate both, with no array-sized temporary."""
+    return bool(np.isfinite(A.min()) and np.isfinite(A.max()))
+
+
 def as_inputs(X, n_inputs, dtype):
     """X as an (n_samples, n_inputs) array of dtype, checked: 2-D, right width, finite, not empty."""
     X = _numeric(X, "X")
@@ -36,7 +41,7 @@ def as_inputs(X, n_inputs, dtype):
     if X.shape[1] != n_inputs:
         raise ShapeError(f"X has {X.shape[1]} columns but the network takes {n_inputs} inputs")
     X = np.asarray(X, dtype=dtype)
-    if not np.isfinite(X).all():
+    if not _all_finite(X):
         raise DataError("X contains NaN or infinite values; remove or impute them first")
     return X
 
@@ -62,7 +67,7 @@ def as_targets(Y, n_samples, n_outputs, dtype):
     if Y.shape[0] != n_samples:
         raise ShapeError(f"X has {n_samples} samples but Y has {Y.shape[0]}; they must match row for row")
     Y = np.asarray(Y, dtype=dtype)
-    if not np.isfinite(Y).all():
+    if not _all_finite(Y):
         raise DataError("Y contains NaN or infinite values; remove those samples first")
     return Y
 

@@ -246,6 +246,47 @@ def run_setting(cfg, rounds, systems, report):
     return rows
 
 
+def profile_epoch(cfg, repeats=3):
+    """Where one backprop epoch's time goes: (part, milliseconds) pairs, measured in this process."""
+    import backprop as bp
+    from .optimizers import SGD
+    X, y, _, _ = load_data(cfg)
+    relu = cfg["activation"] == "relu"
+    net = bp.Network(cfg["sizes"], activation=cfg["activation"], output="softmax" if relu else "sigmoid",
+                     cost="cross_entropy" if relu else "mse", seed=0, dtype=cfg["dtype"])
+    Y = np.eye(cfg["sizes"][-1], dtype=net.dtype)[y]
+    m, lr = cfg["batch_size"], cfg["learning_rate"]
+    z, a, delta = ([None] + [np.empty((n, m), net.dtype) for n in cfg["sizes"][1:]] for _ in range(3))
+    grad_w, grad_b = [np.empty_like(W) for W in net.weights], [np.empty_like(b) for b in net.biases]
+    optimizer, params = SGD(lr), net.weights + net.biases
+    parts = dict.fromkeys(("gather rows", "forward + backward", "cost", "SGD update"), 0.0)
+    order = np.random.default_rng(0).permutation(len(X))
+    for _ in range(repeats):
+        for start in range(0, len(X) - m + 1, m):
+            t0 = time.perf_counter()
+            x, yb = X[order[start:start + m]].T, Y[order[start:start + m]].T
+            t1 = time.perf_counter()
+            a_out = net.backprop(x, yb, None, grad_w, grad_b, z, a, delta, scale=lr)
+            t2 = time.perf_counter()
+            net.cost_of(a_out[-1], yb)
+            t3 = time.perf_counter()
+            optimizer.step(params, grad_w + grad_b, prescaled=True)
+            t4 = time.perf_counter()
+            for key, dt in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+                parts[key] += dt / repeats
+    gemm = Worker.__new__(Worker)
+    gemm.system, gemm.cfg, gemm.X, gemm.batch = "gemm", cfg, X, m
+    rng = np.random.default_rng(0)
+    gemm.W = [rng.random((b, c)).astype(cfg["dtype"]) for c, b in zip(cfg["sizes"][:-1], cfg["sizes"][1:])]
+    gemm.a = [rng.random((n, m)).astype(cfg["dtype"]) for n in cfg["sizes"]]
+    gemm.gw = [np.empty_like(W) for W in gemm.W]
+    matmuls = min(gemm.epoch() for _ in range(repeats))
+    rows = [(k, v * 1e3) for k, v in parts.items()]
+    rows.insert(2, ("  of which matrix products (GEMM bound)", matmuls * 1e3))
+    rows.insert(3, ("  of which the rest (bias, activations, deltas)", (parts["forward + backward"] - matmuls) * 1e3))
+    return rows
+
+
 def environment():
     lines = [f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} cores"]
     try:
@@ -273,6 +314,7 @@ def add_parser(sub):
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--systems", default=",".join(SYSTEMS))
     p.add_argument("--mnist", help="a folder of MNIST IDX files to use instead of generated data")
+    p.add_argument("--profile", action="store_true", help="also break one backprop epoch down by part")
     p.add_argument("--full", action="store_true", help="every setting: both activations, batch 32/64/256, both dtypes")
     p.set_defaults(func=cmd_bench)
 
@@ -290,6 +332,10 @@ def cmd_bench(args):
                            "batch_size": int(batch), "dtype": dtype, "n": args.samples, "n_test": 2000,
                            "learning_rate": 0.05 if activation == "relu" else 0.5, "mnist": args.mnist}
                     run_setting(cfg, args.rounds, systems, lambda line: print(line, flush=True))
+                    if args.profile:
+                        print("\nwhere one backprop epoch goes (ms):")
+                        for part, ms in profile_epoch(cfg):
+                            print(f"  {part:<48} {ms:8.1f}")
     return 0
 
 
