@@ -19,7 +19,7 @@ from .optimizers import OPTIMIZERS
 from .preprocessing import SCALES
 
 
-EXTRA_COMMANDS = ("bench",)  # modules that add their own subcommand
+EXTRA_COMMANDS = ("explain", "bench")  # modules that add their own subcommand
 
 
 class Parser(argparse.ArgumentParser):

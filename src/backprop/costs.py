@@ -40,7 +40,7 @@ class MeanSquaredError(Cost):
     def per_sample(self, a, y):
         r = a - y
         r *= r
-        return 0.5 * r.sum(axis=0)
+        return 0.5 * r.sum(axis=0)  # C_i = 1/2 ||a_i - y_i||^2
 
     def gradient(self, a, y):
         return a - y  # dC_i/da = a - y: the 1/2 cancels the square's 2

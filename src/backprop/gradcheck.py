@@ -53,7 +53,7 @@ def numeric_gradient(cost, param, eps):
         param[index] = saved - eps
         down = cost()
         param[index] = saved
-        grad[index] = (up - down) / (2 * eps)
+        grad[index] = (up - down) / (2 * eps)  # central difference: error O(eps^2)
     return grad
 
 
