@@ -84,6 +84,7 @@ def test_generated_2d_data_draws_boundary_and_hidden_units(tmp_path):
     result = run("train", "--data", "moons", "--epochs", "20", "--plot", "--out", tmp_path / "m", "--quiet", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "m" / "boundary.png").exists() and (tmp_path / "m" / "hidden_units.png").exists()
+    assert (tmp_path / "m" / "boundary_epochs.png").exists()
 
 
 def test_npz_and_config_file_and_flag_override(tmp_path):

@@ -198,6 +198,21 @@ class Snapshot(Callback):
         self.net.optimizer, self.net.epochs_trained = self.optimizer, self.epoch
 
 
+class BoundaryFrames(Callback):
+    """Records the network's class probabilities over the plane of 2-D data at a few epochs."""
+
+    def __init__(self, model, X, epochs, steps=120):
+        from .plots import grid
+        self.model, self.points = model, grid(X, steps=steps)[2]
+        self.wanted = sorted({1, max(1, epochs // 8), max(1, epochs // 4), max(1, epochs // 2), epochs})
+        self.frames, self.count = [], 0
+
+    def on_epoch_end(self, epoch, logs):
+        self.count += 1
+        if self.count in self.wanted:
+            self.frames.append((epoch, self.model.predict_output(self.points)))
+
+
 def new_run_folder(name, out):
     if out:
         os.makedirs(out, exist_ok=True)
@@ -263,6 +278,10 @@ def cmd_train(args):
     save = lambda path: model_io.save(path, net, **model.metadata(), training=vars(config))  # noqa: E731
     snapshot = Snapshot(net, model_path if args.checkpoint else None, save)
     callbacks = [snapshot] + ([] if args.quiet else [ProgressBar()])
+    frames = None
+    if args.plot and not args.no_plots and task == "classification" and X_train.shape[1] == 2:
+        frames = BoundaryFrames(model, X_train, config.epochs)
+        callbacks.append(frames)
     say(args, f"training {net} on {dataset.name}: {len(inputs)} samples, {task}")
     try:
         history = net.fit(inputs, targets, callbacks=callbacks, config=config)
@@ -281,12 +300,12 @@ def cmd_train(args):
         report = evaluation(model, X_test, y_test)
         print(report["summary"])
     if not args.no_plots:
-        draw(args, model, history, X_train, y_train, X_test, y_test, folder, report if len(X_test) else None)
+        draw(args, model, history, X_train, y_train, X_test, y_test, folder, report if len(X_test) else None, frames)
     print(f"model and plots: {folder}/ ({time.perf_counter() - started:.1f} s)")
     return 0
 
 
-def draw(args, model, history, X_train, y_train, X_test, y_test, folder, report):
+def draw(args, model, history, X_train, y_train, X_test, y_test, folder, report, frames=None):
     from . import plots
     try:
         written = [plots.curves(model.network.history, os.path.join(folder, "curves.png"))]
@@ -296,6 +315,9 @@ def draw(args, model, history, X_train, y_train, X_test, y_test, folder, report)
             labels = model.targets(y_train)
             written.append(plots.decision_boundary(model.predict_output, X_train, labels,
                                                    os.path.join(folder, "boundary.png")))
+            if frames is not None and frames.frames:
+                written.append(plots.boundary_series(frames.frames, X_train, labels,
+                                                     os.path.join(folder, "boundary_epochs.png")))
             if args.plot:
                 net = model.network
                 first = lambda P: net.activations[0].value(net.weights[0] @ model.inputs(P).T + net.biases[0][:, None]).T  # noqa: E731

@@ -121,3 +121,21 @@ def hidden_units(activations_fn, X, labels, path, max_units=16):
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def boundary_series(frames, X, labels, path, steps=120):
+    """The decision boundary at several epochs side by side; frames: [(epoch, predict_proba)]."""
+    plt = _pyplot()
+    xx, yy, points = grid(X, steps=steps)
+    fig, axes = plt.subplots(1, len(frames), figsize=(3 * len(frames), 3.2), squeeze=False)
+    for ax, (epoch, proba) in zip(axes[0], frames):
+        k = max(proba.shape[1], 2)
+        classes = proba.argmax(axis=1) if proba.shape[1] > 1 else (proba[:, 0] > 0.5).astype(int)
+        ax.contourf(xx, yy, classes.reshape(xx.shape), alpha=0.3, cmap="tab10", vmin=0, vmax=9,
+                    levels=np.arange(-0.5, k))
+        ax.scatter(X[:, 0], X[:, 1], c=labels, cmap="tab10", vmin=0, vmax=9, s=4, edgecolors="none")
+        ax.set(title=f"epoch {epoch}", xticks=[], yticks=[])
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
