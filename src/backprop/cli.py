@@ -245,6 +245,12 @@ def cmd_train(args):
             if key in source and getattr(args, key, None) is None:
                 setattr(opts, key, source[key])
     dataset = load_source(opts.data, opts.target, opts.seed)
+    if len(dataset.X) < 20 and not resumed:  # too few to hold any out, unless the user insists
+        for option in ("test_split", "validation_split"):
+            if getattr(args, option) is None and getattr(opts, option):
+                setattr(opts, option, 0.0)
+                say(args, f"note: only {len(dataset.X)} samples, so no {option.replace('_', ' ')} "
+                          f"(pass --{option.replace('_', '-')} to insist)")
     task = resumed.task if resumed else infer_task(dataset.y, opts.task, dataset.task)
     X_train, X_test, y_train, y_test = split(dataset, task, opts.test_split, opts.seed, opts.test_data, opts.target)
     if resumed:
@@ -254,6 +260,8 @@ def cmd_train(args):
         classes = None
         if task == "classification":
             _, classes = encode_labels(y_train)
+            if len(y_test):
+                encode_labels(y_test, classes)  # a test label never seen in training: say so before training
             n_out = len(classes)
         else:
             n_out = 1 if y_train.ndim == 1 else y_train.shape[1]
@@ -273,7 +281,20 @@ def cmd_train(args):
                          schedule=opts.schedule, validation_split=opts.validation_split,
                          early_stopping=opts.early_stopping, seed=opts.seed)
     inputs, targets = model.inputs(X_train), model.targets(y_train)
+    created = not (opts.out and os.path.isdir(opts.out))
     folder = new_run_folder(dataset.name, opts.out)
+    try:
+        return _train_in(args, opts, net, model, config, inputs, targets, dataset, task, folder, started,
+                         X_train, y_train, X_test, y_test)
+    except BaseException:
+        if created and os.path.isdir(folder) and not os.listdir(folder):
+            os.rmdir(folder)  # a failed run leaves nothing behind
+        raise
+
+
+def _train_in(args, opts, net, model, config, inputs, targets, dataset, task, folder, started,
+              X_train, y_train, X_test, y_test):
+    from .progress import ProgressBar
     model_path = os.path.join(folder, "model.npz")
     save = lambda path: model_io.save(path, net, **model.metadata(), training=vars(config))  # noqa: E731
     snapshot = Snapshot(net, model_path if args.checkpoint else None, save)
@@ -296,11 +317,14 @@ def cmd_train(args):
     every = max(1, len(history) // 10)
     say(args, history.table(every=every), f"stopped: {history.stop_message} after {len(history)} epoch(s)")
     save(model_path)
+    report = None
     if len(X_test):
         report = evaluation(model, X_test, y_test)
         print(report["summary"])
+    else:
+        print(evaluation(model, X_train, y_train)["summary"].replace("test ", "training ", 1) + " (no test set)")
     if not args.no_plots:
-        draw(args, model, history, X_train, y_train, X_test, y_test, folder, report if len(X_test) else None, frames)
+        draw(args, model, history, X_train, y_train, X_test, y_test, folder, report, frames)
     print(f"model and plots: {folder}/ ({time.perf_counter() - started:.1f} s)")
     return 0
 

@@ -112,6 +112,11 @@ def _target_index(path, target, names):
 
 def read_npz(path):
     """(X (n, d), y (n,) or (n, k)) from an .npz file holding arrays named X and y."""
+    import zipfile
+    if not os.path.isfile(path):
+        raise DataError(f"{path}: no such file")
+    if not zipfile.is_zipfile(path):
+        raise DataError(f"{path}: not a valid .npz file (not a zip archive); save with np.savez(path, X=X, y=y)")
     try:
         with np.load(path, allow_pickle=False) as archive:
             missing = [k for k in ("X", "y") if k not in archive.files]

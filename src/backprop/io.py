@@ -13,7 +13,7 @@ from .network import Network
 from .optimizers import get_optimizer
 
 FORMAT, VERSION = "backprop-model", 1
-MAX_UNCOMPRESSED = 4 << 30  # refuse archives that claim more than 4 GiB: a zip bomb, not a model
+MAX_UNCOMPRESSED = 1 << 30  # refuse archives that claim more than 1 GiB: a zip bomb, not a small MLP
 OPTIMIZER_OPTIONS = ("momentum", "beta1", "beta2", "eps", "weight_decay")
 
 
@@ -79,7 +79,7 @@ def load(path):
     try:
         with zipfile.ZipFile(path) as archive:
             if sum(info.file_size for info in archive.infolist()) > MAX_UNCOMPRESSED:
-                raise ModelFileError(f"{path}: the archive claims more than 4 GiB uncompressed; not a model file")
+                raise ModelFileError(f"{path}: the archive claims more than 1 GiB uncompressed; refused as a likely zip bomb")
         with np.load(path, allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}
     except ModelFileError:

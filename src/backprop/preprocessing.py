@@ -22,12 +22,17 @@ class Scaler:
         """A scaler fitted on X (n, d): standard (mean 0, std 1), minmax ([0, 1]) or none."""
         if kind not in SCALES:
             raise ConfigError(f"unknown scale {kind!r}; choose one of: {', '.join(SCALES)}")
-        if kind == "standard":
-            center, scale = X.mean(axis=0), X.std(axis=0)
-        elif kind == "minmax":
-            center, scale = X.min(axis=0), X.max(axis=0) - X.min(axis=0)
-        else:
+        if kind == "none":
             return cls("none")
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, in words
+            if kind == "standard":
+                center, scale = X.mean(axis=0), X.std(axis=0)
+            else:
+                center, scale = X.min(axis=0), X.max(axis=0) - X.min(axis=0)
+        if not (np.isfinite(center).all() and np.isfinite(scale).all()):
+            bad = int(np.flatnonzero(~(np.isfinite(center) & np.isfinite(scale)))[0])
+            raise DataError(f"feature {bad + 1} holds values too large to scale (up to {np.abs(X[:, bad]).max():.3g}); "
+                            "rescale that column before training")
         return cls(kind, center, np.where(scale > 0, scale, 1.0))  # constant features stay put
 
     def transform(self, X):
