@@ -60,3 +60,18 @@ def test_unknown_cost_and_mismatched_output():
         bp.Network([2, 2], output="sigmoid", cost="cross_entropy")
     with pytest.raises(ConfigError, match="sigmoid"):
         bp.Network([2, 2], output="softmax", cost="binary_cross_entropy")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("output,cost", [("sigmoid", "mse"), ("softmax", "cross_entropy"),
+                                         ("sigmoid", "binary_cross_entropy"), ("softmax", "mse")])
+def test_cost_and_gradients_stay_finite_for_pre_activations_up_to_1e4(dtype, output, cost):
+    net = bp.Network([2, 3], activation="relu", output=output, cost=cost, seed=0, dtype=dtype)
+    net.weights[0][:] = np.array([[1e4, 0], [-1e4, 0], [0, 1e4]], dtype=dtype)  # z_L = +-1e4
+    X = np.array([[1.0, -1.0], [-1.0, 1.0]])
+    Y = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isfinite(net.cost(X, Y))
+        grad_w, grad_b = net.gradients(X, Y)
+    assert all(np.isfinite(g).all() for g in grad_w + grad_b)

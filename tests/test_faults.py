@@ -1,0 +1,99 @@
+"""Faults while saving and training: kill -9, a full disk, Ctrl-C; the model file always survives."""
+
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import backprop as bp
+from backprop import io as model_io
+
+SAVER = """
+import sys, backprop as bp, backprop.io as io
+net = bp.Network([30, 300, 10], seed=1)
+print("ready", flush=True)
+while True:
+    io.save(sys.argv[1], net)
+"""
+
+
+def test_kill_9_during_save_at_50_random_moments(tmp_path):
+    """The file is always the old model or a complete new one, never a broken one."""
+    path = tmp_path / "model.npz"
+    model_io.save(path, bp.Network([30, 300, 10], seed=0))
+    rng = np.random.default_rng(0)
+    seen = set()
+    for trial in range(50):
+        proc = subprocess.Popen([sys.executable, "-c", SAVER, str(path)], stdout=subprocess.PIPE, text=True)
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(rng.random() * 0.05)  # somewhere inside one of the saves
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+        net, _ = model_io.load(path)  # raises if the file is broken
+        seen.add(net.seed)
+        assert net.sizes == [30, 300, 10]
+    assert seen <= {0, 1}
+    assert not [p for p in tmp_path.iterdir() if p.name == "model.npz" and p.stat().st_size == 0]
+
+
+def limit_file_size(limit):
+    def apply():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit then fails with EFBIG
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+def test_full_disk_during_save_keeps_the_old_model(tmp_path):
+    pytest.importorskip("sklearn")
+    out = tmp_path / "run"
+    out.mkdir()
+    old = bp.Network([64, 4, 10], seed=0)
+    model_io.save(out / "model.npz", old)
+    before = (out / "model.npz").read_bytes()
+    result = subprocess.run([sys.executable, "-m", "backprop", "train", "--epochs", "1", "--no-plots", "--quiet",
+                             "--out", str(out)], capture_output=True, text=True, preexec_fn=limit_file_size(30000),
+                            timeout=120)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "File too large" in lines[0]
+    assert (out / "model.npz").read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == ["model.npz"]  # no temporary file left behind
+
+
+def test_save_failure_in_process_leaves_no_trace(tmp_path, monkeypatch):
+    path = tmp_path / "model.npz"
+    model_io.save(path, bp.Network([2, 2], seed=0))
+    before = path.read_bytes()
+
+    def no_space(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    with pytest.raises(OSError, match="No space"):
+        model_io.save(path, bp.Network([2, 2], seed=1))
+    assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["model.npz"]
+
+
+def test_nan_weights_are_never_saved(tmp_path):
+    net = bp.Network([2, 2], seed=0)
+    net.weights[0][0, 0] = np.nan
+    with pytest.raises(bp.ModelFileError, match="NaN"):
+        model_io.save(tmp_path / "m.npz", net)
+    assert not list(tmp_path.iterdir())
+
+
+def test_divergence_saves_no_nan_anywhere(tmp_path):
+    pytest.importorskip("sklearn")
+    result = subprocess.run([sys.executable, "-m", "backprop", "train", "--learning-rate", "1e6", "--optimizer", "sgd",
+                             "--epochs", "3", "--checkpoint", "--no-plots", "--quiet", "--out", str(tmp_path / "o")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "diverged at epoch 1" in result.stderr, result.stderr
+    for path in tmp_path.rglob("*.npz"):
+        model_io.load(path)  # loading refuses non-finite weights
+    assert not (tmp_path / "o").exists()
