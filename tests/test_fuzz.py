@@ -17,7 +17,7 @@ from backprop import io as model_io
 from backprop.activations import ACTIVATIONS
 from backprop.costs import COSTS
 
-FUZZ = settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=int(os.environ.get("BACKPROP_FUZZ_EXAMPLES", 150)), deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 CELLS = st.sampled_from(["1", "0", "-2.5", "1e308", "nan", "inf", "abc", "", " ", '"3"', "x,y", "1e-300", "7"])
 
 

@@ -44,6 +44,8 @@ def read_csv(path, target=None, has_target=True):
     except csv.Error:
         dialect = csv.excel
     rows = [(i + 1, row) for i, row in enumerate(csv.reader(io.StringIO(text), dialect)) if any(c.strip() for c in row)]
+    if not rows:
+        raise DataError(f"{path}: every cell is empty")
     first = [c.strip() for c in rows[0][1]]
     numeric_below = len(rows) > 1 and [_float(c) is not None for c in rows[1][1]]
     has_header = (len(rows) == 1 and all(_float(c) is None for c in first)) or (
