@@ -18,12 +18,12 @@ SYSTEMS = ("backprop", "pytorch", "sklearn", "loop", "gemm")
 LOOP_SAMPLES = 1000  # the per-sample loop is timed on this many samples and scaled to the epoch
 
 
-def make_data(n, n_test, seed=0, dtype="float32"):
+def make_data(n, n_test, seed=0, dtype="float32", n_features=784, n_classes=10):
     """MNIST-shaped data with class structure: (X (n, 784), y (n,), X_test, y_test), pixels in [0, 1]."""
     rng = np.random.default_rng(seed)
-    prototypes = rng.random((10, 784)) ** 3
-    y = rng.integers(0, 10, size=n + n_test)
-    X = np.clip(prototypes[y] + rng.normal(scale=1.2, size=(n + n_test, 784)), 0, 1).astype(dtype)
+    prototypes = rng.random((n_classes, n_features)) ** 3
+    y = rng.integers(0, n_classes, size=n + n_test)
+    X = np.clip(prototypes[y] + rng.normal(scale=1.2, size=(n + n_test, n_features)), 0, 1).astype(dtype)
     return X[:n], y[:n], X[n:], y[n:]
 
 
@@ -32,7 +32,8 @@ def load_data(cfg):
         from .data import read_mnist
         (X, y), (Xt, yt) = read_mnist(cfg["mnist"])
         return (X / 255).astype(cfg["dtype"]), y, (Xt / 255).astype(cfg["dtype"]), yt
-    return make_data(cfg["n"], cfg["n_test"], dtype=cfg["dtype"])
+    return make_data(cfg["n"], cfg["n_test"], dtype=cfg["dtype"], n_features=cfg["sizes"][0],
+                     n_classes=cfg["sizes"][-1])
 
 
 class Worker:
@@ -58,7 +59,7 @@ class Worker:
             self.opt = torch.optim.SGD(self.model.parameters(), lr=lr)
             self.loss = torch.nn.CrossEntropyLoss() if relu else (lambda a, t: 0.5 * ((a - t) ** 2).sum(1).mean())
             self.tX, self.ty = torch.from_numpy(self.X), torch.from_numpy(self.y)
-            self.tY = self.ty if relu else torch.nn.functional.one_hot(self.ty, 10).to(self.tX.dtype)
+            self.tY = self.ty if relu else torch.nn.functional.one_hot(self.ty, sizes[-1]).to(self.tX.dtype)
             self.epoch_index = 0
         elif system == "sklearn":
             from sklearn.neural_network import MLPClassifier
@@ -126,7 +127,7 @@ class Worker:
         import warnings
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self.model.partial_fit(self.X, self.y, classes=np.arange(10))
+            self.model.partial_fit(self.X, self.y, classes=np.arange(self.cfg["sizes"][-1]))
 
     def _epoch_loop(self):
         """The reference's algorithm literally: column vectors, one sample at a time."""
@@ -138,7 +139,7 @@ class Worker:
             a = [self.X[i].reshape(-1, 1)]
             for W, b in zip(self.W, self.b):
                 a.append(sigma(W @ a[-1] + b))
-            y = np.zeros((10, 1), a[-1].dtype)
+            y = np.zeros((a[-1].shape[0], 1), a[-1].dtype)
             y[self.y[i]] = 1
             delta = (a[-1] - y) * dsigma(a[-1])
             for l in range(len(self.W) - 1, -1, -1):

@@ -1,0 +1,37 @@
+"""The benchmark command runs end to end (tiny shapes; it measures speed, so nothing here is timed)."""
+
+import subprocess
+import sys
+
+import pytest
+
+
+def test_bench_prints_a_table_with_ratios(tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("sklearn")
+    result = subprocess.run([sys.executable, "-m", "backprop", "bench", "--sizes", "16-8-4", "--samples", "300",
+                             "--rounds", "2", "--activations", "relu,sigmoid", "--profile"],
+                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "openblas" in out.lower() or "blas" in out.lower()
+    for system in ("backprop", "pytorch", "sklearn", "loop", "gemm"):
+        assert out.count(f"| {system} |") == 2
+    row = next(line for line in out.splitlines() if line.startswith("| pytorch |"))
+    assert row.split("|")[6].strip() == "1.00"  # PyTorch against itself
+    assert "of which matrix products" in out
+
+
+def test_mnist_download_without_a_network_fails_clearly(tmp_path, monkeypatch):
+    import urllib.request
+
+    import backprop as bp
+    from backprop import datasets
+
+    def offline(*args, **kwargs):
+        raise OSError("network unreachable")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    with pytest.raises(bp.DataError, match="could not download .* by hand"):
+        datasets.download_mnist(str(tmp_path / "mnist"))
+    assert not any(p.suffix == ".part" for p in (tmp_path / "mnist").iterdir())
