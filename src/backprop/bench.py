@@ -14,6 +14,8 @@ import time
 
 import numpy as np
 
+from .errors import ConfigError
+
 SYSTEMS = ("backprop", "pytorch", "sklearn", "loop", "gemm")
 LOOP_SAMPLES = 1000  # the per-sample loop is timed on this many samples and scaled to the epoch
 
@@ -134,8 +136,9 @@ class Worker:
         lr, relu = self.cfg["learning_rate"], self.cfg["activation"] == "relu"
         sigma = (lambda z: np.maximum(z, 0)) if relu else (lambda z: 1 / (1 + np.exp(-z)))
         dsigma = (lambda a: (a > 0).astype(a.dtype)) if relu else (lambda a: a * (1 - a))
+        count = min(LOOP_SAMPLES, len(self.X))
         start = time.perf_counter()
-        for i in range(LOOP_SAMPLES):
+        for i in range(count):
             a = [self.X[i].reshape(-1, 1)]
             for W, b in zip(self.W, self.b):
                 a.append(sigma(W @ a[-1] + b))
@@ -150,7 +153,7 @@ class Worker:
                 self.b[l] -= lr * grad_b
         elapsed = time.perf_counter() - start
         time.sleep(0)  # the parent scales the time below to a full epoch
-        self.scaled = elapsed * len(self.X) / LOOP_SAMPLES
+        self.scaled = elapsed * len(self.X) / count
 
     def _epoch_gemm(self):
         m = self.batch
@@ -207,7 +210,10 @@ def ask(proc, command):
     time.sleep(0.2)  # let the previous system's spinning BLAS/OpenMP threads go idle first
     proc.stdin.write(command + "\n")
     proc.stdin.flush()
-    return json.loads(proc.stdout.readline())
+    line = proc.stdout.readline()
+    if not line:
+        raise ConfigError(f"a benchmark worker stopped (exit status {proc.wait()}); its error is printed above")
+    return json.loads(line)
 
 
 def run_setting(cfg, rounds, systems, report):
