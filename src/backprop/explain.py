@@ -177,16 +177,8 @@ def cmd_explain(args):
         print(f"sigmoid: layer 1 gets {ratio:.1e} times the gradient of layer {args.depth}: sigma' <= 1/4 "
               "shrinks it at every layer on the way back")
         if args.plot:
-            from .plots import _pyplot
-            plt = _pyplot()
-            fig, ax = plt.subplots(figsize=(5, 3.5))
-            for name, values in norms.items():
-                ax.semilogy(range(1, len(values) + 1), values, marker="o", label=name)
-            ax.set(xlabel="layer l", ylabel="||dC/dW_l||", title="gradient size by depth")
-            ax.legend()
-            fig.tight_layout()
-            fig.savefig(args.plot, dpi=100)
-            plt.close(fig)
+            from .plots import gradient_depth
+            gradient_depth(norms, args.plot)
             print(f"plot: {args.plot}")
         return 0
     if args.samples < 1:

@@ -17,6 +17,32 @@ def _pyplot():
     return plt
 
 
+def _save(plt, fig, path):
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def _panels(plt, count, inches):
+    """A figure with count small square panels in a near-square grid, axes off: (fig, [axes])."""
+    cols = int(math.ceil(math.sqrt(count)))
+    rows = int(math.ceil(count / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * inches, rows * inches), squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    return fig, list(axes.ravel()[:count])
+
+
+def _classes_over_plane(ax, xx, yy, proba, X, labels, size):
+    """Colour the plane by predicted class and put the labelled samples on top."""
+    k = max(proba.shape[1], 2)
+    classes = proba.argmax(axis=1) if proba.shape[1] > 1 else (proba[:, 0] > 0.5).astype(int)
+    ax.contourf(xx, yy, classes.reshape(xx.shape), alpha=0.3, cmap="tab10", vmin=0, vmax=9,
+                levels=np.arange(-0.5, k))
+    ax.scatter(X[:, 0], X[:, 1], c=labels, cmap="tab10", vmin=0, vmax=9, s=size, edgecolors="none")
+
+
 def curves(history, path):
     """Training and validation cost (and accuracy, when there is one) per epoch."""
     plt = _pyplot()
@@ -35,10 +61,7 @@ def curves(history, path):
                 ax.plot(history.epoch, values, label=label)
         ax.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
         ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def confusion(matrix, classes, path):
@@ -53,10 +76,7 @@ def confusion(matrix, classes, path):
                     color="white" if matrix[i, j] > matrix.max() / 2 else "black")
     ax.set(xticks=range(k), yticks=range(k), xticklabels=classes, yticklabels=classes,
            xlabel="predicted", ylabel="true", title="confusion matrix")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def grid(X, steps=200, margin=0.5):
@@ -72,15 +92,9 @@ def decision_boundary(predict_proba, X, labels, path, title="decision boundary")
     xx, yy, points = grid(X)
     proba = predict_proba(points)
     fig, ax = plt.subplots(figsize=(5, 4.5))
-    classes = proba.argmax(axis=1) if proba.shape[1] > 1 else (proba[:, 0] > 0.5).astype(int)
-    ax.contourf(xx, yy, classes.reshape(xx.shape), alpha=0.3, cmap="tab10", vmin=0, vmax=9,
-                levels=np.arange(-0.5, max(proba.shape[1], 2)))
-    ax.scatter(X[:, 0], X[:, 1], c=labels, cmap="tab10", vmin=0, vmax=9, s=8, edgecolors="none")
+    _classes_over_plane(ax, xx, yy, proba, X, labels, size=8)
     ax.set(title=title, xlabel="x1", ylabel="x2")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def first_layer_weights(W, path, max_units=64):
@@ -90,18 +104,12 @@ def first_layer_weights(W, path, max_units=64):
     if side * side != W.shape[1]:
         raise ConfigError(f"first-layer weights of {W.shape[1]} inputs are not a square image")
     units = W[:max_units]
-    cols = int(math.ceil(math.sqrt(len(units))))
-    rows = int(math.ceil(len(units) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.1, rows * 1.1), squeeze=False)
+    fig, axes = _panels(plt, len(units), 1.1)
     limit = np.abs(units).max()
-    for ax in axes.ravel():
-        ax.axis("off")
-    for ax, w in zip(axes.ravel(), units):
+    for ax, w in zip(axes, units):
         ax.imshow(w.reshape(side, side), cmap="RdBu_r", vmin=-limit, vmax=limit)
     fig.suptitle("first-layer weights")
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def hidden_units(activations_fn, X, labels, path, max_units=16):
@@ -109,33 +117,31 @@ def hidden_units(activations_fn, X, labels, path, max_units=16):
     plt = _pyplot()
     xx, yy, points = grid(X, steps=80)
     a = activations_fn(points)[:, :max_units]
-    cols = int(math.ceil(math.sqrt(a.shape[1])))
-    rows = int(math.ceil(a.shape[1] / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.6, rows * 1.6), squeeze=False)
-    for ax in axes.ravel():
-        ax.axis("off")
-    for j, ax in enumerate(axes.ravel()[:a.shape[1]]):
+    fig, axes = _panels(plt, a.shape[1], 1.6)
+    for j, ax in enumerate(axes):
         ax.contourf(xx, yy, a[:, j].reshape(xx.shape), levels=20, cmap="RdBu_r")
         ax.set_title(f"unit {j + 1}", fontsize=8)
     fig.suptitle("hidden units over the input plane")
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def boundary_series(frames, X, labels, path, steps=120):
     """The decision boundary at several epochs side by side; frames: [(epoch, predict_proba)]."""
     plt = _pyplot()
-    xx, yy, points = grid(X, steps=steps)
+    xx, yy, _ = grid(X, steps=steps)
     fig, axes = plt.subplots(1, len(frames), figsize=(3 * len(frames), 3.2), squeeze=False)
     for ax, (epoch, proba) in zip(axes[0], frames):
-        k = max(proba.shape[1], 2)
-        classes = proba.argmax(axis=1) if proba.shape[1] > 1 else (proba[:, 0] > 0.5).astype(int)
-        ax.contourf(xx, yy, classes.reshape(xx.shape), alpha=0.3, cmap="tab10", vmin=0, vmax=9,
-                    levels=np.arange(-0.5, k))
-        ax.scatter(X[:, 0], X[:, 1], c=labels, cmap="tab10", vmin=0, vmax=9, s=4, edgecolors="none")
+        _classes_over_plane(ax, xx, yy, proba, X, labels, size=4)
         ax.set(title=f"epoch {epoch}", xticks=[], yticks=[])
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
+
+
+def gradient_depth(norms, path):
+    """||dC/dW_l|| against the layer l, one line per activation; norms: {activation: [values]}."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    for name, values in norms.items():
+        ax.semilogy(range(1, len(values) + 1), values, marker="o", label=name)
+    ax.set(xlabel="layer l", ylabel="||dC/dW_l||", title="gradient size by depth")
+    ax.legend()
+    return _save(plt, fig, path)
