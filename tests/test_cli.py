@@ -121,11 +121,13 @@ def test_mnist_idx_files(tmp_path):
 
 
 def test_resume_equals_straight_training(tmp_path):
-    common = ["--data", "blobs", "--layers", "6", "--optimizer", "adam", "--no-plots", "--quiet"]
+    # Not the default optimizer or batch size: resuming must take them from the model file.
+    common = ["--data", "blobs", "--layers", "6", "--optimizer", "momentum", "--batch-size", "16",
+              "--learning-rate", "0.05", "--no-plots", "--quiet"]
     assert run("train", *common, "--epochs", "10", "--out", tmp_path / "a", cwd=tmp_path).returncode == 0
     assert run("train", *common, "--epochs", "5", "--out", tmp_path / "b", cwd=tmp_path).returncode == 0
     result = run("train", "--resume", tmp_path / "b" / "model.npz", "--epochs", "5", "--out", tmp_path / "c",
-                 "--no-plots", "--quiet", cwd=tmp_path)
+                 "--no-plots", "--quiet", cwd=tmp_path)  # nothing else: the model file knows the rest
     assert result.returncode == 0, result.stderr
     straight, _ = model_io.load(tmp_path / "a" / "model.npz")
     resumed, _ = model_io.load(tmp_path / "c" / "model.npz")

@@ -138,6 +138,16 @@ def test_warm_start_continues_weights_optimizer_and_epochs(rng):
     assert len(split.history) == 6
 
 
+def test_warm_start_takes_new_settings_and_keeps_the_state(rng):
+    X, Y = rng.normal(size=(20, 3)), rng.random((20, 2))
+    net = bp.Network([3, 4, 2], seed=0)
+    net.fit(X, Y, epochs=2, optimizer="momentum", momentum=0.9)
+    velocity = [v.copy() for v in net.optimizer.state["velocity"]]
+    net.fit(X, Y, epochs=1, optimizer="momentum", momentum=0.5)
+    assert net.optimizer.momentum == 0.5 and net.optimizer.t > 2
+    assert not np.array_equal(velocity[0], net.optimizer.state["velocity"][0])
+
+
 @pytest.mark.parametrize("schedule,expected", [
     ("constant", [0.1, 0.1, 0.1, 0.1]), ("step", [0.1, 0.1, 0.05, 0.05]),
     ("exponential", [0.1, 0.05, 0.025, 0.0125]), ("cosine", [0.1, 0.1 * (1 + np.cos(np.pi / 4)) / 2, 0.05,

@@ -32,10 +32,13 @@ def settings(args):
         if unknown:
             raise ConfigError(f"{args.config}: unknown option(s) {', '.join(unknown)}; valid: {', '.join(values)}")
         values.update(table)
-    values.update({k: v for k, v in vars(args).items() if k in values and v is not None})
+    flags = {k: v for k, v in vars(args).items() if k in values and v is not None}
+    values.update(flags)
     if isinstance(values["layers"], list):
         values["layers"] = ",".join(map(str, values["layers"]))
-    return argparse.Namespace(**values)
+    opts = argparse.Namespace(**values)
+    opts.given = set(flags) | (set(table) if args.config else set())  # what the user chose, not a default
+    return opts
 
 
 class Snapshot(Callback):
@@ -99,14 +102,16 @@ def cmd_train(args):
     if args.resume:
         net, meta = model_io.load(args.resume)
         resumed = Model.from_metadata(net, meta)
-        source = meta.get("data", {})
-        for key in ("data", "target", "test_split", "test_data", "seed", "validation_split"):
-            if key in source and getattr(args, key, None) is None:
-                setattr(opts, key, source[key])
+        # Continue as the model was trained: its data, split and training settings, unless overridden.
+        saved = {**(meta.get("training") or {}), **meta.get("data", {})}
+        for key in ("data", "target", "test_split", "test_data", "seed", "validation_split", "optimizer",
+                    "batch_size", "learning_rate", "weight_decay", "schedule", "early_stopping"):
+            if key in saved and key not in opts.given:
+                setattr(opts, key, saved[key])
     dataset = load_source(opts.data, opts.target, opts.seed)
     if len(dataset.X) < 20 and not resumed:  # too few to hold any out, unless the user insists
         for option in ("test_split", "validation_split"):
-            if getattr(args, option) is None and getattr(opts, option):
+            if option not in opts.given and getattr(opts, option):
                 setattr(opts, option, 0.0)
                 say(args, f"note: only {len(dataset.X)} samples, so no {option.replace('_', ' ')} "
                           f"(pass --{option.replace('_', '-')} to insist)")

@@ -178,9 +178,14 @@ def train(net, X, Y, *, sample_weight=None, validation_data=None, callbacks=(), 
     (X, Y, r), validation = _split(X, Y, r, config, validation_data, net)
 
     optimizer = getattr(net, "optimizer", None)
-    if optimizer is None or optimizer.name != config.optimizer:  # warm start keeps the state
-        optimizer = get_optimizer(config.optimizer, config.learning_rate, momentum=config.momentum,
-                                  beta1=config.beta1, beta2=config.beta2, weight_decay=config.weight_decay)
+    options = {"momentum": config.momentum, "beta1": config.beta1, "beta2": config.beta2,
+               "weight_decay": config.weight_decay}
+    if optimizer is None or optimizer.name != config.optimizer:
+        optimizer = get_optimizer(config.optimizer, config.learning_rate, **options)
+    else:  # warm start: keep the state (step count, moments), take the settings given now
+        for name, value in options.items():
+            if hasattr(optimizer, name):
+                setattr(optimizer, name, value)
     lr0 = optimizer.default_learning_rate if config.learning_rate is None else config.learning_rate
     net.optimizer, net.training_config = optimizer, config
     schedule = get_schedule(config.schedule)
