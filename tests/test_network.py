@@ -136,3 +136,14 @@ def test_xor_is_learned_by_the_reference_setup():
 
 def test_repr_names_the_architecture():
     assert "relu" in repr(bp.Network([2, 3, 2], activation="relu"))
+
+
+def test_one_activation_per_hidden_layer(rng):
+    net = bp.Network([3, 4, 5, 2], activation=["tanh", "relu"], output="identity", seed=0)
+    assert [a.name for a in net.activations] == ["tanh", "relu", "identity"]
+    X, Y = rng.normal(size=(4, 3)), rng.normal(size=(4, 2))
+    assert bp.gradcheck(net, X, Y).max_error < 1e-6
+    with pytest.raises(bp.ConfigError, match="2 hidden layers"):
+        bp.Network([3, 4, 5, 2], activation=["tanh"], output="identity")
+    with pytest.raises(bp.ConfigError, match="output"):
+        bp.Network([3, 4, 5, 2], activation=["tanh", "relu"])

@@ -27,7 +27,7 @@ def save(path, net, **metadata):
     if not all(np.isfinite(p).all() for p in params):
         raise ModelFileError(f"refusing to save {path}: the network has NaN or infinite weights")
     arrays = {f"W{l}": W for l, W in enumerate(net.weights)} | {f"b{l}": b for l, b in enumerate(net.biases)}
-    optimizer = getattr(net, "optimizer", None)
+    optimizer = net.optimizer
     opt_meta = None
     if optimizer is not None:
         opt_meta = {"name": optimizer.name, "t": optimizer.t, "learning_rate": optimizer.learning_rate,
@@ -35,10 +35,10 @@ def save(path, net, **metadata):
                     "state": {key: len(values) for key, values in optimizer.state.items()}}
         for key, values in optimizer.state.items():
             arrays |= {f"opt_{key}_{i}": v for i, v in enumerate(values)}
-    history = getattr(net, "history", None)
+    history = net.history
     meta = {"format": FORMAT, "version": VERSION, "sizes": net.sizes,
             "activations": [a.name for a in net.activations], "cost": net.cost_function.name,
-            "dtype": net.dtype.name, "seed": net.seed, "epochs_trained": getattr(net, "epochs_trained", 0),
+            "dtype": net.dtype.name, "seed": net.seed, "epochs_trained": net.epochs_trained,
             "optimizer": opt_meta, "history": history.as_dict() if history is not None else None, **metadata}
     arrays["metadata"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     folder = os.path.dirname(os.path.abspath(path))
@@ -113,10 +113,8 @@ def _build(path, arrays, meta):
     sizes, activations = meta["sizes"], meta["activations"]
     if not isinstance(sizes, list) or len(activations) != len(sizes) - 1:
         raise ModelFileError(f"{path}: metadata sizes and activations do not agree")
-    net = Network(sizes, activation=activations[0] if len(activations) > 1 else "sigmoid",
-                  output=activations[-1], cost=meta["cost"], seed=meta.get("seed"), dtype=meta["dtype"])
-    from .activations import get_activation
-    net.activations = [get_activation(a) for a in activations[:-1]] + [get_activation(activations[-1], output=True)]
+    net = Network(sizes, activation=activations[:-1], output=activations[-1], cost=meta["cost"],
+                  seed=meta.get("seed"), dtype=meta["dtype"])
     for l in range(len(sizes) - 1):
         for name, target in ((f"W{l}", net.weights), (f"b{l}", net.biases)):
             if name not in arrays:

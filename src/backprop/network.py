@@ -31,14 +31,23 @@ FUSED_OUTPUT_ERRORS = {("softmax", "cross_entropy"), ("sigmoid", "binary_cross_e
 
 
 class Network:
-    """A feedforward network: Network([2, 3, 2]) has 2 inputs, 3 hidden units, 2 outputs."""
+    """A feedforward network: Network([2, 3, 2]) has 2 inputs, 3 hidden units, 2 outputs.
+
+    activation names the hidden layers' activation, or lists one per hidden layer; output names the
+    output layer's (None: the same as the hidden layers', as in the reference).
+    """
 
     def __init__(self, sizes, activation="sigmoid", output=None, cost="mse", seed=None, dtype="float64"):
         self.sizes = _check_sizes(sizes)
         self.dtype = as_dtype(dtype)
         self.seed = seed
-        hidden = [get_activation(activation) for _ in self.sizes[2:]]
-        self.activations = hidden + [get_activation(activation if output is None else output, output=True)]
+        names = [activation] * (len(self.sizes) - 2) if isinstance(activation, str) else list(activation)
+        if len(names) != len(self.sizes) - 2:
+            raise ConfigError(f"{len(names)} activations listed for {len(self.sizes) - 2} hidden layers")
+        if output is None and not isinstance(activation, str):
+            raise ConfigError("with one activation per hidden layer, name the output layer's too: output=...")
+        self.activations = [get_activation(name) for name in names]
+        self.activations.append(get_activation(activation if output is None else output, output=True))
         self.cost_function = get_cost(cost)
         allowed = self.cost_function.output_activations
         if allowed and self.activations[-1].name not in allowed:
@@ -48,6 +57,8 @@ class Network:
         rng = np.random.default_rng(seed)
         self.weights, self.biases = initial_parameters(
             self.sizes, [act.name for act in self.activations], rng, self.dtype)
+        # Set by training (backprop.training.train), kept for a warm start and in model files.
+        self.optimizer, self.history, self.training_config, self.epochs_trained = None, None, None, 0
 
     # ---- the public API: one sample per row -------------------------------------------------
     def predict(self, X):

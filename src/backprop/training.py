@@ -177,7 +177,7 @@ def train(net, X, Y, *, sample_weight=None, validation_data=None, callbacks=(), 
         r = _class_weights(Y, config.class_weight, r)
     (X, Y, r), validation = _split(X, Y, r, config, validation_data, net)
 
-    optimizer = getattr(net, "optimizer", None)
+    optimizer = net.optimizer
     options = {"momentum": config.momentum, "beta1": config.beta1, "beta2": config.beta2,
                "weight_decay": config.weight_decay}
     if optimizer is None or optimizer.name != config.optimizer:
@@ -201,7 +201,7 @@ def train(net, X, Y, *, sample_weight=None, validation_data=None, callbacks=(), 
     norm_limit = config.max_weight_growth and config.max_weight_growth * max(parameter_norm(params), 1e-3)
     best = None                          # (val_cost, epoch, parameters) for early stopping
     workspaces = {}
-    first_epoch = getattr(net, "epochs_trained", 0)
+    first_epoch = net.epochs_trained
     history = History()
     for cb in callbacks:
         cb.on_train_begin({"epochs": config.epochs, "batches_per_epoch": math.ceil(n / m),
@@ -296,7 +296,7 @@ def train(net, X, Y, *, sample_weight=None, validation_data=None, callbacks=(), 
 
 def _record(net, history, callbacks):
     """Append this run to the network's history and tell the callbacks that training ended."""
-    if getattr(net, "history", None) is None:
+    if net.history is None:
         net.history = History()
     net.history.extend(history)
     for cb in callbacks:
