@@ -100,12 +100,15 @@ class Network:
             a[l] = sigma[l].value(z[l], out=a[l])        # (F)   a_l = sigma_l(z_l)
         return z, a
 
-    def backprop(self, x, y, r, grad_w, grad_b, z=None, a=None, delta=None, scale=1.0):
+    def backprop(self, x, y, r, grad_w, grad_b, z=None, a=None, delta=None, scale=1.0, descend=None):
         """Fill grad_w and grad_b with dC/dW_l, dC/db_l for x (n_0, m), y (n_L, m); returns the a_l.
 
         r: relative sample weights (m,) with mean 1 over the data set, or None for equal weights.
         The deltas left in the list delta are those of the mean cost: each sample's delta_l / m.
         scale multiplies every gradient (plain SGD asks for learning_rate * dC/dW this way).
+        descend: a function from backprop.blas.fused_update; then, instead of filling grad_w and
+        grad_b, take the gradient-descent step W_l <- W_l - scale dC/dW_l in place, (BP3) and the
+        subtraction in one BLAS call (the training loop does this for plain SGD).
         """
         z, a = self.forward(x, z, a)
         L, m, W, sigma = len(self.weights), x.shape[1], [None, *self.weights], [None, *self.activations]
@@ -116,11 +119,15 @@ class Network:
         # here scales an (n_L, m) array instead of every weight-sized gradient.
         delta[L] *= (scale / m) if r is None else r * (scale / m)
         for l in range(L, 0, -1):
-            np.matmul(delta[l], a[l - 1].T, out=grad_w[l - 1])  # (BP3) dC/dW_l = (1/m) delta_l a_{l-1}^T
-            np.sum(delta[l], axis=1, out=grad_b[l - 1])          # (BP4) dC/db_l = (1/m) sum_i delta_l
-            if l > 1:
+            if l > 1:  # before layer l's weights change, when descend is given
                 delta[l - 1] = np.matmul(W[l].T, delta[l], out=delta[l - 1])  # (BP2) W_{l+1}^T delta_{l+1} ...
                 sigma[l - 1].backward(delta[l - 1], z[l - 1], a[l - 1], out=delta[l - 1])  # ... * sigma_l'(z_l)
+            if descend is None:
+                np.matmul(delta[l], a[l - 1].T, out=grad_w[l - 1])  # (BP3) dC/dW_l = (1/m) delta_l a_{l-1}^T
+                np.sum(delta[l], axis=1, out=grad_b[l - 1])          # (BP4) dC/db_l = (1/m) sum_i delta_l
+            else:
+                descend(W[l], delta[l], a[l - 1], -1.0)              # W_l <- W_l - scale (BP3), fused
+                self.biases[l - 1] -= delta[l].sum(axis=1)           # b_l <- b_l - scale (BP4)
         return a
 
     def output_error(self, z_L, a_L, y, out=None, fused=None):

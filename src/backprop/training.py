@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, fields, replace
 import numpy as np
 
 from .arrays import as_inputs, as_sample_weight, as_targets
+from .blas import fused_update
 from .errors import ConfigError, DivergenceError
 from .history import History
 from .optimizers import DECOUPLED_DECAY, OPTIMIZERS, get_optimizer
@@ -230,20 +231,25 @@ def train(net, X, Y, *, sample_weight=None, validation_data=None, callbacks=(), 
                 # Plain SGD is linear in the gradient: backprop can hand it lr * dC/dW directly,
                 # which spares one pass over every weight per step (see SGD.step).
                 scale = optimizer.learning_rate if optimizer.takes_prescaled else 1.0
+                # ... and with no weight decay, the step itself can be one BLAS call per layer.
+                fused = fused_update(net.dtype) if optimizer.takes_prescaled and not l2 else None
                 order = _rng(seed, epoch).permutation(n) if config.shuffle else np.arange(n)
                 total_cost, correct = 0.0, 0
                 for batch, start in enumerate(range(0, n, m)):
                     index = order[start:start + m]
                     ws = workspaces.get(len(index)) or workspaces.setdefault(len(index), Workspace(net, len(index)))
                     x, y, rb = ws.batch(X, Y, r, index)
-                    a = net.backprop(x, y, rb, grad_w, grad_b, ws.z, ws.a, ws.delta, scale=scale)
+                    a = net.backprop(x, y, rb, grad_w, grad_b, ws.z, ws.a, ws.delta, scale=scale, descend=fused)
                     cost = net.cost_of(a[-1], y, rb)
                     if not math.isfinite(cost):
                         diverged(f"the cost became {cost}", epoch, batch)
-                    if l2:
-                        for g, W in zip(grad_w, net.weights):
-                            g += (scale * l2) * W  # gradient of the L2 term (l2/2) ||W||^2
-                    optimizer.step(params, grad_w + grad_b, prescaled=scale != 1.0)
+                    if fused:  # backprop has taken the plain gradient-descent step itself
+                        optimizer.t += 1
+                    else:
+                        if l2:
+                            for g, W in zip(grad_w, net.weights):
+                                g += (scale * l2) * W  # gradient of the L2 term (l2/2) ||W||^2
+                        optimizer.step(params, grad_w + grad_b, prescaled=scale != 1.0)
                     total_cost += cost * len(index)
                     if classification:
                         correct += n_correct(a[-1], y)
