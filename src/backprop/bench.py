@@ -256,6 +256,7 @@ def run_setting(cfg, rounds, systems, report):
 def profile_epoch(cfg, repeats=3):
     """Where one backprop epoch's time goes: (part, milliseconds) pairs, measured in this process."""
     import backprop as bp
+    from .blas import fused_update
     from .optimizers import SGD
     X, y, _, _ = load_data(cfg)
     relu = cfg["activation"] == "relu"
@@ -265,19 +266,21 @@ def profile_epoch(cfg, repeats=3):
     m, lr = cfg["batch_size"], cfg["learning_rate"]
     z, a, delta = ([None] + [np.empty((n, m), net.dtype) for n in cfg["sizes"][1:]] for _ in range(3))
     grad_w, grad_b = [np.empty_like(W) for W in net.weights], [np.empty_like(b) for b in net.biases]
+    descend = fused_update(net.dtype)  # what Network.fit uses for plain SGD, when numpy's BLAS allows
     optimizer, params = SGD(lr), net.weights + net.biases
-    parts = dict.fromkeys(("gather rows", "forward + backward", "cost", "SGD update"), 0.0)
+    parts = dict.fromkeys(("gather rows", "forward + backward + update", "cost", "separate SGD update"), 0.0)
     order = np.random.default_rng(0).permutation(len(X))
     for _ in range(repeats):
         for start in range(0, len(X) - m + 1, m):
             t0 = time.perf_counter()
             x, yb = X[order[start:start + m]].T, Y[order[start:start + m]].T
             t1 = time.perf_counter()
-            a_out = net.backprop(x, yb, None, grad_w, grad_b, z, a, delta, scale=lr)
+            a_out = net.backprop(x, yb, None, grad_w, grad_b, z, a, delta, scale=lr, descend=descend)
             t2 = time.perf_counter()
             net.cost_of(a_out[-1], yb)
             t3 = time.perf_counter()
-            optimizer.step(params, grad_w + grad_b, prescaled=True)
+            if descend is None:
+                optimizer.step(params, grad_w + grad_b, prescaled=True)
             t4 = time.perf_counter()
             for key, dt in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
                 parts[key] += dt / repeats
@@ -290,7 +293,8 @@ def profile_epoch(cfg, repeats=3):
     matmuls = min(gemm.epoch() for _ in range(repeats))
     rows = [(k, v * 1e3) for k, v in parts.items()]
     rows.insert(2, ("  of which matrix products (GEMM bound)", matmuls * 1e3))
-    rows.insert(3, ("  of which the rest (bias, activations, deltas)", (parts["forward + backward"] - matmuls) * 1e3))
+    rows.insert(3, ("  of which the rest (bias, activations, deltas)",
+                    (parts["forward + backward + update"] - matmuls) * 1e3))
     return rows
 
 
