@@ -232,18 +232,18 @@ def train(net, X, Y, *, sample_weight=None, validation_data=None, callbacks=(), 
                 # which spares one pass over every weight per step (see SGD.step).
                 scale = optimizer.learning_rate if optimizer.takes_prescaled else 1.0
                 # ... and with no weight decay, the step itself can be one BLAS call per layer.
-                fused = fused_update(net.dtype) if optimizer.takes_prescaled and not l2 else None
+                gemm_step = fused_update(net.dtype) if optimizer.takes_prescaled and not l2 else None
                 order = _rng(seed, epoch).permutation(n) if config.shuffle else np.arange(n)
                 total_cost, correct = 0.0, 0
                 for batch, start in enumerate(range(0, n, m)):
                     index = order[start:start + m]
                     ws = workspaces.get(len(index)) or workspaces.setdefault(len(index), Workspace(net, len(index)))
                     x, y, rb = ws.batch(X, Y, r, index)
-                    a = net.backprop(x, y, rb, grad_w, grad_b, ws.z, ws.a, ws.delta, scale=scale, descend=fused)
+                    a = net.backprop(x, y, rb, grad_w, grad_b, ws.z, ws.a, ws.delta, scale=scale, descend=gemm_step)
                     cost = net.cost_of(a[-1], y, rb)
                     if not math.isfinite(cost):
                         diverged(f"the cost became {cost}", epoch, batch)
-                    if fused:  # backprop has taken the plain gradient-descent step itself
+                    if gemm_step:  # backprop has taken the plain gradient-descent step itself
                         optimizer.t += 1
                     else:
                         if l2:
