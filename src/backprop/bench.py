@@ -242,7 +242,8 @@ def run_setting(cfg, rounds, systems, report):
         vs_torch = statistics.median(a / b for a, b in zip(times[s], times["pytorch"])) if "pytorch" in times else None
         vs_gemm = statistics.median(a / b for a, b in zip(times[s], times["gemm"])) if "gemm" in times else None
         rows.append((s, t, n / t, flops / t / 1e9, accuracy[s], vs_torch, vs_gemm))
-    title = (f"{'-'.join(map(str, sizes))} {cfg['activation']}/{'softmax+CE' if cfg['activation'] == 'relu' else 'sigmoid+MSE'}"
+    output = "softmax+CE" if cfg["activation"] == "relu" else "sigmoid+MSE"
+    title = (f"{'-'.join(map(str, sizes))} {cfg['activation']}/{output}"
              f" batch {cfg['batch_size']} {cfg['dtype']}, {n} samples, {rounds} rounds")
     report(f"\n### {title}\n")
     report("| system | s/epoch | samples/s | GFLOP/s | test acc | x PyTorch | x GEMM bound |")

@@ -139,7 +139,8 @@ def cmd_train(args):
             if task == "regression" else Scaler()
         model = Model(net, task, None if classes is None else classes.tolist(), Scaler.fit(X_train, opts.scale),
                       target_scaler, dataset.feature_names, dataset.target_name)
-    model.data = {k: getattr(opts, k) for k in ("data", "target", "test_split", "test_data", "seed", "validation_split")}
+    model.data = {k: getattr(opts, k)
+                  for k in ("data", "target", "test_split", "test_data", "seed", "validation_split")}
     config = make_config(TrainingConfig(), epochs=opts.epochs, batch_size=opts.batch_size,
                          learning_rate=opts.learning_rate, optimizer=opts.optimizer, weight_decay=opts.weight_decay,
                          schedule=opts.schedule, validation_split=opts.validation_split,
@@ -208,7 +209,8 @@ def draw(args, model, history, X_train, y_train, X_test, y_test, folder, report,
                                                      os.path.join(folder, "boundary_epochs.png")))
             if args.plot:
                 net = model.network
-                first = lambda P: net.activations[0].value(net.weights[0] @ model.inputs(P).T + net.biases[0][:, None]).T  # noqa: E731
+                def first(P):  # a_1 over the plane, one row per point
+                    return net.forward(model.inputs(P).T)[1][1].T
                 written.append(plots.hidden_units(first, X_train, labels, os.path.join(folder, "hidden_units.png")))
         side = int(round(np.sqrt(X_train.shape[1])))
         if side * side == X_train.shape[1] and side >= 4 and len(model.network.weights) > 1:

@@ -123,13 +123,15 @@ def read_npz(path):
         with np.load(path, allow_pickle=False) as archive:
             missing = [k for k in ("X", "y") if k not in archive.files]
             if missing:
-                raise DataError(f"{path}: no array named {' or '.join(missing)} (found: {', '.join(archive.files) or 'none'}); "
+                found = ", ".join(archive.files) or "none"
+                raise DataError(f"{path}: no array named {' or '.join(missing)} (found: {found}); "
                                 "save with np.savez(path, X=X, y=y)")
             X, y = archive["X"], archive["y"]
     except DataError:
         raise
     except ValueError as exc:  # object arrays need pickle, which is never allowed
-        raise DataError(f"{path}: holds arrays that cannot be read without pickle ({exc}); save plain numeric arrays") from None
+        raise DataError(f"{path}: holds arrays that cannot be read without pickle ({exc}); "
+                        "save plain numeric arrays") from None
     except (OSError, EOFError) as exc:
         raise DataError(f"{path}: not a readable .npz file ({exc})") from None
     except Exception as exc:  # zipfile.BadZipFile and friends

@@ -21,7 +21,8 @@ DEFAULT_X, DEFAULT_Y = [[1.0, 0.5]], [[1.0, 0.0]]
 
 def build(layers=None, activation="sigmoid", output=None, cost="mse", seed=None, samples=1, init_scale=1.0):
     """(net, X (m, n_0), Y (m, n_L)): the reference's 2-3-2 example, or a seeded random one."""
-    if layers is None and seed is None and samples == 1 and init_scale == 1.0 and activation == "sigmoid" and output is None and cost == "mse":
+    chosen = (layers, seed, samples, init_scale, activation, output, cost)
+    if chosen == (None, None, 1, 1.0, "sigmoid", None, "mse"):  # nothing chosen: the reference's example
         net = Network([2, 3, 2])
         net.weights = [np.array(W) for W in DEFAULT_WEIGHTS]
         net.biases = [np.array(b) for b in DEFAULT_BIASES]
@@ -30,7 +31,8 @@ def build(layers=None, activation="sigmoid", output=None, cost="mse", seed=None,
     seed = 0 if seed is None else seed
     net = Network(sizes, activation=activation, output=output, cost=cost, seed=seed)
     rng = np.random.default_rng(seed)
-    net.weights = [np.round(rng.uniform(-0.5, 0.5, W.shape) * init_scale, 2) for W in net.weights]  # short numbers to follow
+    # Two decimals: short numbers that a learner can follow by hand.
+    net.weights = [np.round(rng.uniform(-0.5, 0.5, W.shape) * init_scale, 2) for W in net.weights]
     net.biases = [np.round(rng.uniform(-0.2, 0.2, b.shape), 2) for b in net.biases]
     X = np.round(rng.uniform(0, 1, (samples, sizes[0])), 2)
     if net.cost_function.name == "cross_entropy" or sizes[-1] > 1 and net.activations[-1].name == "softmax":
@@ -103,7 +105,8 @@ def as_text(r):
         out.append(f"  (BP1) delta_{L} = a_{L} - y   ({last['activation']} output with its cross-entropy: "
                    "dC/da * sigma' simplifies)")
     elif last["activation"] == "sigmoid" and r["cost_name"] == "mse":
-        out.append(f"  (BP1) delta_{L} = (a_{L} - y) * a_{L}(1 - a_{L})   (sigma'(z) = a(1 - a), through the activation)")
+        out.append(f"  (BP1) delta_{L} = (a_{L} - y) * a_{L}(1 - a_{L})   "
+                   "(sigma'(z) = a(1 - a), through the activation)")
     else:
         out.append(f"  (BP1) delta_{L} = dC/da_{L} * sigma'(z_{L})")
     out.append(_line(f"delta_{L}", last["delta"]))
@@ -117,7 +120,8 @@ def as_text(r):
         out += [f"  (BP3) dC/dW_{l} = {avg}delta_{l} a_{l - 1}^T", _line("backprop", layer["dC_dW"]),
                 _line("numeric ", layer["dC_dW_numeric"]), f"      relative error {layer['dC_dW_error']:.1e}",
                 f"  (BP4) dC/db_{l} = {avg}delta_{l}", _line("backprop", [[v] for v in layer["dC_db"]]),
-                _line("numeric ", [[v] for v in layer["dC_db_numeric"]]), f"      relative error {layer['dC_db_error']:.1e}"]
+                _line("numeric ", [[v] for v in layer["dC_db_numeric"]]),
+                f"      relative error {layer['dC_db_error']:.1e}"]
     lr = r["learning_rate"]
     out += ["", f"gradient descent: W_l <- W_l - {lr} dC/dW_l, b_l <- b_l - {lr} dC/db_l"]
     for layer in r["layers"]:

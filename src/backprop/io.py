@@ -79,7 +79,8 @@ def load(path):
     try:
         with zipfile.ZipFile(path) as archive:
             if sum(info.file_size for info in archive.infolist()) > MAX_UNCOMPRESSED:
-                raise ModelFileError(f"{path}: the archive claims more than 1 GiB uncompressed; refused as a likely zip bomb")
+                raise ModelFileError(f"{path}: the archive claims more than 1 GiB uncompressed; "
+                                     "refused as a likely zip bomb")
         with np.load(path, allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}
     except ModelFileError:
@@ -97,7 +98,8 @@ def load(path):
     except (UnicodeDecodeError, json.JSONDecodeError, AttributeError, ValueError):
         raise ModelFileError(f"{path}: the metadata entry is not valid JSON") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ModelFileError(f"{path}: not a backprop model file (format {meta.get('format') if isinstance(meta, dict) else None!r})")
+        found = meta.get("format") if isinstance(meta, dict) else None
+        raise ModelFileError(f"{path}: not a backprop model file (format {found!r})")
     if meta.get("version") != VERSION:
         raise ModelFileError(f"{path}: model format version {meta.get('version')!r} is not supported "
                              f"(this backprop reads version {VERSION}); upgrade backprop")

@@ -2,7 +2,8 @@
 
 params and grads are matching lists of arrays (the weights, then the biases). Every optimizer
 updates the arrays it is given in place, so the network's own arrays change and nothing is
-reallocated; it may also use the gradient arrays as scratch space (their values are spent). Rules follow PyTorch's torch.optim, so the two can be compared step by step.
+reallocated; it may also use the gradient arrays as scratch space (their values are spent).
+Rules follow PyTorch's torch.optim, so the two can be compared step by step.
 """
 
 import inspect

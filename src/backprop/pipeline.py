@@ -36,7 +36,8 @@ def load_source(source, target=None, seed=0, has_target=True):
         return Dataset(X, y, source, names, "target", task)
     if source.startswith("mnist:"):
         (X, y), (X_test, y_test) = data.read_mnist(source[len("mnist:"):])
-        return Dataset(X, y, source, [f"pixel{i}" for i in range(X.shape[1])], "label", "classification", X_test, y_test)
+        names = [f"pixel{i}" for i in range(X.shape[1])]
+        return Dataset(X, y, source, names, "label", "classification", X_test, y_test)
     if source.lower().endswith(".npz"):
         X, y = data.read_npz(source)
         return Dataset(X, y, source, [f"x{i + 1}" for i in range(X.shape[1])], "y")
@@ -75,8 +76,8 @@ class Model:
         """Scaled inputs for the network, after checking the feature count."""
         n = self.network.sizes[0]
         if X.shape[1] != n:
-            raise DataError(f"the data have {X.shape[1]} features but the model takes {n}"
-                            + (f" ({', '.join(self.feature_names[:6])}{', ...' if n > 6 else ''})" if self.feature_names else ""))
+            names = f" ({', '.join(self.feature_names[:6])}{', ...' if n > 6 else ''})" if self.feature_names else ""
+            raise DataError(f"the data have {X.shape[1]} features but the model takes {n}{names}")
         return self.scaler.transform(X)
 
     def targets(self, y):
@@ -123,7 +124,8 @@ def split(dataset, task, test_split, seed, test_source=None, target=None):
     if test_source is not None:
         test = load_source(test_source, target, seed)
         if test.X.shape[1] != dataset.X.shape[1]:
-            raise DataError(f"{test_source}: {test.X.shape[1]} features, but the training data have {dataset.X.shape[1]}")
+            raise DataError(f"{test_source}: {test.X.shape[1]} features, "
+                            f"but the training data have {dataset.X.shape[1]}")
         return dataset.X, test.X, dataset.y, test.y
     if dataset.X_test is not None:
         return dataset.X, dataset.X_test, dataset.y, dataset.y_test

@@ -61,7 +61,9 @@ def encode_labels(y, classes=None):
             raise DataError(f"the target has a single class ({classes[0]!r}); classification needs at least two")
         return np.searchsorted(classes, y), classes
     classes = np.asarray(classes)
-    y = np.asarray(y).astype(classes.dtype) if classes.dtype.kind in "iu" and np.asarray(y).dtype.kind in "iuf" else np.asarray(y)
+    y = np.asarray(y)
+    if classes.dtype.kind in "iu" and y.dtype.kind in "iuf":  # integer classes, labels read as numbers
+        y = y.astype(classes.dtype)
     lookup = {c: i for i, c in enumerate(classes.tolist())}
     unknown = sorted({v for v in y.tolist() if v not in lookup}, key=str)
     if unknown:

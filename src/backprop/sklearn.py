@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .network import Network
@@ -57,7 +58,8 @@ class _BaseMLP(BaseEstimator):
         if any(int(s) < 1 for s in sizes):
             raise ValueError(f"hidden_layer_sizes must be >= 1, got {self.hidden_layer_sizes}")
         if self.activation not in self.ACTIVATIONS:
-            raise ValueError(f"activation {self.activation!r} is not supported; choose one of {sorted(self.ACTIVATIONS)}")
+            raise ValueError(f"activation {self.activation!r} is not supported; "
+                             f"choose one of {sorted(self.ACTIVATIONS)}")
         if self.solver not in ("sgd", "adam", "adamw"):
             raise ValueError(f"solver {self.solver!r} is not supported; choose 'sgd', 'adam' or 'adamw'")
         if self.learning_rate not in self.SCHEDULES:
@@ -77,14 +79,17 @@ class _BaseMLP(BaseEstimator):
         output, cost = self._output_and_cost()
         self.network_ = Network([n_in, *hidden, n_out], activation=self.ACTIVATIONS[self.activation],
                                 output=output, cost=cost, seed=self.random_state_seed_, dtype=self.dtype)
-        self.loss_curve_, self.validation_scores_, self.best_loss_, self.best_validation_score_ = [], [], np.inf, -np.inf
+        self.loss_curve_, self.validation_scores_ = [], []
+        self.best_loss_, self.best_validation_score_ = np.inf, -np.inf
         self.n_iter_, self._no_improvement = 0, 0
 
     def _fit(self, X, Y, sample_weight, incremental, max_iter):
         hidden = self._check_params()
         if not hasattr(self, "random_state_seed_") or not (self.warm_start or incremental):
+            # backprop seeds from an integer; scikit-learn's random_state may be None or a RandomState
             rs = self.random_state
-            self.random_state_seed_ = int(np.random.RandomState(rs).randint(2**31)) if not isinstance(rs, (int, np.integer)) else int(rs)
+            self.random_state_seed_ = int(rs) if isinstance(rs, (int, np.integer)) else \
+                int(check_random_state(rs).randint(2**31))
         if not (incremental or self.warm_start) or not hasattr(self, "network_"):
             self._new_network(X.shape[1], Y.shape[1], hidden)
         validation = None

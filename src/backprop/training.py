@@ -48,16 +48,19 @@ class TrainingConfig:
         def need(ok, message):
             if not ok:
                 raise ConfigError(message)
-        need(isinstance(self.epochs, (int, np.integer)) and self.epochs >= 1, f"epochs must be an integer >= 1, got {self.epochs!r}")
+        need(isinstance(self.epochs, (int, np.integer)) and self.epochs >= 1,
+             f"epochs must be an integer >= 1, got {self.epochs!r}")
         need(self.batch_size is None or (isinstance(self.batch_size, (int, np.integer)) and self.batch_size >= 1),
              f"batch_size must be an integer >= 1 or None for full batch, got {self.batch_size!r}")
         need(self.learning_rate is None or (math.isfinite(self.learning_rate) and self.learning_rate > 0),
              f"learning_rate must be a positive number, got {self.learning_rate!r}")
-        need(self.optimizer in OPTIMIZERS, f"unknown optimizer {self.optimizer!r}; choose one of: {', '.join(OPTIMIZERS)}")
+        need(self.optimizer in OPTIMIZERS,
+             f"unknown optimizer {self.optimizer!r}; choose one of: {', '.join(OPTIMIZERS)}")
         need(self.schedule in SCHEDULES, f"unknown schedule {self.schedule!r}; choose one of: {', '.join(SCHEDULES)}")
         need(self.weight_decay >= 0, f"weight_decay must be >= 0, got {self.weight_decay}")
         need(0 <= self.validation_split < 1, f"validation_split must lie in [0, 1), got {self.validation_split}")
-        need(self.early_stopping is None or self.early_stopping >= 1, f"early_stopping (patience) must be >= 1, got {self.early_stopping}")
+        need(self.early_stopping is None or self.early_stopping >= 1,
+             f"early_stopping (patience) must be >= 1, got {self.early_stopping}")
         need(self.tol is None or self.tol >= 0, f"tol must be >= 0, got {self.tol}")
         need(self.max_weight_growth is None or self.max_weight_growth > 1,
              f"max_weight_growth must be > 1 or None, got {self.max_weight_growth}")
@@ -218,7 +221,8 @@ def train(net, X, Y, *, sample_weight=None, validation_data=None, callbacks=(), 
         lr = optimizer.learning_rate
         raise DivergenceError(
             f"training diverged at epoch {epoch}, batch {batch + 1}: {what}; the weights from the start of "
-            f"epoch {epoch} (the last checked finite) were restored. Try a smaller learning rate than {lr:g} (say {lr / 10:g}) or scale the inputs",
+            f"epoch {epoch} (the last checked finite) were restored. Try a smaller learning rate than {lr:g} "
+            f"(say {lr / 10:g}) or scale the inputs",
             epoch=epoch, batch=batch + 1, learning_rate=lr)
 
     with deferred_interrupt() as interrupted:
