@@ -37,8 +37,11 @@ CASES = [
     ("csv single class", TRAIN + ["--data", "single_class.csv"], "single class"),
     ("csv not UTF-8", TRAIN + ["--data", "latin1.csv"], "not UTF-8 text"),
     ("csv target not a column", TRAIN + ["--data", "two_classes.csv", "--target", "price"], "no column named 'price'"),
-    ("csv more classes in test", TRAIN + ["--data", "two_classes.csv", "--test-data", "three_classes.csv"],
-     "labels 2 were not among the training classes"),
+    (
+        "csv more classes in test",
+        TRAIN + ["--data", "two_classes.csv", "--test-data", "three_classes.csv"],
+        "labels 2 were not among the training classes",
+    ),
     ("npz missing X", TRAIN + ["--data", "missing_X.npz"], "no array named X"),
     ("npz missing y", TRAIN + ["--data", "missing_y.npz"], "no array named y"),
     ("npz object arrays", TRAIN + ["--data", "object_arrays.npz"], "cannot be read without pickle"),
@@ -66,10 +69,16 @@ CASES = [
     ("unsupported dtype", TRAIN + ["--data", "xor", "--dtype", "float16"], "unsupported dtype 'float16'"),
     ("bad config file", TRAIN + ["--config", "bad.toml"], "not valid TOML"),
     ("unknown config key", TRAIN + ["--config", "unknown.toml"], "unknown option(s) learning_rat"),
-    ("unwritable output", ["predict", "good.npz", "--data", "features.csv", "--out", "no/such/dir/p.csv"],
-     "does not exist"),
-    ("divergence", TRAIN + ["--data", "xor", "--learning-rate", "1e7", "--optimizer", "sgd", "--epochs", "50",
-                            "--checkpoint"], "diverged"),
+    (
+        "unwritable output",
+        ["predict", "good.npz", "--data", "features.csv", "--out", "no/such/dir/p.csv"],
+        "does not exist",
+    ),
+    (
+        "divergence",
+        TRAIN + ["--data", "xor", "--learning-rate", "1e7", "--optimizer", "sgd", "--epochs", "50", "--checkpoint"],
+        "diverged",
+    ),
 ]
 
 
@@ -87,8 +96,9 @@ def make_models(folder, marker):
     """Valid and broken model files in folder."""
     net = bp.Network([3, 3, 3], seed=0)
     good = folder / "good.npz"
-    model_io.save(good, net, task="classification", classes=[0, 1, 2],
-                  scaler={"kind": "none", "center": None, "scale": None})
+    model_io.save(
+        good, net, task="classification", classes=[0, 1, 2], scaler={"kind": "none", "center": None, "scale": None}
+    )
     data = good.read_bytes()
     (folder / "truncated.npz").write_bytes(data[: len(data) // 2])
     (folder / "random.npz").write_bytes(np.random.default_rng(0).bytes(2000))
@@ -109,7 +119,7 @@ def make_models(folder, marker):
     shutil.copy(good, bomb)
     raw = bytearray(bomb.read_bytes())
     at = raw.find(b"PK\x01\x02")  # first central-directory entry: claim 3.9 GB uncompressed
-    raw[at + 24: at + 28] = struct.pack("<I", 0xF0000000)
+    raw[at + 24 : at + 28] = struct.pack("<I", 0xF0000000)
     bomb.write_bytes(bytes(raw))
     with zipfile.ZipFile(bomb) as z:
         assert z.infolist()[0].file_size == 0xF0000000
@@ -135,8 +145,9 @@ def snapshot(folder):
 def test_bad_input_gives_one_clear_error_and_writes_nothing(workdir, case, args, message):
     before = snapshot(workdir)
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    result = subprocess.run([sys.executable, "-m", "backprop", *args], cwd=workdir, capture_output=True, text=True,
-                            timeout=120, env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "backprop", *args], cwd=workdir, capture_output=True, text=True, timeout=120, env=env
+    )
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
@@ -152,8 +163,24 @@ def test_corpus_size():
 
 @pytest.mark.parametrize("name", ["bom.csv", "semicolon.csv"])
 def test_bom_and_semicolons_are_read(workdir, name, tmp_path):
-    result = subprocess.run([sys.executable, "-m", "backprop", "train", "--data", str(workdir / name), "--epochs", "2",
-                             "--no-plots", "--quiet", "--out", str(tmp_path / "o")], capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "backprop",
+            "train",
+            "--data",
+            str(workdir / name),
+            "--epochs",
+            "2",
+            "--no-plots",
+            "--quiet",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     _, meta = model_io.load(tmp_path / "o" / "model.npz")
     assert meta["feature_names"] == ["a", "b"] and meta["target_name"] == "label"

@@ -9,9 +9,27 @@ import pytest
 def test_bench_prints_a_table_with_ratios(tmp_path):
     pytest.importorskip("torch")
     pytest.importorskip("sklearn")
-    result = subprocess.run([sys.executable, "-m", "backprop", "bench", "--sizes", "16-8-4", "--samples", "300",
-                             "--rounds", "2", "--activations", "relu,sigmoid", "--profile"],
-                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "backprop",
+            "bench",
+            "--sizes",
+            "16-8-4",
+            "--samples",
+            "300",
+            "--rounds",
+            "2",
+            "--activations",
+            "relu,sigmoid",
+            "--profile",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "openblas" in out.lower() or "blas" in out.lower()
@@ -40,6 +58,7 @@ def test_mnist_download_without_a_network_fails_clearly(tmp_path, monkeypatch):
 def test_bench_compares_the_estimators_on_digits():
     pytest.importorskip("sklearn")
     from backprop.bench import estimator_comparison
+
     lines = []
     results = estimator_comparison(seeds=1, report=lines.append)
     assert len(results) == 2 and all(0.9 < score <= 1 for score, _ in results.values())

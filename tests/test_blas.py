@@ -14,7 +14,11 @@ def test_add_outer_matches_numpy(dtype, rng):
     if add_outer is None:
         pytest.skip("numpy's BLAS does not expose cblas gemm here; the engine uses numpy alone")
     W = rng.random((5, 7)).astype(dtype)
-    delta, a, rows = rng.random((5, 3)).astype(dtype), rng.random((7, 3)).astype(dtype), rng.random((3, 7)).astype(dtype)
+    delta, a, rows = (
+        rng.random((5, 3)).astype(dtype),
+        rng.random((7, 3)).astype(dtype),
+        rng.random((3, 7)).astype(dtype),
+    )
     tol = 1e-6 if dtype == "float32" else 1e-14
     for b in (a, rows.T):  # a C array, and the transposed view the first layer gets
         expected = W - 0.5 * delta @ b.T

@@ -19,8 +19,14 @@ FAST = ["--epochs", "3", "--no-plots", "--quiet"]
 
 def run(*args, cwd, timeout=120):
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    return subprocess.run([sys.executable, "-m", "backprop", *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "backprop", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
 
 
 def write_csv(path, text):
@@ -33,7 +39,9 @@ def iris_csv(tmp_path):
     datasets = pytest.importorskip("sklearn.datasets")
     X, y = datasets.load_iris(return_X_y=True)
     names = np.array(["setosa", "versicolor", "virginica"])[y]
-    lines = ["sepal_l,sepal_w,petal_l,petal_w,species"] + [",".join(map(str, row)) + f",{n}" for row, n in zip(X, names)]
+    lines = ["sepal_l,sepal_w,petal_l,petal_w,species"] + [
+        ",".join(map(str, row)) + f",{n}" for row, n in zip(X, names)
+    ]
     return write_csv(tmp_path / "iris.csv", "\n".join(lines) + "\n")
 
 
@@ -51,8 +59,22 @@ def test_train_with_no_arguments_trains_digits_and_writes_a_run_folder(tmp_path)
 
 def test_csv_with_string_labels_train_evaluate_predict_info(tmp_path, iris_csv):
     out = tmp_path / "run"
-    result = run("train", "--data", iris_csv, "--epochs", "60", "--layers", "8", "--learning-rate", "0.02", "--out", out, "--quiet", "--no-plots",
-                 cwd=tmp_path)
+    result = run(
+        "train",
+        "--data",
+        iris_csv,
+        "--epochs",
+        "60",
+        "--layers",
+        "8",
+        "--learning-rate",
+        "0.02",
+        "--out",
+        out,
+        "--quiet",
+        "--no-plots",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     model = out / "model.npz"
     result = run("evaluate", model, "--data", iris_csv, cwd=tmp_path)
@@ -63,7 +85,9 @@ def test_csv_with_string_labels_train_evaluate_predict_info(tmp_path, iris_csv):
     result = run("predict", model, "--data", features, "--proba", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
-    assert lines[0].startswith("species,p_setosa") and lines[1].startswith("setosa") and lines[2].startswith("virginica")
+    assert (
+        lines[0].startswith("species,p_setosa") and lines[1].startswith("setosa") and lines[2].startswith("virginica")
+    )
     preds = tmp_path / "preds.csv"
     assert run("predict", model, "--data", iris_csv, "--out", preds, cwd=tmp_path).returncode == 0
     assert len(preds.read_text().splitlines()) == 151
@@ -73,15 +97,29 @@ def test_csv_with_string_labels_train_evaluate_predict_info(tmp_path, iris_csv):
 
 def test_regression_on_diabetes(tmp_path):
     pytest.importorskip("sklearn")
-    result = run("train", "--data", "diabetes", "--epochs", "60", "--layers", "16", "--out", tmp_path / "r",
-                 "--quiet", "--no-plots", cwd=tmp_path)
+    result = run(
+        "train",
+        "--data",
+        "diabetes",
+        "--epochs",
+        "60",
+        "--layers",
+        "16",
+        "--out",
+        tmp_path / "r",
+        "--quiet",
+        "--no-plots",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert "R^2" in result.stdout
     assert float(result.stdout.split("R^2 ")[1].split()[0]) > 0.3
 
 
 def test_generated_2d_data_draws_boundary_and_hidden_units(tmp_path):
-    result = run("train", "--data", "moons", "--epochs", "20", "--plot", "--out", tmp_path / "m", "--quiet", cwd=tmp_path)
+    result = run(
+        "train", "--data", "moons", "--epochs", "20", "--plot", "--out", tmp_path / "m", "--quiet", cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "m" / "boundary.png").exists() and (tmp_path / "m" / "hidden_units.png").exists()
     assert (tmp_path / "m" / "boundary_epochs.png").exists()
@@ -92,8 +130,19 @@ def test_npz_and_config_file_and_flag_override(tmp_path):
     X = rng.normal(size=(120, 3))
     np.savez(tmp_path / "d.npz", X=X, y=(X[:, 0] > 0).astype(np.int64))
     (tmp_path / "c.toml").write_text('layers = "5"\nepochs = 2\noptimizer = "sgd"\n')
-    result = run("train", "--data", tmp_path / "d.npz", "--config", tmp_path / "c.toml", "--epochs", "4",
-                 "--out", tmp_path / "o", "--no-plots", cwd=tmp_path)
+    result = run(
+        "train",
+        "--data",
+        tmp_path / "d.npz",
+        "--config",
+        tmp_path / "c.toml",
+        "--epochs",
+        "4",
+        "--out",
+        tmp_path / "o",
+        "--no-plots",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     net, meta = model_io.load(tmp_path / "o" / "model.npz")
     assert net.sizes == [3, 5, 2] and net.epochs_trained == 4 and meta["training"]["optimizer"] == "sgd"
@@ -115,19 +164,43 @@ def test_mnist_idx_files(tmp_path):
         images = (rng.random((n, 4, 4)) * 50 + labels[:, None, None] * 60).astype(np.uint8)
         write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", images)
         write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", labels)
-    result = run("train", "--data", f"mnist:{folder}", "--epochs", "30", "--out", tmp_path / "o", "--quiet", cwd=tmp_path)
+    result = run(
+        "train", "--data", f"mnist:{folder}", "--epochs", "30", "--out", tmp_path / "o", "--quiet", cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert "of 20)" in result.stdout and (tmp_path / "o" / "weights.png").exists()
 
 
 def test_resume_equals_straight_training(tmp_path):
     # Not the default optimizer or batch size: resuming must take them from the model file.
-    common = ["--data", "blobs", "--layers", "6", "--optimizer", "momentum", "--batch-size", "16",
-              "--learning-rate", "0.05", "--no-plots", "--quiet"]
+    common = [
+        "--data",
+        "blobs",
+        "--layers",
+        "6",
+        "--optimizer",
+        "momentum",
+        "--batch-size",
+        "16",
+        "--learning-rate",
+        "0.05",
+        "--no-plots",
+        "--quiet",
+    ]
     assert run("train", *common, "--epochs", "10", "--out", tmp_path / "a", cwd=tmp_path).returncode == 0
     assert run("train", *common, "--epochs", "5", "--out", tmp_path / "b", cwd=tmp_path).returncode == 0
-    result = run("train", "--resume", tmp_path / "b" / "model.npz", "--epochs", "5", "--out", tmp_path / "c",
-                 "--no-plots", "--quiet", cwd=tmp_path)  # nothing else: the model file knows the rest
+    result = run(
+        "train",
+        "--resume",
+        tmp_path / "b" / "model.npz",
+        "--epochs",
+        "5",
+        "--out",
+        tmp_path / "c",
+        "--no-plots",
+        "--quiet",
+        cwd=tmp_path,
+    )  # nothing else: the model file knows the rest
     assert result.returncode == 0, result.stderr
     straight, _ = model_io.load(tmp_path / "a" / "model.npz")
     resumed, _ = model_io.load(tmp_path / "c" / "model.npz")
@@ -138,9 +211,27 @@ def test_resume_equals_straight_training(tmp_path):
 
 def test_ctrl_c_saves_the_last_completed_epoch_and_exits_130(tmp_path):
     pytest.importorskip("sklearn")
-    proc = subprocess.Popen([sys.executable, "-m", "backprop", "train", "--epochs", "100000", "--layers", "32",
-                             "--out", str(tmp_path / "o"), "--no-plots", "--quiet", "--checkpoint"],
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "backprop",
+            "train",
+            "--epochs",
+            "100000",
+            "--layers",
+            "32",
+            "--out",
+            str(tmp_path / "o"),
+            "--no-plots",
+            "--quiet",
+            "--checkpoint",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     model = tmp_path / "o" / "model.npz"
     deadline = time.time() + 60
     while not model.exists() and time.time() < deadline:
@@ -179,8 +270,22 @@ ERRORS = [
     (["train", "--data", "xor", "--out", "/proc/nope/run"], ""),
     (["evaluate", "garbage.npz", "--data", "xor"], "not a backprop model file"),
     (["evaluate", "model.npz", "--data", "wide.csv"], "features but the model takes 2"),
-    (["train", "--data", "xor", "--learning-rate", "1e7", "--optimizer", "sgd", "--epochs", "50", "--activation", "relu"],
-     "diverged"),
+    (
+        [
+            "train",
+            "--data",
+            "xor",
+            "--learning-rate",
+            "1e7",
+            "--optimizer",
+            "sgd",
+            "--epochs",
+            "50",
+            "--activation",
+            "relu",
+        ],
+        "diverged",
+    ),
 ]
 
 
@@ -194,8 +299,13 @@ def test_user_errors(tmp_path, args, message):
     write_csv(tmp_path / "wide.csv", "a,b,c,d\n1,2,3,0\n3,4,5,1\n")
     (tmp_path / "garbage.npz").write_bytes(os.urandom(300))
     net = bp.Network([2, 3, 2], seed=0)
-    model_io.save(tmp_path / "model.npz", net, task="classification", classes=[0, 1],
-                  scaler={"kind": "none", "center": None, "scale": None})
+    model_io.save(
+        tmp_path / "model.npz",
+        net,
+        task="classification",
+        classes=[0, 1],
+        scaler={"kind": "none", "center": None, "scale": None},
+    )
     before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")}
     result = run(*args, cwd=tmp_path)
     assert result.returncode == 2, (result.stdout, result.stderr)

@@ -63,8 +63,10 @@ def test_unknown_cost_and_mismatched_output():
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("output,cost", [("sigmoid", "mse"), ("softmax", "cross_entropy"),
-                                         ("sigmoid", "binary_cross_entropy"), ("softmax", "mse")])
+@pytest.mark.parametrize(
+    "output,cost",
+    [("sigmoid", "mse"), ("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy"), ("softmax", "mse")],
+)
 def test_cost_and_gradients_stay_finite_for_pre_activations_up_to_1e4(dtype, output, cost):
     net = bp.Network([2, 3], activation="relu", output=output, cost=cost, seed=0, dtype=dtype)
     net.weights[0][:] = np.array([[1e4, 0], [-1e4, 0], [0, 1e4]], dtype=dtype)  # z_L = +-1e4

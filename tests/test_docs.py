@@ -16,5 +16,6 @@ def test_derivation_links_point_at_the_right_lines():
         lines = (ROOT / path).read_text().splitlines()
         assert name == pathlib.Path(path).name and shown == line
         assert int(line) <= len(lines), f"{path}#L{line} is past the end of the file"
-        assert snippet in lines[int(line) - 1], (f"line {line} of {path} no longer holds {snippet!r}: "
-                                                 "run python3 tools/relink.py")
+        assert snippet in lines[int(line) - 1], (
+            f"line {line} of {path} no longer holds {snippet!r}: run python3 tools/relink.py"
+        )

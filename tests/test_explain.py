@@ -13,16 +13,29 @@ from backprop.gradcheck import numeric_gradient
 
 
 def run(*args):
-    result = subprocess.run([sys.executable, "-m", "backprop", "explain", *args], capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "backprop", "explain", *args], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 
 
 def test_default_text_follows_the_reference_and_lowers_the_cost():
     text = run()
-    order = [text.index(s) for s in ("forward pass", "z_1 =", "a_2 =", "  cost C =", "(BP1) delta_2",
-                                     "(BP2) delta_1", "(BP3) dC/dW_2", "(BP4) dC/db_1", "gradient descent")]
+    order = [
+        text.index(s)
+        for s in (
+            "forward pass",
+            "z_1 =",
+            "a_2 =",
+            "  cost C =",
+            "(BP1) delta_2",
+            "(BP2) delta_1",
+            "(BP3) dC/dW_2",
+            "(BP4) dC/db_1",
+            "gradient descent",
+        )
+    ]
     assert order == sorted(order)
     assert "a_2(1 - a_2)" in text
     before, after = map(float, re.search(r"after the step C = ([\d.]+) \(was ([\d.]+)", text).groups()[::-1])
@@ -31,18 +44,48 @@ def test_default_text_follows_the_reference_and_lowers_the_cost():
     assert len(errors) == 4 and max(errors) < 1e-6
 
 
-@pytest.mark.parametrize("args", [[], ["--layers", "3,4,4,2", "--activation", "tanh", "--output", "softmax",
-                                       "--cost", "cross_entropy", "--samples", "3", "--seed", "2"],
-                                  ["--layers", "2,5,1", "--activation", "relu", "--output", "identity", "--samples", "4",
-                                   "--learning-rate", "0.1"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        [
+            "--layers",
+            "3,4,4,2",
+            "--activation",
+            "tanh",
+            "--output",
+            "softmax",
+            "--cost",
+            "cross_entropy",
+            "--samples",
+            "3",
+            "--seed",
+            "2",
+        ],
+        [
+            "--layers",
+            "2,5,1",
+            "--activation",
+            "relu",
+            "--output",
+            "identity",
+            "--samples",
+            "4",
+            "--learning-rate",
+            "0.1",
+        ],
+    ],
+)
 def test_json_round_trips_and_its_gradients_match_finite_differences(args):
     result = json.loads(run(*args, "--format", "json"))
     sizes = result["sizes"]
-    net, X, Y = build(None if not args else [int(v) for v in args[1].split(",")],
-                      *([args[3], args[5] if "--output" in args else None] if args else ["sigmoid", None]),
-                      **({"cost": args[args.index("--cost") + 1]} if "--cost" in args else {}),
-                      seed=int(args[args.index("--seed") + 1]) if "--seed" in args else (0 if args else None),
-                      samples=int(args[args.index("--samples") + 1]) if "--samples" in args else 1)
+    net, X, Y = build(
+        None if not args else [int(v) for v in args[1].split(",")],
+        *([args[3], args[5] if "--output" in args else None] if args else ["sigmoid", None]),
+        **({"cost": args[args.index("--cost") + 1]} if "--cost" in args else {}),
+        seed=int(args[args.index("--seed") + 1]) if "--seed" in args else (0 if args else None),
+        samples=int(args[args.index("--samples") + 1]) if "--samples" in args else 1,
+    )
     assert net.sizes == sizes
     np.testing.assert_allclose(np.array(result["x"]).T, X)
     for layer, W, b in zip(result["layers"], net.weights, net.biases):

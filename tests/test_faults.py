@@ -46,6 +46,7 @@ def limit_file_size(limit):
     def apply():
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit then fails with EFBIG
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
     return apply
 
 
@@ -56,9 +57,13 @@ def test_full_disk_during_save_keeps_the_old_model(tmp_path):
     old = bp.Network([64, 4, 10], seed=0)
     model_io.save(out / "model.npz", old)
     before = (out / "model.npz").read_bytes()
-    result = subprocess.run([sys.executable, "-m", "backprop", "train", "--epochs", "1", "--no-plots", "--quiet",
-                             "--out", str(out)], capture_output=True, text=True, preexec_fn=limit_file_size(30000),
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "backprop", "train", "--epochs", "1", "--no-plots", "--quiet", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        preexec_fn=limit_file_size(30000),
+        timeout=120,
+    )
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "File too large" in lines[0]
@@ -90,9 +95,28 @@ def test_nan_weights_are_never_saved(tmp_path):
 
 def test_divergence_saves_no_nan_anywhere(tmp_path):
     pytest.importorskip("sklearn")
-    result = subprocess.run([sys.executable, "-m", "backprop", "train", "--learning-rate", "1e6", "--optimizer", "sgd",
-                             "--epochs", "3", "--checkpoint", "--no-plots", "--quiet", "--out", str(tmp_path / "o")],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "backprop",
+            "train",
+            "--learning-rate",
+            "1e6",
+            "--optimizer",
+            "sgd",
+            "--epochs",
+            "3",
+            "--checkpoint",
+            "--no-plots",
+            "--quiet",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2 and "diverged at epoch 1" in result.stderr, result.stderr
     for path in tmp_path.rglob("*.npz"):
         model_io.load(path)  # loading refuses non-finite weights

@@ -17,7 +17,11 @@ from backprop import io as model_io
 from backprop.activations import ACTIVATIONS
 from backprop.costs import COSTS
 
-FUZZ = settings(max_examples=int(os.environ.get("BACKPROP_FUZZ_EXAMPLES", 150)), deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=int(os.environ.get("BACKPROP_FUZZ_EXAMPLES", 150)),
+    deadline=2000,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 CELLS = st.sampled_from(["1", "0", "-2.5", "1e308", "nan", "inf", "abc", "", " ", '"3"', "x,y", "1e-300", "7"])
 
 
@@ -29,8 +33,11 @@ def scratch(suffix, content):
 
 
 @FUZZ
-@given(st.lists(st.lists(CELLS, min_size=0, max_size=5), min_size=0, max_size=8),
-       st.sampled_from([",", ";", "\t", "|"]), st.booleans())
+@given(
+    st.lists(st.lists(CELLS, min_size=0, max_size=5), min_size=0, max_size=8),
+    st.sampled_from([",", ";", "\t", "|"]),
+    st.booleans(),
+)
 def test_read_csv(rows, delimiter, bom):
     text = "\n".join(delimiter.join(row) for row in rows)
     path = scratch(".csv", (("\ufeff" if bom else "") + text).encode())
@@ -43,8 +50,10 @@ def test_read_csv(rows, delimiter, bom):
         os.unlink(path)
 
 
-ARRAYS = hnp.arrays(dtype=st.sampled_from([np.float64, np.float32, np.int64, np.uint8, np.bool_, np.complex64]),
-                    shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4))
+ARRAYS = hnp.arrays(
+    dtype=st.sampled_from([np.float64, np.float32, np.int64, np.uint8, np.bool_, np.complex64]),
+    shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4),
+)
 
 
 @FUZZ
@@ -73,8 +82,7 @@ def model_bytes(tmp_path_factory):
 
 
 @FUZZ
-@given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=8),
-       st.integers(0, 10**6))
+@given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=8), st.integers(0, 10**6))
 def test_load_damaged_model_files(model_bytes, flips, cut):
     raw = bytearray(model_bytes)
     for at, value in flips:
@@ -91,26 +99,42 @@ def test_load_damaged_model_files(model_bytes, flips, cut):
 
 
 NAMES = st.sampled_from(list(ACTIVATIONS) + ["swish"])
-VALUES = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64), st.integers(-10**6, 10**6))
+VALUES = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64), st.integers(-(10**6), 10**6))
 
 
 @FUZZ
-@given(st.lists(st.integers(-1, 5), min_size=0, max_size=4), NAMES, st.one_of(st.none(), NAMES),
-       st.sampled_from(list(COSTS) + ["hinge"]), st.sampled_from(["float32", "float64", "int8"]),
-       st.integers(0, 6), st.integers(0, 7), st.data())
+@given(
+    st.lists(st.integers(-1, 5), min_size=0, max_size=4),
+    NAMES,
+    st.one_of(st.none(), NAMES),
+    st.sampled_from(list(COSTS) + ["hinge"]),
+    st.sampled_from(["float32", "float64", "int8"]),
+    st.integers(0, 6),
+    st.integers(0, 7),
+    st.data(),
+)
 def test_public_api(sizes, activation, output, cost, dtype, n, width, draw):
     try:
         net = bp.Network(sizes, activation=activation, output=output, cost=cost, seed=0, dtype=dtype)
     except bp.BackpropError:
         return
     X = draw.draw(hnp.arrays(np.float64, (n, width), elements=VALUES))
-    Y = draw.draw(st.one_of(hnp.arrays(np.float64, (n, sizes[-1]), elements=VALUES),
-                            hnp.arrays(np.int64, (n,), elements=st.integers(-1, 6)),
-                            hnp.arrays(np.float64, (draw.draw(st.integers(0, 6)),), elements=VALUES)))
+    Y = draw.draw(
+        st.one_of(
+            hnp.arrays(np.float64, (n, sizes[-1]), elements=VALUES),
+            hnp.arrays(np.int64, (n,), elements=st.integers(-1, 6)),
+            hnp.arrays(np.float64, (draw.draw(st.integers(0, 6)),), elements=VALUES),
+        )
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # overflow in huge inputs is allowed; wrong exception types are not
-        for call in (lambda: net.predict(X), lambda: net.cost(X, Y), lambda: net.gradients(X, Y),
-                     lambda: net.fit(X, Y, epochs=2, batch_size=2), lambda: bp.gradcheck(net, X[:2], Y[:2])):
+        for call in (
+            lambda: net.predict(X),
+            lambda: net.cost(X, Y),
+            lambda: net.gradients(X, Y),
+            lambda: net.fit(X, Y, epochs=2, batch_size=2),
+            lambda: bp.gradcheck(net, X[:2], Y[:2]),
+        ):
             try:
                 call()
             except bp.BackpropError:

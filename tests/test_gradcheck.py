@@ -8,18 +8,20 @@ from conftest import random_targets
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "identity"]
 # (output activation, cost): every pairing the engine accepts, general and fused paths alike.
-OUTPUTS = [(out, "mse") for out in HIDDEN + ["softmax"]] + [("softmax", "cross_entropy"),
-                                                           ("sigmoid", "binary_cross_entropy")]
+OUTPUTS = [(out, "mse") for out in HIDDEN + ["softmax"]] + [
+    ("softmax", "cross_entropy"),
+    ("sigmoid", "binary_cross_entropy"),
+]
 
 
 def random_cases(count, seed=7):
     rng = np.random.default_rng(seed)
     cases = []
     for i in range(count):
-        depth = 1 + i % 4                              # layers of weights: 1..4
+        depth = 1 + i % 4  # layers of weights: 1..4
         sizes = [int(w) for w in rng.integers(1, 8, size=depth + 1)]
         output, cost = OUTPUTS[i % len(OUTPUTS)]
-        sizes[-1] = max(sizes[-1], 2)                   # more than one output unit
+        sizes[-1] = max(sizes[-1], 2)  # more than one output unit
         hidden = HIDDEN[(i // 2) % len(HIDDEN)]
         batch = 1 if i % 3 == 0 else int(rng.integers(2, 9))
         cases.append((sizes, hidden, output, cost, batch, i))
@@ -38,8 +40,10 @@ def test_gradients_match_finite_differences(sizes, hidden, output, cost, batch, 
     assert result.max_error < 1e-6, str(result)
 
 
-@pytest.mark.parametrize("output,cost", [("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy"),
-                                         ("sigmoid", "mse"), ("identity", "mse")])
+@pytest.mark.parametrize(
+    "output,cost",
+    [("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy"), ("sigmoid", "mse"), ("identity", "mse")],
+)
 def test_gradcheck_with_sample_weights(output, cost, rng):
     net = bp.Network([3, 5, 4], activation="tanh", output=output, cost=cost, seed=1)
     X, Y = rng.normal(size=(6, 3)), random_targets(rng, 6, 4, output, cost)
@@ -52,6 +56,7 @@ def test_gradcheck_reports_a_wrong_gradient(monkeypatch, rng):
     net = bp.Network([3, 4, 2], seed=0)
     X, Y = rng.normal(size=(5, 3)), rng.random((5, 2))
     from backprop.activations import Sigmoid
+
     monkeypatch.setattr(Sigmoid, "backward", lambda self, g, z, a, out=None: np.multiply(g, z * (1 - z), out=out))
     result = bp.gradcheck(net, X, Y)
     assert result.max_error > 1e-2

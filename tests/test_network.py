@@ -47,16 +47,19 @@ def test_one_output_takes_a_1d_target_as_a_column_never_broadcast(rng):
     assert net.cost(X, y) == pytest.approx(((net.predict(X)[:, 0] - y) ** 2).sum() / 10)
 
 
-@pytest.mark.parametrize("X,Y,match", [
-    (np.zeros((5, 3)), np.zeros((5, 3)), "3 columns but the network takes 2"),
-    (np.zeros(5), np.zeros(5), "2-D"),
-    (np.zeros((5, 2)), np.zeros((4, 2)), "5 samples but Y has 4"),
-    (np.zeros((5, 2)), np.zeros((5, 3)), "2 outputs"),
-    (np.zeros((5, 2)), np.zeros((5, 1)), "2 outputs"),
-    (np.zeros((5, 2)), np.array([0, 1, 2, 0, 1]), "0..1"),
-    (np.zeros((5, 2)), np.array([0.5, 1, 0, 0, 1]), "integer class labels"),
-    (np.zeros((0, 2)), np.zeros((0, 2)), "no samples"),
-])
+@pytest.mark.parametrize(
+    "X,Y,match",
+    [
+        (np.zeros((5, 3)), np.zeros((5, 3)), "3 columns but the network takes 2"),
+        (np.zeros(5), np.zeros(5), "2-D"),
+        (np.zeros((5, 2)), np.zeros((4, 2)), "5 samples but Y has 4"),
+        (np.zeros((5, 2)), np.zeros((5, 3)), "2 outputs"),
+        (np.zeros((5, 2)), np.zeros((5, 1)), "2 outputs"),
+        (np.zeros((5, 2)), np.array([0, 1, 2, 0, 1]), "0..1"),
+        (np.zeros((5, 2)), np.array([0.5, 1, 0, 0, 1]), "integer class labels"),
+        (np.zeros((0, 2)), np.zeros((0, 2)), "no samples"),
+    ],
+)
 def test_shape_errors(X, Y, match):
     net = bp.Network([2, 3, 2])
     with pytest.raises(bp.BackpropError, match=match):
@@ -90,12 +93,13 @@ def test_same_seed_same_network_and_never_symmetric():
 def test_initialization_scale_follows_the_activation():
     relu = bp.Network([400, 300, 10], activation="relu", seed=0)
     sigmoid = bp.Network([400, 300, 10], activation="sigmoid", seed=0)
-    assert relu.weights[0].std() == pytest.approx(np.sqrt(2 / 400), rel=0.05)             # He
+    assert relu.weights[0].std() == pytest.approx(np.sqrt(2 / 400), rel=0.05)  # He
     assert sigmoid.weights[0].std() == pytest.approx(np.sqrt(2 / (400 + 300)), rel=0.05)  # Glorot
 
 
-@pytest.mark.parametrize("act,output,cost", [("relu", "softmax", "cross_entropy"),
-                                              ("tanh", "sigmoid", "binary_cross_entropy")])
+@pytest.mark.parametrize(
+    "act,output,cost", [("relu", "softmax", "cross_entropy"), ("tanh", "sigmoid", "binary_cross_entropy")]
+)
 def test_fused_output_error_equals_the_general_path(act, output, cost, rng):
     net = bp.Network([3, 4, 3], activation=act, output=output, cost=cost, seed=0)
     assert net.fused
@@ -107,9 +111,16 @@ def test_fused_output_error_equals_the_general_path(act, output, cost, rng):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("act,output,cost", [("sigmoid", None, "mse"), ("relu", "softmax", "cross_entropy"),
-                                              ("tanh", "sigmoid", "binary_cross_entropy"),
-                                              ("leaky_relu", "identity", "mse"), ("relu", "softmax", "mse")])
+@pytest.mark.parametrize(
+    "act,output,cost",
+    [
+        ("sigmoid", None, "mse"),
+        ("relu", "softmax", "cross_entropy"),
+        ("tanh", "sigmoid", "binary_cross_entropy"),
+        ("leaky_relu", "identity", "mse"),
+        ("relu", "softmax", "mse"),
+    ],
+)
 def test_one_dtype_end_to_end(dtype, act, output, cost, rng):
     net = bp.Network([3, 4, 2], activation=act, output=output, cost=cost, dtype=dtype, seed=0)
     X, Y = rng.normal(size=(5, 3)), random_targets(rng, 5, 2, output or act, cost)

@@ -40,7 +40,7 @@ def test_momentum_and_nesterov(nesterov, rng):
     p, v = [x.copy() for x in p0], [np.zeros_like(x) for x in p0]
     for g in grads:
         for i in range(2):
-            v[i] = mu * v[i] + g[i]                                   # v <- mu v + g
+            v[i] = mu * v[i] + g[i]  # v <- mu v + g
             p[i] = p[i] - lr * ((g[i] + mu * v[i]) if nesterov else v[i])
     got = run("nesterov" if nesterov else "momentum", p0, grads, learning_rate=lr, momentum=mu)
     for a, b in zip(got, p):
@@ -55,19 +55,23 @@ def test_adam_and_adamw(name, decay, rng):
     for t, g in enumerate(grads, start=1):
         for i in range(2):
             if p[i].ndim == 2:
-                p[i] = p[i] - lr * decay * p[i]                        # decoupled decay, weights only
+                p[i] = p[i] - lr * decay * p[i]  # decoupled decay, weights only
             m[i] = b1 * m[i] + (1 - b1) * g[i]
             v[i] = b2 * v[i] + (1 - b2) * g[i] ** 2
-            m_hat, v_hat = m[i] / (1 - b1 ** t), v[i] / (1 - b2 ** t)
+            m_hat, v_hat = m[i] / (1 - b1**t), v[i] / (1 - b2**t)
             p[i] = p[i] - lr * m_hat / (np.sqrt(v_hat) + eps)
     got = run(name, p0, grads, learning_rate=lr, weight_decay=decay)
     for a, b in zip(got, p):
         np.testing.assert_allclose(a, b, rtol=1e-12)
 
 
-TORCH = {"sgd": ("SGD", {}), "momentum": ("SGD", {"momentum": 0.9}),
-         "nesterov": ("SGD", {"momentum": 0.9, "nesterov": True}), "adam": ("Adam", {}),
-         "adamw": ("AdamW", {"weight_decay": 0.01})}
+TORCH = {
+    "sgd": ("SGD", {}),
+    "momentum": ("SGD", {"momentum": 0.9}),
+    "nesterov": ("SGD", {"momentum": 0.9, "nesterov": True}),
+    "adam": ("Adam", {}),
+    "adamw": ("AdamW", {"weight_decay": 0.01}),
+}
 
 
 @pytest.mark.parametrize("name", list(OPTIMIZERS))

@@ -12,8 +12,9 @@ from backprop.sklearn import MLPClassifier, MLPRegressor  # noqa: E402
 EXPECTED_FAILURES = {}
 
 
-@parametrize_with_checks([MLPClassifier(max_iter=100), MLPRegressor(max_iter=100)],
-                         expected_failed_checks=lambda est: EXPECTED_FAILURES)
+@parametrize_with_checks(
+    [MLPClassifier(max_iter=100), MLPRegressor(max_iter=100)], expected_failed_checks=lambda est: EXPECTED_FAILURES
+)
 def test_scikit_learn_estimator_checks(estimator, check):
     check(estimator)
 
@@ -22,6 +23,7 @@ def test_scikit_learn_estimator_checks(estimator, check):
 def digits():
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
+
     X, y = load_digits(return_X_y=True)
     return train_test_split(X / 16.0, y, test_size=0.25, stratify=y, random_state=0)
 
@@ -31,9 +33,11 @@ def test_pipeline_grid_search_cross_val_and_clone(digits):
     from sklearn.model_selection import GridSearchCV, cross_val_score
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
+
     X_train, X_test, y_train, y_test = digits
-    pipe = make_pipeline(StandardScaler(), MLPClassifier(hidden_layer_sizes=(32,), max_iter=30, random_state=0,
-                                                          learning_rate_init=0.003))
+    pipe = make_pipeline(
+        StandardScaler(), MLPClassifier(hidden_layer_sizes=(32,), max_iter=30, random_state=0, learning_rate_init=0.003)
+    )
     scores = cross_val_score(pipe, X_train, y_train, cv=3)
     assert scores.mean() > 0.9
     search = GridSearchCV(pipe, {"mlpclassifier__alpha": [1e-4, 1e-2]}, cv=2, n_jobs=-1).fit(X_train, y_train)
@@ -45,13 +49,19 @@ def test_pipeline_grid_search_cross_val_and_clone(digits):
 
 def test_digits_accuracy_within_one_point_of_scikit_learn(digits):
     from sklearn.neural_network import MLPClassifier as SkMLP
+
     X_train, X_test, y_train, y_test = digits
     settings = dict(hidden_layer_sizes=(64,), solver="adam", max_iter=60, random_state=0, tol=0, batch_size=64)
-    ours = [MLPClassifier(**{**settings, "random_state": s}).fit(X_train, y_train).score(X_test, y_test) for s in range(3)]
+    ours = [
+        MLPClassifier(**{**settings, "random_state": s}).fit(X_train, y_train).score(X_test, y_test) for s in range(3)
+    ]
     import warnings
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # max_iter reached: ConvergenceWarning
-        theirs = [SkMLP(**{**settings, "random_state": s}).fit(X_train, y_train).score(X_test, y_test) for s in range(3)]
+        theirs = [
+            SkMLP(**{**settings, "random_state": s}).fit(X_train, y_train).score(X_test, y_test) for s in range(3)
+        ]
     assert abs(np.mean(ours) - np.mean(theirs)) <= 0.01, (ours, theirs)
 
 
@@ -62,8 +72,9 @@ def test_estimator_attributes_warm_start_and_early_stopping(digits):
     assert list(clf.classes_) == list(range(10)) and clf.validation_scores_ is None
     clf.set_params(warm_start=True).fit(X_train, y_train)
     assert clf.n_iter_ == 10 and clf.loss_curve_[5] < clf.loss_curve_[0]
-    stopped = MLPClassifier(hidden_layer_sizes=(16,), max_iter=500, early_stopping=True, n_iter_no_change=3,
-                            random_state=0).fit(X_train, y_train)
+    stopped = MLPClassifier(
+        hidden_layer_sizes=(16,), max_iter=500, early_stopping=True, n_iter_no_change=3, random_state=0
+    ).fit(X_train, y_train)
     assert stopped.n_iter_ < 500 and len(stopped.validation_scores_) == stopped.n_iter_
     assert stopped.best_validation_score_ == max(stopped.validation_scores_)
     part = MLPClassifier(hidden_layer_sizes=(16,), random_state=0)
@@ -88,13 +99,20 @@ def test_grid_search_on_a_dask_cluster(digits):
     distributed = pytest.importorskip("distributed")
     import joblib
     from sklearn.model_selection import GridSearchCV
+
     X_train, _, y_train, _ = digits
     grid = {"hidden_layer_sizes": [(16,), (32,)], "alpha": [1e-4, 1e-2]}
     local = GridSearchCV(MLPClassifier(max_iter=20, random_state=0), grid, cv=2).fit(X_train, y_train)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         with joblib.parallel_backend("dask"):
-            remote = GridSearchCV(MLPClassifier(max_iter=20, random_state=0), grid, cv=2, n_jobs=-1).fit(X_train, y_train)
+            remote = GridSearchCV(MLPClassifier(max_iter=20, random_state=0), grid, cv=2, n_jobs=-1).fit(
+                X_train, y_train
+            )
         assert len(client.scheduler_info()["workers"]) == 2
     np.testing.assert_allclose(remote.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"])
     assert remote.best_params_ == local.best_params_

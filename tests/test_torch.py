@@ -8,9 +8,14 @@ from conftest import random_targets
 
 torch = pytest.importorskip("torch")
 
-TORCH_ACT = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "identity": lambda z: z,
-             "leaky_relu": lambda z: torch.nn.functional.leaky_relu(z, 0.01),
-             "softmax": lambda z: torch.softmax(z, dim=1)}
+TORCH_ACT = {
+    "sigmoid": torch.sigmoid,
+    "tanh": torch.tanh,
+    "relu": torch.relu,
+    "identity": lambda z: z,
+    "leaky_relu": lambda z: torch.nn.functional.leaky_relu(z, 0.01),
+    "softmax": lambda z: torch.softmax(z, dim=1),
+}
 
 
 def torch_cost(a, y, cost):
@@ -21,9 +26,14 @@ def torch_cost(a, y, cost):
     return -(y * torch.log(a) + (1 - y) * torch.log(1 - a)).sum(dim=1).mean()
 
 
-CASES = [([3, 5, 2], "sigmoid", None, "mse"), ([4, 6, 5, 3], "relu", "softmax", "cross_entropy"),
-         ([2, 7, 4], "tanh", "sigmoid", "binary_cross_entropy"), ([5, 3, 3, 3, 2], "leaky_relu", "identity", "mse"),
-         ([3, 4, 4], "tanh", "softmax", "mse"), ([6, 2], "sigmoid", None, "mse")]
+CASES = [
+    ([3, 5, 2], "sigmoid", None, "mse"),
+    ([4, 6, 5, 3], "relu", "softmax", "cross_entropy"),
+    ([2, 7, 4], "tanh", "sigmoid", "binary_cross_entropy"),
+    ([5, 3, 3, 3, 2], "leaky_relu", "identity", "mse"),
+    ([3, 4, 4], "tanh", "softmax", "mse"),
+    ([6, 2], "sigmoid", None, "mse"),
+]
 
 
 @pytest.mark.parametrize("sizes,act,output,cost", CASES)

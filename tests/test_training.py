@@ -20,6 +20,7 @@ XOR_Y = np.array([[0], [1], [1], [0]], dtype=float)
 def digits():
     datasets = pytest.importorskip("sklearn.datasets")
     from sklearn.model_selection import train_test_split
+
     X, y = datasets.load_digits(return_X_y=True)
     return train_test_split(X / 16.0, y, test_size=0.25, stratify=y, random_state=0)
 
@@ -67,8 +68,16 @@ def test_early_stopping_restores_the_best_epoch(digits):
     X_train, X_test, y_train, y_test = digits
     net = bp.Network([64, 64, 10], activation="relu", output="softmax", cost="cross_entropy", seed=0)
     # A high learning rate makes the validation cost bounce, so the best epoch is not the last.
-    history = net.fit(X_train, y_train, epochs=60, batch_size=32, optimizer="adam", learning_rate=0.02,
-                      validation_data=(X_test, y_test), early_stopping=3)
+    history = net.fit(
+        X_train,
+        y_train,
+        epochs=60,
+        batch_size=32,
+        optimizer="adam",
+        learning_rate=0.02,
+        validation_data=(X_test, y_test),
+        early_stopping=3,
+    )
     assert history.stop_reason == "early_stopping"
     best = history.best_epoch
     assert history.val_cost[best - 1] == min(history.val_cost)
@@ -148,14 +157,26 @@ def test_warm_start_takes_new_settings_and_keeps_the_state(rng):
     assert not np.array_equal(velocity[0], net.optimizer.state["velocity"][0])
 
 
-@pytest.mark.parametrize("schedule,expected", [
-    ("constant", [0.1, 0.1, 0.1, 0.1]), ("step", [0.1, 0.1, 0.05, 0.05]),
-    ("exponential", [0.1, 0.05, 0.025, 0.0125]), ("cosine", [0.1, 0.1 * (1 + np.cos(np.pi / 4)) / 2, 0.05,
-                                                            0.1 * (1 + np.cos(3 * np.pi / 4)) / 2])])
+@pytest.mark.parametrize(
+    "schedule,expected",
+    [
+        ("constant", [0.1, 0.1, 0.1, 0.1]),
+        ("step", [0.1, 0.1, 0.05, 0.05]),
+        ("exponential", [0.1, 0.05, 0.025, 0.0125]),
+        ("cosine", [0.1, 0.1 * (1 + np.cos(np.pi / 4)) / 2, 0.05, 0.1 * (1 + np.cos(3 * np.pi / 4)) / 2]),
+    ],
+)
 def test_schedules(schedule, expected):
     net = bp.Network([2, 3, 1], seed=0)
-    history = net.fit(XOR_X, XOR_Y, epochs=4, learning_rate=0.1, schedule=schedule, step_size=2, gamma=0.5
-                      if schedule != "cosine" else None)
+    history = net.fit(
+        XOR_X,
+        XOR_Y,
+        epochs=4,
+        learning_rate=0.1,
+        schedule=schedule,
+        step_size=2,
+        gamma=0.5 if schedule != "cosine" else None,
+    )
     np.testing.assert_allclose(history.learning_rate, expected)
 
 
@@ -202,11 +223,20 @@ def test_fit_runs_outside_the_main_thread(rng):
     assert isinstance(errors[0], History)
 
 
-@pytest.mark.parametrize("settings,match", [
-    ({"epochs": 0}, "epochs"), ({"batch_size": 0}, "batch_size"), ({"learning_rate": -0.1}, "learning_rate"),
-    ({"optimizer": "rmsprop"}, "adam"), ({"schedule": "linear"}, "cosine"), ({"validation_split": 1.0}, "validation"),
-    ({"early_stopping": 0}, "patience"), ({"epoch": 3}, "unknown training setting"), ({"weight_decay": -1}, "weight_decay"),
-])
+@pytest.mark.parametrize(
+    "settings,match",
+    [
+        ({"epochs": 0}, "epochs"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"learning_rate": -0.1}, "learning_rate"),
+        ({"optimizer": "rmsprop"}, "adam"),
+        ({"schedule": "linear"}, "cosine"),
+        ({"validation_split": 1.0}, "validation"),
+        ({"early_stopping": 0}, "patience"),
+        ({"epoch": 3}, "unknown training setting"),
+        ({"weight_decay": -1}, "weight_decay"),
+    ],
+)
 def test_bad_settings(settings, match):
     with pytest.raises(bp.ConfigError, match=match):
         bp.Network([2, 1]).fit(XOR_X, XOR_Y, **settings)
@@ -223,8 +253,9 @@ def test_progress_bar_shows_the_cost(tmp_path):
     pytest.importorskip("tqdm")
     path = tmp_path / "bar.txt"
     with open(path, "w") as stream:
-        bp.Network([2, 3, 1], seed=0).fit(XOR_X, XOR_Y, epochs=5, batch_size=2,
-                                          callbacks=[ProgressBar(stream, enabled=True, min_interval=0)])
+        bp.Network([2, 3, 1], seed=0).fit(
+            XOR_X, XOR_Y, epochs=5, batch_size=2, callbacks=[ProgressBar(stream, enabled=True, min_interval=0)]
+        )
     text = path.read_text()
     assert "cost=" in text and "10/10" in text
     with open(path, "w") as stream:  # not a terminal: off by default
