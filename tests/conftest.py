@@ -15,3 +15,30 @@ def random_targets(rng, n, k, output, cost):
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+def run_cli(*args, cwd=None, timeout=120, **options):
+    """Run `python -m backprop ARGS` in a subprocess, as a user would; returns the CompletedProcess."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run(
+        [sys.executable, "-m", "backprop", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        **options,
+    )
+
+
+def assert_one_error_line(result, message=""):
+    """The CLI's contract for user mistakes: exit status 2, one line 'error: ...', no traceback."""
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert message in lines[0], lines[0]
+    assert "Traceback" not in result.stderr

@@ -5,19 +5,17 @@ damaged, hostile). Run through the real command in a subprocess, as a user would
 """
 
 import json
-import os
 import pathlib
 import pickle
 import shutil
 import struct
-import subprocess
-import sys
 import zipfile
 
 import numpy as np
 import pytest
 
 import backprop as bp
+from conftest import assert_one_error_line, run_cli
 from backprop import io as model_io
 
 CORPUS = pathlib.Path(__file__).resolve().parent / "corpus"
@@ -144,15 +142,7 @@ def snapshot(folder):
 @pytest.mark.parametrize("case,args,message", CASES, ids=[c[0] for c in CASES])
 def test_bad_input_gives_one_clear_error_and_writes_nothing(workdir, case, args, message):
     before = snapshot(workdir)
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    result = subprocess.run(
-        [sys.executable, "-m", "backprop", *args], cwd=workdir, capture_output=True, text=True, timeout=120, env=env
-    )
-    lines = result.stderr.strip().splitlines()
-    assert result.returncode == 2, (result.stdout, result.stderr)
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert message in lines[0], lines[0]
-    assert "Traceback" not in result.stderr
+    assert_one_error_line(run_cli(*args, cwd=workdir), message)
     assert snapshot(workdir) == before  # no file written, changed or left behind
     assert not (workdir / "PWNED").exists()
 
@@ -163,23 +153,8 @@ def test_corpus_size():
 
 @pytest.mark.parametrize("name", ["bom.csv", "semicolon.csv"])
 def test_bom_and_semicolons_are_read(workdir, name, tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "backprop",
-            "train",
-            "--data",
-            str(workdir / name),
-            "--epochs",
-            "2",
-            "--no-plots",
-            "--quiet",
-            "--out",
-            str(tmp_path / "o"),
-        ],
-        capture_output=True,
-        text=True,
+    result = run_cli(
+        "train", "--data", workdir / name, "--epochs", "2", "--no-plots", "--quiet", "--out", tmp_path / "o"
     )
     assert result.returncode == 0, result.stderr
     _, meta = model_io.load(tmp_path / "o" / "model.npz")

@@ -1,34 +1,25 @@
 """The benchmark command runs end to end (tiny shapes; it measures speed, so nothing here is timed)."""
 
-import subprocess
-import sys
-
 import pytest
+from conftest import run_cli
 
 
 def test_bench_prints_a_table_with_ratios(tmp_path):
     pytest.importorskip("torch")
     pytest.importorskip("sklearn")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "backprop",
-            "bench",
-            "--sizes",
-            "16-8-4",
-            "--samples",
-            "300",
-            "--rounds",
-            "2",
-            "--activations",
-            "relu,sigmoid",
-            "--profile",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    result = run_cli(
+        "bench",
+        "--sizes",
+        "16-8-4",
+        "--samples",
+        "300",
+        "--rounds",
+        "2",
+        "--activations",
+        "relu,sigmoid",
+        "--profile",
         cwd=tmp_path,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout

@@ -12,21 +12,14 @@ import numpy as np
 import pytest
 
 import backprop as bp
+from conftest import assert_one_error_line, run_cli
 from backprop import io as model_io
 
 FAST = ["--epochs", "3", "--no-plots", "--quiet"]
 
 
 def run(*args, cwd, timeout=120):
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    return subprocess.run(
-        [sys.executable, "-m", "backprop", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
+    return run_cli(*args, cwd=cwd, timeout=timeout)
 
 
 def write_csv(path, text):
@@ -307,13 +300,9 @@ def test_user_errors(tmp_path, args, message):
         scaler={"kind": "none", "center": None, "scale": None},
     )
     before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")}
-    result = run(*args, cwd=tmp_path)
-    assert result.returncode == 2, (result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.stderr
-    assert "Traceback" not in result.stderr
-    after = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if not p.is_dir() or p.name != "runs"}
-    assert {p: t for p, t in after.items() if p.is_file()} == {p: t for p, t in before.items() if p.is_file()}
+    assert_one_error_line(run(*args, cwd=tmp_path), message)
+    after = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")}
+    assert after == before  # nothing written, changed or left behind (not even an empty run folder)
 
 
 def test_huge_unscaled_inputs_warn_and_suggest_scale(tmp_path):

@@ -2,20 +2,17 @@
 
 import json
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from backprop.explain import build, explain
 from backprop.gradcheck import numeric_gradient
+from conftest import run_cli
 
 
 def run(*args):
-    result = subprocess.run(
-        [sys.executable, "-m", "backprop", "explain", *args], capture_output=True, text=True, timeout=120
-    )
+    result = run_cli("explain", *args)
     assert result.returncode == 0, result.stderr
     return result.stdout
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import backprop as bp
+from conftest import assert_one_error_line, run_cli
 from backprop import io as model_io
 
 SAVER = """
@@ -57,16 +58,8 @@ def test_full_disk_during_save_keeps_the_old_model(tmp_path):
     old = bp.Network([64, 4, 10], seed=0)
     model_io.save(out / "model.npz", old)
     before = (out / "model.npz").read_bytes()
-    result = subprocess.run(
-        [sys.executable, "-m", "backprop", "train", "--epochs", "1", "--no-plots", "--quiet", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        preexec_fn=limit_file_size(30000),
-        timeout=120,
-    )
-    assert result.returncode == 2, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and "File too large" in lines[0]
+    result = run_cli("train", "--epochs", "1", "--no-plots", "--quiet", "--out", out, preexec_fn=limit_file_size(30000))
+    assert_one_error_line(result, "File too large")
     assert (out / "model.npz").read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == ["model.npz"]  # no temporary file left behind
 
@@ -95,29 +88,21 @@ def test_nan_weights_are_never_saved(tmp_path):
 
 def test_divergence_saves_no_nan_anywhere(tmp_path):
     pytest.importorskip("sklearn")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "backprop",
-            "train",
-            "--learning-rate",
-            "1e6",
-            "--optimizer",
-            "sgd",
-            "--epochs",
-            "3",
-            "--checkpoint",
-            "--no-plots",
-            "--quiet",
-            "--out",
-            str(tmp_path / "o"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    result = run_cli(
+        "train",
+        "--learning-rate",
+        "1e6",
+        "--optimizer",
+        "sgd",
+        "--epochs",
+        "3",
+        "--checkpoint",
+        "--no-plots",
+        "--quiet",
+        "--out",
+        tmp_path / "o",
     )
-    assert result.returncode == 2 and "diverged at epoch 1" in result.stderr, result.stderr
+    assert_one_error_line(result, "diverged at epoch 1")
     for path in tmp_path.rglob("*.npz"):
         model_io.load(path)  # loading refuses non-finite weights
     assert not (tmp_path / "o").exists()

@@ -147,6 +147,7 @@ def cmd_train(args):
                          early_stopping=opts.early_stopping, seed=opts.seed)
     inputs, targets = model.inputs(X_train), model.targets(y_train)
     created = not (opts.out and os.path.isdir(opts.out))
+    parent_created = not opts.out and not os.path.isdir("runs")
     folder = new_run_folder(dataset.name, opts.out)
     try:
         return _train_in(args, opts, net, model, config, inputs, targets, dataset, task, folder, started,
@@ -154,6 +155,8 @@ def cmd_train(args):
     except BaseException:
         if created and os.path.isdir(folder) and not os.listdir(folder):
             os.rmdir(folder)  # a failed run leaves nothing behind
+            if parent_created and not os.listdir("runs"):
+                os.rmdir("runs")
         raise
 
 

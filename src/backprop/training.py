@@ -225,7 +225,9 @@ def train(net, X, Y, *, sample_weight=None, validation_data=None, callbacks=(), 
             f"(say {lr / 10:g}) or scale the inputs",
             epoch=epoch, batch=batch + 1, learning_rate=lr)
 
-    with deferred_interrupt() as interrupted:
+    # Overflow on the way to divergence is expected and is checked for below (a non-finite cost or
+    # runaway weights raise DivergenceError), so numpy's own warnings would only repeat it less clearly.
+    with deferred_interrupt() as interrupted, np.errstate(over="ignore", invalid="ignore"):
         try:
             for epoch in range(first_epoch + 1, first_epoch + config.epochs + 1):
                 started = time.perf_counter()
