@@ -312,3 +312,26 @@ def test_huge_unscaled_inputs_warn_and_suggest_scale(tmp_path):
     result = run("train", "--data", "big.csv", "--scale", "none", *FAST, "--out", "o", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "warning:" in result.stderr and "--scale standard" in result.stderr
+
+
+def test_output_into_a_closed_pipe_is_not_an_error(tmp_path):
+    """`backprop explain ... | head -1`: the reader leaves early; no error line, no traceback."""
+    import subprocess
+    import sys
+
+    args = [
+        "explain",
+        "--format",
+        "json",
+        "--layers",
+        "30,30,30",
+        "--samples",
+        "50",
+    ]  # > 64 KiB: more than a pipe holds
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "backprop", *args], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    proc.stdout.readline()
+    proc.stdout.close()  # the reader goes away while backprop still writes
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and b"error" not in err and b"Traceback" not in err, err

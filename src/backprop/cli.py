@@ -1,6 +1,7 @@
 """The `backprop` command: train, evaluate, predict, gradcheck, explain, info, datasets, bench."""
 
 import argparse
+import os
 import sys
 import warnings
 
@@ -133,8 +134,13 @@ def main(argv=None):
     except BackpropError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `backprop ... | head`: the reader left; nothing is wrong
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except OSError as exc:
-        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -184,7 +190,9 @@ def cmd_info(args):
     if meta.get("classes"):
         lines.append(f"classes:      {', '.join(map(str, meta['classes']))}")
     lines.append(f"data:         {meta.get('data', {}).get('data')}  scale: {meta.get('scaler', {}).get('kind')}")
-    training = meta.get("training") or {}
+    training = dict(meta.get("training") or {})
+    if training.get("learning_rate") is None and history is not None and len(history):
+        training["learning_rate"] = f"{history.learning_rate[-1]:g} (the optimizer's default)"
     lines.append("training:     " + ", ".join(f"{k}={training[k]}" for k in
                                              ("optimizer", "learning_rate", "batch_size", "epochs") if k in training))
     if history is not None and len(history):
