@@ -93,11 +93,11 @@ class Adam(Optimizer):
     name = "adam"
     default_learning_rate = 0.001
 
-    def __init__(self, learning_rate=None, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
+    def __init__(self, learning_rate=None, beta1=0.9, beta2=0.999, eps=1e-8):
         super().__init__(learning_rate)
         if not (0 <= beta1 < 1 and 0 <= beta2 < 1):
             raise ConfigError(f"beta1 and beta2 must lie in [0, 1), got {beta1}, {beta2}")
-        self.beta1, self.beta2, self.eps, self.weight_decay = beta1, beta2, eps, weight_decay
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
 
     def step(self, params, grads, prescaled=False):
         self.t += 1
@@ -115,7 +115,7 @@ class Adam(Optimizer):
             p -= step_size * (m / denominator)
 
     def _decay(self, p):
-        pass
+        """Plain Adam decays nothing itself; an L2 term, if any, is already in the gradient."""
 
 
 class AdamW(Adam):
@@ -124,7 +124,10 @@ class AdamW(Adam):
     name = "adamw"
 
     def __init__(self, learning_rate=None, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01):
-        super().__init__(learning_rate, beta1, beta2, eps, weight_decay)
+        super().__init__(learning_rate, beta1, beta2, eps)
+        if not weight_decay >= 0:
+            raise ConfigError(f"weight_decay must be >= 0, got {weight_decay}")
+        self.weight_decay = weight_decay
 
     def _decay(self, p):
         if p.ndim == 2 and self.weight_decay:  # weight matrices decay; bias vectors do not
