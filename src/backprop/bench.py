@@ -11,6 +11,7 @@ import statistics
 import subprocess
 import sys
 import time
+import warnings
 
 import numpy as np
 
@@ -126,7 +127,6 @@ class Worker:
             self.opt.step()
 
     def _epoch_sklearn(self):
-        import warnings
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.model.partial_fit(self.X, self.y, classes=np.arange(self.cfg["sizes"][-1]))
@@ -301,7 +301,6 @@ def profile_epoch(cfg, repeats=3):
 
 def estimator_comparison(seeds=3, report=print):
     """backprop.sklearn.MLPClassifier against scikit-learn's on digits: accuracy and fit time."""
-    import warnings
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
     from sklearn.neural_network import MLPClassifier as SkMLP

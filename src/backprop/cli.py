@@ -1,6 +1,7 @@
 """The `backprop` command: train, evaluate, predict, gradcheck, explain, info, datasets, bench."""
 
 import argparse
+import importlib
 import os
 import sys
 import warnings
@@ -119,7 +120,6 @@ def build_parser():
 
 def _command(module):
     """The module of a subcommand, imported only when that command runs."""
-    import importlib
     return importlib.import_module(f"backprop.{module}")
 
 

@@ -7,6 +7,7 @@ import os
 import re
 import struct
 import warnings
+import zipfile
 
 import numpy as np
 
@@ -114,7 +115,6 @@ def _target_index(path, target, names):
 
 def read_npz(path):
     """(X (n, d), y (n,) or (n, k)) from an .npz file holding arrays named X and y."""
-    import zipfile
     if not os.path.isfile(path):
         raise DataError(f"{path}: no such file")
     if not zipfile.is_zipfile(path):

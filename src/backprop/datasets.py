@@ -1,5 +1,8 @@
 """Built-in data sets: generated ones (numpy, seeded) and scikit-learn's bundled real ones."""
 
+import os
+import urllib.request
+
 import numpy as np
 
 from .errors import ConfigError, DataError, unknown_name
@@ -96,8 +99,6 @@ MNIST_MIRRORS = ("https://ossci-datasets.s3.amazonaws.com/mnist/", "https://stor
 
 def download_mnist(folder, timeout=30):
     """Fetch the four standard MNIST IDX files into folder (needs a network); returns the folder."""
-    import os
-    import urllib.request
     os.makedirs(folder, exist_ok=True)
     for filename in MNIST_FILES:
         target = os.path.join(folder, filename)

@@ -4,6 +4,7 @@ The command-line tool uses this module; it keeps everything a saved model needs 
 rows into inputs (the feature scaler, the class labels, the target scaler) in one Model object.
 """
 
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,7 +42,6 @@ def load_source(source, target=None, seed=0, has_target=True):
     if source.lower().endswith(".npz"):
         X, y = data.read_npz(source)
         return Dataset(X, y, source, [f"x{i + 1}" for i in range(X.shape[1])], "y")
-    import os
     if not os.path.exists(source):
         raise DataError(f"{source}: no such file, and not a built-in data set ({', '.join(datasets.NAMES)})")
     X, y, names, target_name = data.read_csv(source, target, has_target=has_target)
