@@ -1,0 +1,28 @@
+"""The core stays light: importing backprop (and training with it) loads numpy, nothing heavy."""
+
+import subprocess
+import sys
+
+HEAVY = ("matplotlib", "sklearn", "tqdm", "torch", "scipy", "pandas", "dask")
+
+SCRIPT = """
+import sys
+import numpy as np
+import backprop as bp
+net = bp.Network([2, 3, 1], seed=0)
+net.fit(np.zeros((4, 2)), np.zeros((4, 1)), epochs=2)
+bp.gradcheck(net, np.zeros((2, 2)), np.zeros((2, 1)))
+print(",".join(m for m in {heavy!r} if m in sys.modules))
+"""
+
+
+def test_core_imports_no_optional_dependency():
+    result = subprocess.run([sys.executable, "-c", SCRIPT.format(heavy=HEAVY)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
+
+
+def test_version_and_public_names():
+    import backprop
+
+    assert backprop.__version__ and set(backprop.__all__) <= set(dir(backprop))
