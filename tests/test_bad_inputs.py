@@ -51,6 +51,8 @@ CASES = [
     ("model truncated", ["info", "truncated.npz"], "not a backprop model file"),
     ("model random bytes", ["info", "random.npz"], "not a backprop model file"),
     ("model unknown version", ["info", "version99.npz"], "version 99 is not supported"),
+    ("model missing metadata entry", ["info", "no_sizes.npz"], "lacks the entry 'sizes'"),
+    ("model with no cost named", ["info", "no_cost.npz"], "unknown cost None"),
     ("model NaN weights", ["info", "nan_weights.npz"], "array W0 holds NaN"),
     ("model inconsistent shapes", ["info", "bad_shape.npz"], "array W1 has shape (3, 3)"),
     ("model pickled object", ["info", "pickled.npz"], "would need pickle"),
@@ -110,6 +112,11 @@ def make_models(folder, marker):
         np.savez(folder / name, **a)
 
     variant("version99.npz", {"version": 99})
+    variant("no_cost.npz", {k: v for k, v in meta.items() if k != "cost"} | {"cost": None})
+    m = dict(meta)
+    del m["sizes"]
+    a = {**arrays, "metadata": np.frombuffer(json.dumps(m).encode(), dtype=np.uint8)}
+    np.savez(folder / "no_sizes.npz", **a)
     variant("nan_weights.npz", W0=np.full((3, 3), np.nan))
     variant("bad_shape.npz", W1=np.zeros((3, 3)), b1=np.zeros(3), meta_changes={"sizes": [3, 3, 2]})
     variant("pickled.npz", W0=np.array([Payload(str(marker))], dtype=object))

@@ -107,7 +107,9 @@ def load(path):
         return _build(path, arrays, meta), meta
     except ModelFileError:
         raise
-    except (BackpropError, KeyError, TypeError, ValueError, IndexError) as exc:
+    except KeyError as exc:
+        raise ModelFileError(f"{path}: the model file lacks the entry {exc}; it is damaged or not a backprop model")
+    except (BackpropError, TypeError, ValueError, IndexError) as exc:
         raise ModelFileError(f"{path}: inconsistent model file ({type(exc).__name__}: {exc})") from None
 
 
