@@ -22,7 +22,7 @@ class ModelFileError(BackpropError):
 
 
 class DivergenceError(BackpropError):
-    """Training produced a non-finite cost; the last finite weights were restored."""
+    """Training diverged (non-finite cost or runaway weights); the epoch's starting weights were restored."""
 
     def __init__(self, message, *, epoch=None, batch=None, learning_rate=None):
         super().__init__(message)

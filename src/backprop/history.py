@@ -6,7 +6,7 @@ STOP_REASONS = {
     "completed": "ran all epochs",
     "tol": "training cost fell below tol",
     "early_stopping": "validation cost stopped improving; best weights restored",
-    "diverged": "cost became non-finite; last finite weights restored",
+    "diverged": "cost became non-finite or weights ran away; the epoch's starting weights restored",
     "interrupted": "interrupted (KeyboardInterrupt); weights of the last completed step kept",
 }
 

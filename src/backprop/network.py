@@ -18,6 +18,8 @@ Inside, columns are samples, as in the derivation; the public methods take and r
 with one sample per row, as numpy and scikit-learn do, and transpose (a view) at that edge.
 """
 
+import copy
+
 import numpy as np
 
 from .activations import get_activation
@@ -150,9 +152,10 @@ class Network:
         return X.T, Y.T, as_sample_weight(sample_weight, X.shape[0], self.dtype)
 
     def copy(self, dtype=None):
-        """An independent copy of the network, optionally in another dtype."""
+        """An independent copy of the network (optimizer state and history too), optionally in another dtype."""
         new = object.__new__(Network)
         new.__dict__.update(self.__dict__)
+        new.optimizer, new.history = copy.deepcopy(self.optimizer), copy.deepcopy(self.history)
         new.dtype = as_dtype(dtype or self.dtype)
         new.weights = [W.astype(new.dtype) for W in self.weights]
         new.biases = [b.astype(new.dtype) for b in self.biases]

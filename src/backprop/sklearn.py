@@ -141,11 +141,6 @@ class _BaseMLP(BaseEstimator):
             self.best_validation_score_ = None
         return self
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.non_deterministic = False
-        return tags
-
 
 class MLPClassifier(ClassifierMixin, _BaseMLP):
     """A classifier: softmax output and cross-entropy by default; classes_ holds the labels."""

@@ -8,7 +8,7 @@ import math
 import signal
 import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -102,7 +102,7 @@ def n_correct(a, y):
 
 
 class Workspace:
-    """Preallocated arrays for one batch size, so the training loop allocates nothing per batch."""
+    """Preallocated z_l, a_l and delta_l for one batch size, reused by every step of that size."""
 
     def __init__(self, net, m):
         new = lambda n: np.empty((n, m), dtype=net.dtype)  # noqa: E731
@@ -110,11 +110,11 @@ class Workspace:
         self.a = [None] + [new(n) for n in net.sizes[1:]]
         self.delta = [None] + [new(n) for n in net.sizes[1:]]
 
-    @staticmethod
-    def batch(X, Y, r, index):
-        """The batch's x (n_0, m), y (n_L, m) and r (m,): gathered rows, seen as columns (a view)."""
-        # A plain gather into a fresh array is faster here than np.take(..., out=buffer).
-        return X[index].T, Y[index].T, None if r is None else r[index]
+
+def gather_batch(X, Y, r, index):
+    """The batch's x (n_0, m), y (n_L, m) and r (m,): its rows gathered, seen as columns (a view)."""
+    # A plain gather into a fresh array is faster here than np.take(..., out=buffer).
+    return X[index].T, Y[index].T, None if r is None else r[index]
 
 
 @contextmanager
@@ -149,9 +149,7 @@ def _split(X, Y, r, config, validation_data, net):
 
 
 def _class_weights(Y, class_weight, r):
-    """Fold class_weight into the relative sample weights r (mean 1)."""
-    if class_weight is None:
-        return r
+    """Fold class_weight ("balanced" or {class index: weight}) into the relative sample weights r (mean 1)."""
     labels = Y.argmax(axis=1) if Y.shape[1] > 1 else (Y[:, 0] > 0.5).astype(int)
     k = max(Y.shape[1], 2)
     if class_weight == "balanced":
@@ -168,7 +166,8 @@ def train(net, X, Y, *, sample_weight=None, validation_data=None, callbacks=(), 
 
     Settings are those of TrainingConfig, as keywords or as config=. A second call continues from
     the current weights and optimizer state (warm start), and the epoch count goes on from there.
-    Raises DivergenceError (last finite weights restored) if the cost becomes non-finite.
+    Raises DivergenceError if the cost becomes non-finite or the weights' norm grows past
+    max_weight_growth times its start; the weights from the start of that epoch are restored.
     """
     config = make_config(config, **settings)
     seed = net.seed if config.seed is None else config.seed
@@ -243,8 +242,10 @@ def train(net, X, Y, *, sample_weight=None, validation_data=None, callbacks=(), 
                 total_cost, correct = 0.0, 0
                 for batch, start in enumerate(range(0, n, m)):
                     index = order[start:start + m]
-                    ws = workspaces.get(len(index)) or workspaces.setdefault(len(index), Workspace(net, len(index)))
-                    x, y, rb = ws.batch(X, Y, r, index)
+                    if len(index) not in workspaces:  # the batch size, and the last short batch
+                        workspaces[len(index)] = Workspace(net, len(index))
+                    ws = workspaces[len(index)]
+                    x, y, rb = gather_batch(X, Y, r, index)
                     a = net.backprop(x, y, rb, grad_w, grad_b, ws.z, ws.a, ws.delta, scale=scale, descend=gemm_step)
                     cost = net.cost_of(a[-1], y, rb)
                     if not math.isfinite(cost):
@@ -314,7 +315,3 @@ def _record(net, history, callbacks):
     for cb in callbacks:
         cb.on_train_end(history)
 
-
-def config_as_dict(config):
-    """The settings as a plain dict (JSON-ready)."""
-    return asdict(config)
