@@ -260,7 +260,7 @@ ERRORS = [
     (["train", "--epochs", "0"], "must be positive"),
     (["train", "--activation", "swish", "--data", "xor"], "unknown activation 'swish'"),
     (["train", "--layers", "4,0", "--data", "xor"], ">= 1"),
-    (["train", "--data", "xor", "--out", "/proc/nope/run"], ""),
+    (["train", "--data", "xor", "--out", "/proc/nope/run"], "/proc/nope: No such file or directory"),
     (["evaluate", "garbage.npz", "--data", "xor"], "not a backprop model file"),
     (["evaluate", "model.npz", "--data", "wide.csv"], "features but the model takes 2"),
     (

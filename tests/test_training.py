@@ -216,11 +216,11 @@ def test_interrupt_keeps_a_completed_step_and_propagates(rng):
 
 def test_fit_runs_outside_the_main_thread(rng):
     X, Y = rng.normal(size=(10, 3)), rng.random((10, 2))
-    net, errors = bp.Network([3, 2], seed=0), []
-    thread = threading.Thread(target=lambda: errors.append(net.fit(X, Y, epochs=2)))
+    net, results = bp.Network([3, 2], seed=0), []
+    thread = threading.Thread(target=lambda: results.append(net.fit(X, Y, epochs=2)))
     thread.start()
     thread.join()
-    assert isinstance(errors[0], History)
+    assert isinstance(results[0], History)
 
 
 @pytest.mark.parametrize(
