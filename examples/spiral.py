@@ -5,7 +5,7 @@ from backprop import datasets
 
 X, y = datasets.spirals(n=600, seed=0)
 net = bp.Network([2, 64, 64, 3], activation="relu", output="softmax", cost="cross_entropy", seed=0)
-history = net.fit(X, y, epochs=300, batch_size=32, optimizer="adam", learning_rate=0.01)
+history = bp.train(net, X, y, epochs=300, batch_size=32, optimizer="adam", learning_rate=0.01)
 accuracy = (net.predict(X).argmax(axis=1) == y).mean()
 print(f"training accuracy after {len(history)} epochs: {accuracy:.1%}")
 try:

@@ -35,7 +35,7 @@ def test_mnist_download_without_a_network_fails_clearly(tmp_path, monkeypatch):
     import urllib.request
 
     import backprop as bp
-    from backprop import datasets
+    from backprop.data import datasets
 
     def offline(*args, **kwargs):
         raise OSError("network unreachable")
@@ -48,7 +48,7 @@ def test_mnist_download_without_a_network_fails_clearly(tmp_path, monkeypatch):
 
 def test_bench_compares_the_estimators_on_digits():
     pytest.importorskip("sklearn")
-    from backprop.bench import estimator_comparison
+    from harness import estimator_comparison
 
     lines = []
     results = estimator_comparison(seeds=1, report=lines.append)

@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from backprop.explain import build, explain
+from backprop.learn.explain import build, explain
 from backprop.gradcheck import numeric_gradient
 from conftest import run_cli
 
@@ -41,7 +41,7 @@ def test_default_text_follows_the_reference_and_lowers_the_cost():
     assert len(errors) == 4 and max(errors) < 1e-6
 
 
-# (command-line options, the same network as backprop.explain.build arguments)
+# (command-line options, the same network as backprop.learn.explain.build arguments)
 CASES = [
     ([], {}),
     (

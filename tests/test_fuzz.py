@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import backprop as bp
-from backprop import data
+from backprop.data import files as data
 from backprop import io as model_io
 from backprop.activations import ACTIVATIONS
 from backprop.costs import COSTS
@@ -76,7 +76,7 @@ def test_read_npz(arrays, garbage):
 def model_bytes(tmp_path_factory):
     path = tmp_path_factory.mktemp("m") / "m.npz"
     net = bp.Network([3, 4, 2], seed=0)
-    net.fit(np.zeros((4, 3)), np.zeros((4, 2)), epochs=1, optimizer="adam")
+    bp.train(net, np.zeros((4, 3)), np.zeros((4, 2)), epochs=1, optimizer="adam")
     model_io.save(path, net)
     return path.read_bytes()
 
@@ -132,7 +132,7 @@ def test_public_api(sizes, activation, output, cost, dtype, n, width, draw):
             lambda: net.predict(X),
             lambda: net.cost(X, Y),
             lambda: net.gradients(X, Y),
-            lambda: net.fit(X, Y, epochs=2, batch_size=2),
+            lambda: bp.train(net, X, Y, epochs=2, batch_size=2),
             lambda: bp.gradcheck(net, X[:2], Y[:2]),
         ):
             try:

@@ -12,7 +12,7 @@ for start in range(0, 60000, 5000):  # filled in blocks, so that making the data
 y = rng.integers(0, 10, size=60000)
 net = bp.Network([784, 32, 10], activation="relu", output="softmax", cost="cross_entropy", seed=0, dtype="float32")
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-net.fit(X, y, epochs=1, batch_size=256, learning_rate=0.05)
+bp.train(net, X, y, epochs=1, batch_size=256, learning_rate=0.05, optimizer="sgd")
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print((after - before) * 1024, X.nbytes)
 """

@@ -130,7 +130,7 @@ def test_one_dtype_end_to_end(dtype, act, output, cost, rng):
         grad_w, grad_b = net.gradients(X, Y)
     assert all(arr.dtype == np.dtype(dtype) for arr in z[1:] + a[1:] + grad_w + grad_b)
     assert net.predict(X).dtype == np.dtype(dtype)
-    net.fit(X, Y, epochs=2, batch_size=2, optimizer="adam")
+    bp.train(net, X, Y, epochs=2, batch_size=2, optimizer="adam")
     assert all(p.dtype == np.dtype(dtype) for p in net.weights + net.biases)
 
 
@@ -139,7 +139,7 @@ def test_xor_is_learned_by_the_reference_setup():
     X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
     Y = np.array([[0], [1], [1], [0]], dtype=float)
     net = bp.Network([2, 3, 1], seed=0)
-    history = net.fit(X, Y, epochs=20000, batch_size=None, learning_rate=2.0, tol=1e-3)
+    history = bp.train(net, X, Y, epochs=20000, batch_size=None, learning_rate=2.0, tol=1e-3, optimizer="sgd")
     assert history.stop_reason == "tol"
     assert net.cost(X, Y) < 1e-3 + 1e-5
     np.testing.assert_array_equal(net.predict(X)[:, 0] > 0.5, [False, True, True, False])

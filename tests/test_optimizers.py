@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from backprop.errors import ConfigError
-from backprop.optimizers import OPTIMIZERS, get_optimizer
+from backprop.training.optimizers import OPTIMIZERS, get_optimizer
 
 STEPS = 4
 

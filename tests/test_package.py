@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import backprop as bp
 net = bp.Network([2, 3, 1], seed=0)
-net.fit(np.zeros((4, 2)), np.zeros((4, 1)), epochs=2)
+bp.train(net, np.zeros((4, 2)), np.zeros((4, 1)), epochs=2, optimizer="sgd")
 bp.gradcheck(net, np.zeros((2, 2)), np.zeros((2, 1)))
 print(",".join(m for m in {heavy!r} if m in sys.modules))
 """

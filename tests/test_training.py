@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import backprop as bp
-from backprop.history import Callback, History
-from backprop.progress import ProgressBar
-from backprop.training import TrainingConfig, make_config
+from backprop.training.history import Callback, History
+from backprop.training.progress import ProgressBar
+from backprop.training import TrainingOptions
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 XOR_Y = np.array([[0], [1], [1], [0]], dtype=float)
@@ -32,7 +32,7 @@ def accuracy(net, X, y):
 def test_digits_relu_softmax_adam_reaches_97_percent(digits):
     X_train, X_test, y_train, y_test = digits
     net = bp.Network([64, 64, 10], activation="relu", output="softmax", cost="cross_entropy", seed=0)
-    history = net.fit(X_train, y_train, epochs=40, batch_size=64, optimizer="adam", learning_rate=0.002)
+    history = bp.train(net, X_train, y_train, epochs=40, batch_size=64, optimizer="adam", learning_rate=0.002)
     assert history.stop_reason == "completed" and len(history) == 40
     assert accuracy(net, X_test, y_test) >= 0.97
 
@@ -41,7 +41,7 @@ def test_digits_reference_setup_reaches_96_percent(digits):
     """Sigmoid everywhere, MSE, plain SGD: the reference's network, on real data."""
     X_train, X_test, y_train, y_test = digits
     net = bp.Network([64, 64, 10], seed=0)
-    net.fit(X_train, y_train, epochs=150, batch_size=16, optimizer="sgd", learning_rate=1.0)
+    bp.train(net, X_train, y_train, epochs=150, batch_size=16, optimizer="sgd", learning_rate=1.0)
     assert accuracy(net, X_test, y_test) >= 0.96
 
 
@@ -49,7 +49,7 @@ def test_huge_learning_rate_is_reported_as_divergence_in_the_first_epoch(digits)
     X_train, _, y_train, _ = digits
     net = bp.Network([64, 64, 10], activation="relu", output="softmax", cost="cross_entropy", seed=0)
     with pytest.raises(bp.DivergenceError, match="learning rate") as info:
-        net.fit(X_train, y_train, epochs=5, batch_size=32, learning_rate=1e6)
+        bp.train(net, X_train, y_train, epochs=5, batch_size=32, learning_rate=1e6, optimizer="sgd")
     assert info.value.epoch == 1 and info.value.batch is not None and info.value.learning_rate == 1e6
     assert "epoch 1" in str(info.value) and "batch" in str(info.value)
     assert all(np.isfinite(p).all() for p in net.weights + net.biases)
@@ -58,7 +58,7 @@ def test_huge_learning_rate_is_reported_as_divergence_in_the_first_epoch(digits)
 
 def test_tol_stops_xor_early_and_history_says_so():
     net = bp.Network([2, 3, 1], seed=0)
-    history = net.fit(XOR_X, XOR_Y, epochs=50000, batch_size=None, learning_rate=2.0, tol=1e-3)
+    history = bp.train(net, XOR_X, XOR_Y, epochs=50000, batch_size=None, learning_rate=2.0, tol=1e-3, optimizer="sgd")
     assert history.stop_reason == "tol" and len(history) < 50000
     assert history.cost[-1] < 1e-3 <= history.cost[-2]
     assert "tol" in history.stop_message
@@ -68,7 +68,7 @@ def test_early_stopping_restores_the_best_epoch(digits):
     X_train, X_test, y_train, y_test = digits
     net = bp.Network([64, 64, 10], activation="relu", output="softmax", cost="cross_entropy", seed=0)
     # A high learning rate makes the validation cost bounce, so the best epoch is not the last.
-    history = net.fit(
+    history = bp.train(net, 
         X_train,
         y_train,
         epochs=60,
@@ -88,7 +88,7 @@ def test_early_stopping_restores_the_best_epoch(digits):
 def test_validation_split_reports_validation_cost_and_accuracy(digits):
     X_train, _, y_train, _ = digits
     net = bp.Network([64, 10], output="softmax", cost="cross_entropy", seed=0)
-    history = net.fit(X_train, y_train, epochs=3, optimizer="adam", learning_rate=0.01, validation_split=0.2)
+    history = bp.train(net, X_train, y_train, epochs=3, optimizer="adam", learning_rate=0.01, validation_split=0.2)
     assert all(v is not None for v in history.val_cost + history.val_accuracy + history.accuracy)
     assert 0 <= history.val_accuracy[-1] <= 1
     assert "val_acc" in history.table()
@@ -102,8 +102,8 @@ def test_sample_weight_of_two_equals_a_duplicated_sample(rng):
     ga, gb = a.gradients(X, Y, weights), b.gradients(np.vstack([X, X[:1]]), np.vstack([Y, Y[:1]]))
     for p, q in zip(ga[0] + ga[1], gb[0] + gb[1]):
         np.testing.assert_allclose(p, q, rtol=1e-12)
-    a.fit(X, Y, sample_weight=weights, epochs=5, batch_size=None, learning_rate=0.5)
-    b.fit(np.vstack([X, X[:1]]), np.vstack([Y, Y[:1]]), epochs=5, batch_size=None, learning_rate=0.5)
+    bp.train(a, X, Y, sample_weight=weights, epochs=5, batch_size=None, learning_rate=0.5, optimizer="sgd")
+    bp.train(b, np.vstack([X, X[:1]]), np.vstack([Y, Y[:1]]), epochs=5, batch_size=None, learning_rate=0.5, optimizer="sgd")
     np.testing.assert_allclose(a.weights[0], b.weights[0], rtol=1e-12)
 
 
@@ -112,8 +112,8 @@ def test_balanced_class_weight_counts_the_rare_class_more(rng):
     y = np.array([0] * 36 + [1] * 4)
     plain = bp.Network([2, 2], output="softmax", cost="cross_entropy", seed=0)
     balanced = bp.Network([2, 2], output="softmax", cost="cross_entropy", seed=0)
-    plain.fit(X, y, epochs=30, batch_size=None, learning_rate=0.5)
-    balanced.fit(X, y, epochs=30, batch_size=None, learning_rate=0.5, class_weight="balanced")
+    bp.train(plain, X, y, epochs=30, batch_size=None, learning_rate=0.5, optimizer="sgd")
+    bp.train(balanced, X, y, epochs=30, batch_size=None, learning_rate=0.5, class_weight="balanced", optimizer="sgd")
     assert balanced.predict(X)[:, 1].mean() > plain.predict(X)[:, 1].mean()
 
 
@@ -127,20 +127,20 @@ def test_same_seed_same_weights_and_last_short_batch_used(rng):
             seen.append(batch)
 
     for net in nets:
-        net.fit(X, Y, epochs=3, batch_size=16, optimizer="momentum", callbacks=[Count()])
+        bp.train(net, X, Y, epochs=3, batch_size=16, optimizer="momentum", callbacks=[Count()])
     assert all(np.array_equal(p, q) for p, q in zip(nets[0].weights, nets[1].weights))
     assert seen[:4] == [0, 1, 2, 3]  # 16 + 16 + 16 + 2 samples
     other = bp.Network([3, 4, 2], seed=1)
-    other.fit(X, Y, epochs=3, batch_size=16, optimizer="momentum", seed=99)
+    bp.train(other, X, Y, epochs=3, batch_size=16, optimizer="momentum", seed=99)
     assert not np.array_equal(other.weights[0], nets[0].weights[0])
 
 
 def test_warm_start_continues_weights_optimizer_and_epochs(rng):
     X, Y = rng.normal(size=(30, 3)), rng.random((30, 2))
     straight, split = bp.Network([3, 5, 2], seed=2), bp.Network([3, 5, 2], seed=2)
-    straight.fit(X, Y, epochs=6, batch_size=8, optimizer="adam")
-    split.fit(X, Y, epochs=3, batch_size=8, optimizer="adam")
-    history = split.fit(X, Y, epochs=3, batch_size=8, optimizer="adam")
+    bp.train(straight, X, Y, epochs=6, batch_size=8, optimizer="adam")
+    bp.train(split, X, Y, epochs=3, batch_size=8, optimizer="adam")
+    history = bp.train(split, X, Y, epochs=3, batch_size=8, optimizer="adam")
     assert history.epoch == [4, 5, 6] and split.optimizer.t == straight.optimizer.t
     for p, q in zip(straight.weights + straight.biases, split.weights + split.biases):
         np.testing.assert_allclose(p, q, rtol=1e-12)
@@ -150,9 +150,9 @@ def test_warm_start_continues_weights_optimizer_and_epochs(rng):
 def test_warm_start_takes_new_settings_and_keeps_the_state(rng):
     X, Y = rng.normal(size=(20, 3)), rng.random((20, 2))
     net = bp.Network([3, 4, 2], seed=0)
-    net.fit(X, Y, epochs=2, optimizer="momentum", momentum=0.9)
+    bp.train(net, X, Y, epochs=2, optimizer="momentum", momentum=0.9)
     velocity = [v.copy() for v in net.optimizer.state["velocity"]]
-    net.fit(X, Y, epochs=1, optimizer="momentum", momentum=0.5)
+    bp.train(net, X, Y, epochs=1, optimizer="momentum", momentum=0.5)
     assert net.optimizer.momentum == 0.5 and net.optimizer.t > 2
     assert not np.array_equal(velocity[0], net.optimizer.state["velocity"][0])
 
@@ -168,7 +168,7 @@ def test_warm_start_takes_new_settings_and_keeps_the_state(rng):
 )
 def test_schedules(schedule, expected):
     net = bp.Network([2, 3, 1], seed=0)
-    history = net.fit(
+    history = bp.train(net, 
         XOR_X,
         XOR_Y,
         epochs=4,
@@ -183,14 +183,14 @@ def test_schedules(schedule, expected):
 def test_weight_decay_shrinks_weights_not_biases(rng):
     X, Y = rng.normal(size=(20, 3)), rng.random((20, 2))
     plain, decayed = bp.Network([3, 4, 2], seed=0), bp.Network([3, 4, 2], seed=0)
-    plain.fit(X, Y, epochs=20, batch_size=None, learning_rate=0.1)
-    decayed.fit(X, Y, epochs=20, batch_size=None, learning_rate=0.1, weight_decay=0.5)
+    bp.train(plain, X, Y, epochs=20, batch_size=None, learning_rate=0.1, optimizer="sgd")
+    bp.train(decayed, X, Y, epochs=20, batch_size=None, learning_rate=0.1, weight_decay=0.5, optimizer="sgd")
     assert np.linalg.norm(decayed.weights[0]) < np.linalg.norm(plain.weights[0])
     # The L2 term is part of the gradient: one step equals SGD on grad + wd W.
     net = bp.Network([3, 4, 2], seed=0)
     grad_w, grad_b = net.gradients(X, Y)
     expected_W, expected_b = net.weights[0] - 0.1 * (grad_w[0] + 0.5 * net.weights[0]), net.biases[0] - 0.1 * grad_b[0]
-    net.fit(X, Y, epochs=1, batch_size=None, learning_rate=0.1, weight_decay=0.5, shuffle=False)
+    bp.train(net, X, Y, epochs=1, batch_size=None, learning_rate=0.1, weight_decay=0.5, shuffle=False, optimizer="sgd")
     np.testing.assert_allclose(net.weights[0], expected_W, rtol=1e-12)
     np.testing.assert_allclose(net.biases[0], expected_b, rtol=1e-12)
 
@@ -207,7 +207,7 @@ def test_interrupt_keeps_a_completed_step_and_propagates(rng):
                 os.kill(os.getpid(), signal.SIGINT)  # arrives mid-run; must be held to a step boundary
 
     with pytest.raises(KeyboardInterrupt):
-        net.fit(X, Y, epochs=100, batch_size=4, callbacks=[InterruptAfterFive()])
+        bp.train(net, X, Y, epochs=100, batch_size=4, callbacks=[InterruptAfterFive()], optimizer="sgd")
     assert net.history.stop_reason == "interrupted"
     assert len(snapshots) == 5
     assert all(np.array_equal(W, S) for W, S in zip(net.weights, snapshots[-1]))
@@ -217,7 +217,7 @@ def test_interrupt_keeps_a_completed_step_and_propagates(rng):
 def test_fit_runs_outside_the_main_thread(rng):
     X, Y = rng.normal(size=(10, 3)), rng.random((10, 2))
     net, results = bp.Network([3, 2], seed=0), []
-    thread = threading.Thread(target=lambda: results.append(net.fit(X, Y, epochs=2)))
+    thread = threading.Thread(target=lambda: results.append(bp.train(net, X, Y, epochs=2)), optimizer="sgd")
     thread.start()
     thread.join()
     assert isinstance(results[0], History)
@@ -233,19 +233,19 @@ def test_fit_runs_outside_the_main_thread(rng):
         ({"schedule": "linear"}, "cosine"),
         ({"validation_split": 1.0}, "validation"),
         ({"early_stopping": 0}, "patience"),
-        ({"epoch": 3}, "unknown training setting"),
+        ({"epoch": 3}, "unknown training option"),
         ({"weight_decay": -1}, "weight_decay"),
     ],
 )
 def test_bad_settings(settings, match):
     with pytest.raises(bp.ConfigError, match=match):
-        bp.Network([2, 1]).fit(XOR_X, XOR_Y, **settings)
+        bp.train(bp.Network([2, 1]), XOR_X, XOR_Y, **settings, optimizer="sgd")
 
 
-def test_config_object_and_keywords_combine():
-    config = make_config(TrainingConfig(epochs=3, optimizer="adam"), learning_rate=0.01)
-    assert (config.epochs, config.optimizer, config.learning_rate) == (3, "adam", 0.01)
-    history = bp.Network([2, 3, 1], seed=0).fit(XOR_X, XOR_Y, config=config)
+def test_options_object_and_keywords_combine():
+    options = TrainingOptions.build(TrainingOptions(epochs=3, optimizer="adam"), learning_rate=0.01)
+    assert (options.epochs, options.optimizer, options.learning_rate) == (3, "adam", 0.01)
+    history = bp.train(bp.Network([2, 3, 1], seed=0), XOR_X, XOR_Y, options=options)
     assert len(history) == 3 and history.learning_rate == [0.01] * 3
 
 
@@ -253,18 +253,18 @@ def test_progress_bar_shows_the_cost(tmp_path):
     pytest.importorskip("tqdm")
     path = tmp_path / "bar.txt"
     with open(path, "w") as stream:
-        bp.Network([2, 3, 1], seed=0).fit(
+        bp.train(bp.Network([2, 3, 1], seed=0), 
             XOR_X, XOR_Y, epochs=5, batch_size=2, callbacks=[ProgressBar(stream, enabled=True, min_interval=0)]
         )
     text = path.read_text()
     assert "cost=" in text and "10/10" in text
     with open(path, "w") as stream:  # not a terminal: off by default
-        bp.Network([2, 3, 1], seed=0).fit(XOR_X, XOR_Y, epochs=2, callbacks=[ProgressBar(stream)])
+        bp.train(bp.Network([2, 3, 1], seed=0), XOR_X, XOR_Y, epochs=2, callbacks=[ProgressBar(stream)], optimizer="sgd")
     assert path.read_text() == ""
 
 
 def test_history_round_trips_and_prints():
     net = bp.Network([2, 3, 1], seed=0)
-    history = net.fit(XOR_X, XOR_Y, epochs=3)
+    history = bp.train(net, XOR_X, XOR_Y, epochs=3, optimizer="sgd")
     assert History.from_dict(history.as_dict()) == history
     assert history.table().splitlines()[0].split()[:2] == ["epoch", "cost"]

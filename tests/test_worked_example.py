@@ -73,8 +73,7 @@ def test_backward_pass(net):
     xc, yc = np.array([x]).T, np.array([y]).T
     grad_w = [np.empty_like(W) for W in net.weights]
     grad_b = [np.empty_like(b) for b in net.biases]
-    delta = [None, None, None]
-    net.backprop(xc, yc, None, grad_w, grad_b, delta=delta)
+    _, delta = net.backprop(xc, yc, None, grad_w, grad_b)
     # One sample, so m = 1 and the deltas of the mean cost are the sample's own.
     np.testing.assert_allclose(delta[2][:, 0], delta2, atol=TOL)
     np.testing.assert_allclose(delta[1][:, 0], delta1, atol=TOL)
@@ -85,7 +84,7 @@ def test_backward_pass(net):
 
 
 def test_one_gradient_step(net):
-    history = net.fit([x], [y], epochs=1, batch_size=None, learning_rate=learning_rate, optimizer="sgd")
+    history = bp.train(net, [x], [y], epochs=1, batch_size=None, learning_rate=learning_rate, optimizer="sgd")
     np.testing.assert_allclose(net.weights[0], new_W1, atol=TOL)
     np.testing.assert_allclose(net.biases[0], new_b1, atol=TOL)
     np.testing.assert_allclose(net.weights[1], new_W2, atol=TOL)

@@ -2,12 +2,13 @@
 
 from .activations import ACTIVATIONS
 from .costs import COSTS
-from .errors import (BackpropError, ConfigError, DataError, DivergenceError, ModelFileError,
-                     ShapeError)
+from .errors import BackpropError, ConfigError, DataError, DivergenceError, ModelFileError, ShapeError
 from .gradcheck import GradcheckResult, gradcheck
 from .network import Network
+from .training import Callback, History, TrainingOptions, train
 
 __version__ = "0.1.0"
 
-__all__ = ["ACTIVATIONS", "COSTS", "BackpropError", "ConfigError", "DataError", "DivergenceError",
-           "GradcheckResult", "ModelFileError", "Network", "ShapeError", "gradcheck", "__version__"]
+__all__ = ["ACTIVATIONS", "COSTS", "BackpropError", "Callback", "ConfigError", "DataError", "DivergenceError",
+           "GradcheckResult", "History", "ModelFileError", "Network", "ShapeError", "TrainingOptions", "gradcheck",
+           "train", "__version__"]

@@ -8,13 +8,14 @@ import zipfile
 import numpy as np
 
 from .errors import BackpropError, ModelFileError
-from .history import History
 from .network import Network
-from .optimizers import get_optimizer
+from .training.history import History
+from .training.optimizers import get_optimizer
+from .training.options import TrainingOptions
+from .training.state import TrainingState
 
 FORMAT, VERSION = "backprop-model", 1
 MAX_UNCOMPRESSED = 1 << 30  # refuse archives that claim more than 1 GiB: a zip bomb, not a small MLP
-OPTIMIZER_OPTIONS = ("momentum", "beta1", "beta2", "eps", "weight_decay")
 
 
 def save(path, net, **metadata):
@@ -27,19 +28,18 @@ def save(path, net, **metadata):
     if not all(np.isfinite(p).all() for p in params):
         raise ModelFileError(f"refusing to save {path}: the network has NaN or infinite weights")
     arrays = {f"W{l}": W for l, W in enumerate(net.weights)} | {f"b{l}": b for l, b in enumerate(net.biases)}
-    optimizer = net.optimizer
-    opt_meta = None
-    if optimizer is not None:
-        opt_meta = {"name": optimizer.name, "t": optimizer.t, "learning_rate": optimizer.learning_rate,
-                    "options": {k: getattr(optimizer, k) for k in OPTIMIZER_OPTIONS if hasattr(optimizer, k)},
-                    "state": {key: len(values) for key, values in optimizer.state.items()}}
+    state = net.training
+    training = None
+    if state is not None:
+        optimizer = state.optimizer
+        training = {"options": state.options.as_dict(), "history": state.history.as_dict(),
+                    "optimizer": {"name": optimizer.name, "t": optimizer.t, "settings": optimizer.settings(),
+                                  "state": {key: len(values) for key, values in optimizer.state.items()}}}
         for key, values in optimizer.state.items():
             arrays |= {f"opt_{key}_{i}": v for i, v in enumerate(values)}
-    history = net.history
     meta = {"format": FORMAT, "version": VERSION, "sizes": net.sizes,
             "activations": [a.name for a in net.activations], "cost": net.cost_function.name,
-            "dtype": net.dtype.name, "seed": net.seed, "epochs_trained": net.epochs_trained,
-            "optimizer": opt_meta, "history": history.as_dict() if history is not None else None, **metadata}
+            "dtype": net.dtype.name, "seed": net.seed, "training": training, **metadata}
     arrays["metadata"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
@@ -130,16 +130,16 @@ def _build(path, arrays, meta):
             if not np.isfinite(value).all():
                 raise ModelFileError(f"{path}: array {name} holds NaN or infinite values")
             target[l] = value.astype(net.dtype)
-    opt = meta.get("optimizer")
-    if opt:
-        optimizer = get_optimizer(opt["name"], opt["learning_rate"], **opt.get("options", {}))
+    training = meta.get("training")
+    if training:
+        options = TrainingOptions.from_dict(training["options"], where=f"{path}: ")
+        opt = training["optimizer"]
+        optimizer = get_optimizer(opt["name"], **opt.get("settings", {}))
         optimizer.t = int(opt["t"])
         for key, count in opt.get("state", {}).items():
             values = [arrays[f"opt_{key}_{i}"] for i in range(count)]
             if [v.shape for v in values] != [p.shape for p in net.weights + net.biases]:
                 raise ModelFileError(f"{path}: optimizer state {key} does not match the weights' shapes")
             optimizer.state[key] = [v.astype(net.dtype) for v in values]
-        net.optimizer = optimizer
-    net.epochs_trained = int(meta.get("epochs_trained", 0))
-    net.history = History.from_dict(meta["history"]) if meta.get("history") else None
+        net.training = TrainingState(optimizer, options, History.from_dict(training["history"]))
     return net

@@ -12,7 +12,11 @@ The four equations this module computes, once per batch, each for all m samples 
     (F)   z_l = W_l a_{l-1} + b_l,  a_l = sigma_l(z_l)              forward pass
     (BP1) delta_L = dC/da_L * sigma_L'(z_L)                          output error
     (BP2) delta_l = (W_{l+1}^T delta_{l+1}) * sigma_l'(z_l)          hidden error, l = L-1..1
-    (BP3) dC/dW_l = (1/m) delta_l a_{l-1}^T   (BP4) dC/db_l = (1/m) sum_i delta_l[:, i]
+    (BP3) dC/dW_l = (1/m) sum_i delta_l,i a_{l-1,i}^T   (BP4) dC/db_l = (1/m) sum_i delta_l,i
+
+Inside backprop the deltas are those of the batch's mean cost, delta_l = dC/dz_l, which already
+holds the 1/m (and any sample weights): (BP3) is then the plain product delta_l a_{l-1}^T.
+The engine computes; applying a step is the optimizers' job (backprop.training.optimizers).
 
 Inside, columns are samples, as in the derivation; the public methods take and return arrays
 with one sample per row, as numpy and scikit-learn do, and transpose (a view) at that edge.
@@ -23,10 +27,10 @@ import copy
 import numpy as np
 
 from .activations import get_activation
-from .arrays import as_dtype, as_inputs, as_sample_weight, as_targets
+from .checks import as_dtype, as_inputs, as_sample_weight, as_targets
 from .costs import get_cost
 from .errors import ConfigError
-from .init import initial_parameters
+from .initializers import initial_parameters
 
 # Output layer and cost pairs whose product dC/da_L * sigma'(z_L) simplifies to a_L - y.
 FUSED_OUTPUT_ERRORS = {("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy")}
@@ -59,8 +63,9 @@ class Network:
         rng = np.random.default_rng(seed)
         self.weights, self.biases = initial_parameters(
             self.sizes, [act.name for act in self.activations], rng, self.dtype)
-        # Set by training (backprop.training.train), kept for a warm start and in model files.
-        self.optimizer, self.history, self.training_config, self.epochs_trained = None, None, None, 0
+        # What training has done to this network (backprop.training.TrainingState): the optimizer's
+        # state, the options, the history. The engine never reads it; a warm start and model files do.
+        self.training = None
 
     # ---- the public API: one sample per row -------------------------------------------------
     def predict(self, X):
@@ -81,11 +86,6 @@ class Network:
         self.backprop(x, y, r, grad_w, grad_b)
         return grad_w, grad_b
 
-    def fit(self, X, Y, **settings):
-        """Train on X (n_samples, n_0) and Y; returns a History. See backprop.training.train."""
-        from .training import train
-        return train(self, X, Y, **settings)
-
     # ---- the engine: one sample per column ---------------------------------------------------
     def forward(self, x, z=None, a=None):
         """(z, a) for x of shape (n_0, m): z[l] = z_l and a[l] = a_l, with a[0] = x and z[0] = None.
@@ -102,35 +102,28 @@ class Network:
             a[l] = sigma[l].value(z[l], out=a[l])        # (F)   a_l = sigma_l(z_l)
         return z, a
 
-    def backprop(self, x, y, r, grad_w, grad_b, z=None, a=None, delta=None, scale=1.0, descend=None):
-        """Fill grad_w and grad_b with dC/dW_l, dC/db_l for x (n_0, m), y (n_L, m); returns the a_l.
+    def backprop(self, x, y, r=None, grad_w=None, grad_b=None, z=None, a=None, delta=None):
+        """Forward pass, then every delta_l; fills grad_w and grad_b (if given) with dC/dW_l, dC/db_l.
 
-        r: relative sample weights (m,) with mean 1 over the data set, or None for equal weights.
-        The deltas left in the list delta are those of the mean cost: each sample's delta_l / m.
-        scale multiplies every gradient (plain SGD asks for learning_rate * dC/dW this way).
-        descend: a function from backprop.blas.fused_update; then, instead of filling grad_w and
-        grad_b, take the gradient-descent step W_l <- W_l - scale dC/dW_l in place, (BP3) and the
-        subtraction in one BLAS call (the training loop does this for plain SGD).
+        x (n_0, m), y (n_L, m); r: relative sample weights (m,) with mean 1, or None. Returns (a, delta).
+        delta[l] is dC/dz_l for the batch's cost C, the mean of the per-sample costs: each sample's
+        own delta_l (the derivation's) times r_i / m. Taking the 1/m here, on the (n_L, m) array
+        delta_L, spares a pass over every weight-sized gradient, and (BP2) carries it to every layer.
+        Without grad_w the gradients are left to the caller (the fused SGD step reads delta and a).
         """
         z, a = self.forward(x, z, a)
         L, m, W, sigma = len(self.weights), x.shape[1], [None, *self.weights], [None, *self.activations]
         delta = delta if delta is not None else [None] * (L + 1)
-        delta[L] = self.output_error(z[L], a[L], y, out=delta[L])  # (BP1) delta_L
-        # The 1/m of (BP3) and (BP4), and any sample weights r_i, scale each sample's column of
-        # delta_L; (BP2) is linear in delta, so they carry through to every layer. Folding them in
-        # here scales an (n_L, m) array instead of every weight-sized gradient.
-        delta[L] *= (scale / m) if r is None else r * (scale / m)
-        for l in range(L, 0, -1):
-            if l > 1:  # before layer l's weights change, when descend is given
-                delta[l - 1] = np.matmul(W[l].T, delta[l], out=delta[l - 1])  # (BP2) W_{l+1}^T delta_{l+1} ...
-                sigma[l - 1].backward(delta[l - 1], z[l - 1], a[l - 1], out=delta[l - 1])  # ... * sigma_l'(z_l)
-            if descend is None:
-                np.matmul(delta[l], a[l - 1].T, out=grad_w[l - 1])  # (BP3) dC/dW_l = (1/m) delta_l a_{l-1}^T
-                np.sum(delta[l], axis=1, out=grad_b[l - 1])          # (BP4) dC/db_l = (1/m) sum_i delta_l
-            else:
-                descend(W[l], delta[l], a[l - 1], -1.0)              # W_l <- W_l - scale (BP3), fused
-                self.biases[l - 1] -= delta[l].sum(axis=1)           # b_l <- b_l - scale (BP4)
-        return a
+        delta[L] = self.output_error(z[L], a[L], y, out=delta[L])      # (BP1) delta_L, per sample
+        delta[L] *= (1.0 / m) if r is None else r * (1.0 / m)          #       ... of the mean cost C
+        for l in range(L - 1, 0, -1):
+            delta[l] = np.matmul(W[l + 1].T, delta[l + 1], out=delta[l])          # (BP2) W_{l+1}^T delta_{l+1} ...
+            delta[l] = sigma[l].backward(delta[l], z[l], a[l], out=delta[l])     #       ... * sigma_l'(z_l)
+        if grad_w is not None:
+            for l in range(1, L + 1):
+                np.matmul(delta[l], a[l - 1].T, out=grad_w[l - 1])  # (BP3) dC/dW_l = delta_l a_{l-1}^T
+                np.sum(delta[l], axis=1, out=grad_b[l - 1])          # (BP4) dC/db_l = sum over samples of delta_l
+        return a, delta
 
     def output_error(self, z_L, a_L, y, out=None, fused=None):
         """delta_L, shape (n_L, m): a_L - y where output and cost allow it, else dC/da_L * sigma'(z_L)."""
@@ -155,7 +148,7 @@ class Network:
         """An independent copy of the network (optimizer state and history too), optionally in another dtype."""
         new = object.__new__(Network)
         new.__dict__.update(self.__dict__)
-        new.optimizer, new.history = copy.deepcopy(self.optimizer), copy.deepcopy(self.history)
+        new.training = copy.deepcopy(self.training)
         new.dtype = as_dtype(dtype or self.dtype)
         new.weights = [W.astype(new.dtype) for W in self.weights]
         new.biases = [b.astype(new.dtype) for b in self.biases]

@@ -14,7 +14,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .network import Network
-from .training import TrainingConfig
+from .training import TrainingOptions, train
 
 
 class _BaseMLP(BaseEstimator):
@@ -105,14 +105,17 @@ class _BaseMLP(BaseEstimator):
         batch = min(200, n) if self.batch_size == "auto" else int(np.clip(self.batch_size, 1, n))
         # With sample weights, the samples count as their total weight (weight 2 = a duplicate).
         weight_mean = 1.0 if sample_weight is None else float(np.mean(sample_weight))
-        settings = dict(batch_size=batch, optimizer=self._optimizer(), learning_rate=self.learning_rate_init,
-                        momentum=self.momentum, beta1=self.beta_1, beta2=self.beta_2,
-                        # scikit-learn's penalty is (alpha / 2) ||W||^2 per batch of m samples
-                        weight_decay=self.alpha / (batch * weight_mean), schedule=self.SCHEDULES[self.learning_rate],
-                        shuffle=self.shuffle, seed=self.random_state_seed_)
-        config = TrainingConfig(epochs=1, **settings).check()
+        optimizer = self._optimizer()
+        own = {"momentum": {"momentum": self.momentum}, "nesterov": {"momentum": self.momentum},
+               "adam": {"beta1": self.beta_1, "beta2": self.beta_2},
+               "adamw": {"beta1": self.beta_1, "beta2": self.beta_2}}.get(optimizer, {})
+        options = TrainingOptions(epochs=1, batch_size=batch, optimizer=optimizer, learning_rate=self.learning_rate_init,
+                                  # scikit-learn's penalty is (alpha / 2) ||W||^2 per batch of m samples
+                                  weight_decay=self.alpha / (batch * weight_mean),
+                                  schedule=self.SCHEDULES[self.learning_rate], shuffle=self.shuffle,
+                                  seed=self.random_state_seed_, **own)
         for _ in range(max_iter):
-            history = self.network_.fit(X, Y, sample_weight=sample_weight, config=config)
+            history = train(self.network_, X, Y, sample_weight=sample_weight, options=options)
             penalty = 0.5 * self.alpha * sum(float((W * W).sum()) for W in self.network_.weights)
             loss = history.cost[-1] + penalty / (n * weight_mean)
             self.loss_curve_.append(loss)

@@ -11,7 +11,7 @@ import zipfile
 
 import numpy as np
 
-from .errors import DataError
+from ..errors import DataError
 
 _INTEGER = re.compile(r"^[+-]?\d+$")
 

@@ -1,12 +1,10 @@
-"""The `backprop evaluate` and `backprop predict` commands, and the metrics they print."""
-
-import os
-import sys
+"""`backprop evaluate`: how well a saved model does on labelled data, and the metrics train prints."""
 
 import numpy as np
 
-from . import io as model_io
-from .errors import ConfigError
+from ..data.sources import load_source, split
+from ..errors import ConfigError
+from .common import load_model
 
 
 def evaluation(model, X, y):
@@ -36,15 +34,16 @@ def evaluation(model, X, y):
     return {"accuracy": accuracy, "confusion": confusion, "summary": "\n".join(lines)}
 
 
-def _load_model(path):
-    from .pipeline import Model
-    net, meta = model_io.load(path)
-    return Model.from_metadata(net, meta)
+def register(sub):
+    p = sub.add_parser("evaluate", help="accuracy and confusion matrix, or MSE, MAE and R^2")
+    p.add_argument("model", help="a model file (.npz) written by backprop")
+    p.add_argument("--data", required=True, help="a built-in data set, CSV or NPZ with a target column")
+    p.add_argument("--target", help="the target column of a CSV, by name or index (default: the last)")
+    p.set_defaults(run=run)
 
 
-def cmd_evaluate(args):
-    from .pipeline import load_source, split
-    model = _load_model(args.model)
+def run(args):
+    model = load_model(args.model)
     dataset = load_source(args.data, args.target, model.data.get("seed", 0))
     if dataset.y is None:
         raise ConfigError(f"{args.data}: evaluate needs a target column")
@@ -53,41 +52,3 @@ def cmd_evaluate(args):
         _, X, _, y = split(dataset, model.task, model.data.get("test_split", 0.2), model.data.get("seed", 0))
     print(evaluation(model, X, y)["summary"])
     return 0
-
-
-def cmd_predict(args):
-    from .pipeline import load_source
-    model = _load_model(args.model)
-    n = model.network.sizes[0]
-    from .errors import DataError
-    try:
-        dataset = load_source(args.data, args.target, 0, has_target=args.target is not None)
-        has_extra = dataset.X.shape[1] == n + 1
-    except DataError:
-        dataset, has_extra = None, True
-    if has_extra and args.target is None and args.data.lower().endswith(".csv"):
-        try:  # a file with a target column as well: leave it out (by the model's target name, else the last)
-            dataset = load_source(args.data, model.target_name, 0)
-        except DataError:
-            dataset = load_source(args.data, None, 0) if dataset is None else dataset
-    labels = model.predict_labels(dataset.X)
-    header = [model.target_name or "prediction"]
-    columns = [labels.reshape(len(labels), -1)]
-    if args.proba and model.task == "classification":
-        header += [f"p_{c}" for c in model.classes]
-        columns.append(np.char.mod("%.6f", model.predict_output(dataset.X)))
-    rows = np.hstack([c.astype(str) for c in columns])
-    text = ",".join(header) + "\n" + "".join(",".join(r) + "\n" for r in rows)
-    if args.out:
-        folder = os.path.dirname(os.path.abspath(args.out))
-        if not os.path.isdir(folder):
-            raise ConfigError(f"cannot write {args.out}: the folder {folder} does not exist")
-        tmp = args.out + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(text)
-        os.replace(tmp, args.out)
-        print(f"wrote {len(rows)} predictions to {args.out}")
-    else:
-        sys.stdout.write(text)
-    return 0
-

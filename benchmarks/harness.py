@@ -1,4 +1,4 @@
-"""`backprop bench`: epoch times against PyTorch, scikit-learn, a per-sample loop and the GEMM bound.
+"""The benchmark harness: epoch times against PyTorch, scikit-learn, a per-sample loop and the GEMM bound.
 
 Each system runs in its own process. The parent asks every system for one epoch in turn, round
 after round, so that drift in the machine's speed hits all systems alike; ratios are taken pair
@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from .errors import ConfigError
+from backprop.errors import ConfigError
 
 SYSTEMS = ("backprop", "pytorch", "sklearn", "loop", "gemm")
 LOOP_SAMPLES = 1000  # the per-sample loop is timed on this many samples and scaled to the epoch
@@ -32,7 +32,7 @@ def make_data(n, n_test, seed=0, dtype="float32", n_features=784, n_classes=10):
 
 def load_data(cfg):
     if cfg.get("mnist"):
-        from .data import read_mnist
+        from backprop.data.files import read_mnist
         (X, y), (Xt, yt) = read_mnist(cfg["mnist"])
         return (X / 255).astype(cfg["dtype"]), y, (Xt / 255).astype(cfg["dtype"]), yt
     return make_data(cfg["n"], cfg["n_test"], dtype=cfg["dtype"], n_features=cfg["sizes"][0],
@@ -86,8 +86,9 @@ class Worker:
         return time.perf_counter() - start
 
     def run_backprop(self, commands, answer):
-        """One Network.fit call for all epochs; a callback pauses it between epochs for the parent."""
-        from .history import Callback
+        """One train call for all epochs; a callback pauses it between epochs for the parent."""
+        import backprop as bp
+        from backprop.training import Callback
 
         class Stop(Exception):
             pass
@@ -111,7 +112,7 @@ class Worker:
                 raise Stop
 
         try:
-            self.net.fit(self.X, self.y, epochs=10**6, batch_size=self.batch, optimizer="sgd",
+            bp.train(self.net, self.X, self.y, epochs=10**6, batch_size=self.batch, optimizer="sgd",
                          learning_rate=self.cfg["learning_rate"], callbacks=[Pause()])
         except Stop:
             pass
@@ -199,7 +200,7 @@ def worker_main(system, cfg):
 
 
 def start(system, cfg):
-    proc = subprocess.Popen([sys.executable, "-m", "backprop.bench", "--worker", system, json.dumps(cfg)],
+    proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker", system, json.dumps(cfg)],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert json.loads(proc.stdout.readline())["ready"]
     return proc
@@ -256,8 +257,7 @@ def run_setting(cfg, rounds, systems, report):
 def profile_epoch(cfg, repeats=3):
     """Where one backprop epoch's time goes: (part, milliseconds) pairs, measured in this process."""
     import backprop as bp
-    from .blas import fused_update
-    from .optimizers import SGD
+    from backprop.training.optimizers import SGD
     X, y, _, _ = load_data(cfg)
     relu = cfg["activation"] == "relu"
     net = bp.Network(cfg["sizes"], activation=cfg["activation"], output="softmax" if relu else "sigmoid",
@@ -265,22 +265,19 @@ def profile_epoch(cfg, repeats=3):
     Y = np.eye(cfg["sizes"][-1], dtype=net.dtype)[y]
     m, lr = cfg["batch_size"], cfg["learning_rate"]
     z, a, delta = ([None] + [np.empty((n, m), net.dtype) for n in cfg["sizes"][1:]] for _ in range(3))
-    grad_w, grad_b = [np.empty_like(W) for W in net.weights], [np.empty_like(b) for b in net.biases]
-    descend = fused_update(net.dtype)  # what Network.fit uses for plain SGD, when numpy's BLAS allows
-    optimizer, params = SGD(lr), net.weights + net.biases
-    parts = dict.fromkeys(("gather rows", "forward + backward + update", "cost", "separate SGD update"), 0.0)
+    optimizer = SGD()  # what train uses for plain SGD: (BP3) and the step in one gemm per layer
+    parts = dict.fromkeys(("gather rows", "forward + (BP1) + (BP2)", "cost", "(BP3) + (BP4) + SGD step"), 0.0)
     order = np.random.default_rng(0).permutation(len(X))
     for _ in range(repeats):
         for start in range(0, len(X) - m + 1, m):
             t0 = time.perf_counter()
             x, yb = X[order[start:start + m]].T, Y[order[start:start + m]].T
             t1 = time.perf_counter()
-            a_out = net.backprop(x, yb, None, grad_w, grad_b, z, a, delta, scale=lr, descend=descend)
+            a_out, delta_out = net.backprop(x, yb, None, None, None, z, a, delta)
             t2 = time.perf_counter()
             net.cost_of(a_out[-1], yb)
             t3 = time.perf_counter()
-            if descend is None:
-                optimizer.step(params, grad_w + grad_b, prescaled=True)
+            optimizer.step_from_deltas(net.weights, net.biases, delta_out, a_out, lr)
             t4 = time.perf_counter()
             for key, dt in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
                 parts[key] += dt / repeats
@@ -292,9 +289,7 @@ def profile_epoch(cfg, repeats=3):
     gemm.gw = [np.empty_like(W) for W in gemm.W]
     matmuls = min(gemm.epoch() for _ in range(repeats))
     rows = [(k, v * 1e3) for k, v in parts.items()]
-    rows.insert(2, ("  of which matrix products (GEMM bound)", matmuls * 1e3))
-    rows.insert(3, ("  of which the rest (bias, activations, deltas)",
-                    (parts["forward + backward + update"] - matmuls) * 1e3))
+    rows.append(("all matrix products alone (GEMM bound)", matmuls * 1e3))
     return rows
 
 
@@ -303,7 +298,7 @@ def estimator_comparison(seeds=3, report=print):
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
     from sklearn.neural_network import MLPClassifier as SkMLP
-    from .sklearn import MLPClassifier
+    from backprop.sklearn import MLPClassifier
     X, y = load_digits(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(X / 16, y, test_size=0.25, stratify=y, random_state=0)
     settings = dict(hidden_layer_sizes=(64,), solver="adam", max_iter=60, tol=0, batch_size=64)
@@ -344,44 +339,18 @@ def environment():
     return lines
 
 
-def add_parser(sub):
-    p = sub.add_parser("bench", help="time an epoch against PyTorch, scikit-learn, a loop and the GEMM bound")
-    p.add_argument("--sizes", default="784-128-64-10,784-512-256-10", help="comma-separated architectures")
-    p.add_argument("--batch-sizes", default="64")
-    p.add_argument("--dtypes", default="float32")
-    p.add_argument("--activations", default="relu", help="relu (softmax + CE) and/or sigmoid (MSE)")
-    p.add_argument("--samples", type=int, default=10000)
-    p.add_argument("--rounds", type=int, default=5)
-    p.add_argument("--systems", default=",".join(SYSTEMS))
-    p.add_argument("--mnist", help="a folder of MNIST IDX files to use instead of generated data")
-    p.add_argument("--estimators", action="store_true",
-                   help="only compare backprop's scikit-learn estimator with scikit-learn's on digits")
-    p.add_argument("--profile", action="store_true", help="also break one backprop epoch down by part")
-    p.add_argument("--full", action="store_true", help="every setting: both activations, batch 32/64/256, both dtypes")
-    p.set_defaults(func=cmd_bench)
-
-
-def cmd_bench(args):
-    if args.full:
-        args.batch_sizes, args.dtypes, args.activations = "32,64,256", "float32,float64", "relu,sigmoid"
-    systems = [s for s in args.systems.split(",") if s]
-    print("\n".join(environment()))
-    if args.estimators:
-        estimator_comparison()
-        return 0
-    for sizes in args.sizes.split(","):
-        for activation in args.activations.split(","):
-            for batch in args.batch_sizes.split(","):
-                for dtype in args.dtypes.split(","):
-                    cfg = {"sizes": [int(v) for v in sizes.split("-")], "activation": activation,
-                           "batch_size": int(batch), "dtype": dtype, "n": args.samples, "n_test": 2000,
-                           "learning_rate": 0.05 if activation == "relu" else 0.5, "mnist": args.mnist}
-                    run_setting(cfg, args.rounds, systems, lambda line: print(line, flush=True))
-                    if args.profile:
-                        print("\nwhere one backprop epoch goes (ms):")
-                        for part, ms in profile_epoch(cfg):
-                            print(f"  {part:<48} {ms:8.1f}")
-    return 0
+def available(systems, report=print):
+    """The systems whose libraries are installed; a note for each one skipped."""
+    needs = {"pytorch": "torch", "sklearn": "sklearn"}
+    kept = []
+    for s in systems:
+        try:
+            if s in needs:
+                __import__(needs[s])
+            kept.append(s)
+        except ImportError:
+            report(f"note: {s} skipped ({needs[s]} is not installed: pip install 'backprop[bench]')")
+    return kept
 
 
 if __name__ == "__main__":

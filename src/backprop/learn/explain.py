@@ -1,17 +1,18 @@
-"""`backprop explain`: one step of backpropagation with real numbers, every equation named.
+"""One step of backpropagation with real numbers, every equation named (`backprop explain`).
 
 The numbers come from the engine that trains (Network.forward, Network.backprop, the SGD
-optimizer); the finite differences beside the gradients come from backprop.gradcheck.
+optimizer); the finite differences beside the gradients come from backprop.gradcheck. The
+command line's options live in backprop.cli.explain; this module only computes and formats.
 """
 
 import json
 
 import numpy as np
 
-from .errors import ConfigError
-from .gradcheck import numeric_gradient, relative_error
-from .network import Network
-from .optimizers import SGD
+from ..errors import ConfigError
+from ..gradcheck import numeric_gradient, relative_error
+from ..network import Network
+from ..training.optimizers import SGD
 
 # The reference's 2-3-2 diagram with small weights chosen by hand (also tests/test_worked_example.py).
 DEFAULT_WEIGHTS = [[[0.1, 0.2], [0.3, -0.1], [-0.2, 0.4]], [[0.2, -0.3, 0.1], [0.4, 0.1, -0.2]]]
@@ -50,8 +51,7 @@ def explain(net, X, Y, learning_rate=0.5, eps=1e-6):
     cost = net.cost(X, Y)
     grad_w = [np.empty_like(W) for W in net.weights]
     grad_b = [np.empty_like(b) for b in net.biases]
-    delta = [None] * (L + 1)
-    net.backprop(x, y, None, grad_w, grad_b, delta=delta)
+    _, delta = net.backprop(x, y, None, grad_w, grad_b)
     layers = []
     for l in range(1, L + 1):
         fd_w = numeric_gradient(lambda: net.cost(X, Y), net.weights[l - 1], eps)
@@ -60,13 +60,13 @@ def explain(net, X, Y, learning_rate=0.5, eps=1e-6):
             "layer": l, "activation": net.activations[l - 1].name,
             "W": net.weights[l - 1].tolist(), "b": net.biases[l - 1].tolist(),
             "z": z[l].tolist(), "a": a[l].tolist(),
-            "delta": (delta[l] * m).tolist(),  # the engine keeps delta_l / m; each sample's own delta_l
+            "delta": delta[l].tolist(),  # dC/dz_l of the batch's mean cost: each sample's delta_l / m
             "dC_dW": grad_w[l - 1].tolist(), "dC_dW_numeric": fd_w.tolist(),
             "dC_dW_error": relative_error(grad_w[l - 1], fd_w),
             "dC_db": grad_b[l - 1].tolist(), "dC_db_numeric": fd_b.tolist(),
             "dC_db_error": relative_error(grad_b[l - 1], fd_b),
         })
-    SGD(learning_rate).step(net.weights + net.biases, grad_w + grad_b)  # the same update fit() applies
+    SGD().step(net.weights + net.biases, grad_w + grad_b, learning_rate)  # the step training applies
     for layer, W, b in zip(layers, net.weights, net.biases):
         layer["W_new"], layer["b_new"] = W.tolist(), b.tolist()
     return {"sizes": net.sizes, "cost_name": net.cost_function.name, "fused": net.fused, "samples": m,
@@ -109,6 +109,8 @@ def as_text(r):
                    "(sigma'(z) = a(1 - a), through the activation)")
     else:
         out.append(f"  (BP1) delta_{L} = dC/da_{L} * sigma'(z_{L})")
+    if r["samples"] > 1:
+        out.append(f"        each column divided by {r['samples']}: delta of the batch's mean cost C")
     out.append(_line(f"delta_{L}", last["delta"]))
     for layer in reversed(r["layers"][:-1]):
         l = layer["layer"]
@@ -116,7 +118,7 @@ def as_text(r):
     out += ["", "gradients, each beside its central finite difference"]
     for layer in reversed(r["layers"]):
         l = layer["layer"]
-        avg = f"(1/{r['samples']}) sum over samples of " if r["samples"] > 1 else ""
+        avg = "sum over samples of " if r["samples"] > 1 else ""
         out += [f"  (BP3) dC/dW_{l} = {avg}delta_{l} a_{l - 1}^T", _line("backprop", layer["dC_dW"]),
                 _line("numeric ", layer["dC_dW_numeric"]), f"      relative error {layer['dC_dW_error']:.1e}",
                 f"  (BP4) dC/db_{l} = {avg}delta_{l}", _line("backprop", [[v] for v in layer["dC_db"]]),
@@ -148,57 +150,3 @@ def depth_profile(depth=10, width=32, samples=64, seed=0):
         grad_w, _ = net.gradients(X, Y)
         norms[activation] = [float(np.linalg.norm(g)) for g in grad_w]
     return norms
-
-
-def add_parser(sub):
-    p = sub.add_parser("explain", help="one step of backprop with real numbers, each equation named")
-    p.add_argument("--layers", help="layer sizes, e.g. 2,3,2 (default: the reference's 2-3-2 with fixed weights)")
-    p.add_argument("--activation", default="sigmoid")
-    p.add_argument("--output", default=None)
-    p.add_argument("--cost", default="mse")
-    p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--samples", type=int, default=1, help="samples in the batch (shows the averaging)")
-    p.add_argument("--learning-rate", type=float, default=0.5)
-    p.add_argument("--init-scale", type=float, default=1.0,
-                   help="multiply the random weights (large values saturate sigmoid units)")
-    p.add_argument("--format", choices=["text", "markdown", "json"], default="text")
-    p.add_argument("--depth", type=int, nargs="?", const=10, default=None,
-                   help="instead: gradient size per layer of a deep sigmoid vs relu network (vanishing gradients)")
-    p.add_argument("--plot", metavar="PNG", help="with --depth: also draw the gradient sizes into this file")
-    p.set_defaults(func=cmd_explain)
-
-
-def cmd_explain(args):
-    if args.depth is not None:
-        if not 2 <= args.depth <= 100:
-            raise ConfigError(f"--depth must lie in 2..100, got {args.depth}")
-        norms = depth_profile(args.depth)
-        print("size of dC/dW_l per layer (Frobenius norm), 64 samples, width 32, softmax output")
-        print(f"{'layer':>5}  {'sigmoid':>10}  {'relu':>10}")
-        for l, (s, r) in enumerate(zip(norms["sigmoid"], norms["relu"]), start=1):
-            print(f"{l:>5}  {s:>10.2e}  {r:>10.2e}")
-        ratio = norms["sigmoid"][0] / norms["sigmoid"][-1]
-        print(f"sigmoid: layer 1 gets {ratio:.1e} times the gradient of layer {args.depth}: sigma' <= 1/4 "
-              "shrinks it at every layer on the way back")
-        if args.plot:
-            from .plots import gradient_depth
-            gradient_depth(norms, args.plot)
-            print(f"plot: {args.plot}")
-        return 0
-    if args.samples < 1:
-        raise ConfigError(f"--samples must be >= 1, got {args.samples}")
-    if not args.learning_rate > 0:
-        raise ConfigError(f"--learning-rate must be positive, got {args.learning_rate}")
-    layers = None
-    if args.layers:
-        from .cli import parse_layers
-        layers = parse_layers(args.layers)
-        if len(layers) < 2:
-            raise ConfigError("--layers needs at least input and output sizes, e.g. 2,3,2")
-    net, X, Y = build(layers, args.activation, args.output, args.cost, args.seed, args.samples, args.init_scale)
-    result = explain(net, X, Y, args.learning_rate)
-    if args.format == "json":
-        print(json.dumps(result, indent=1))
-    else:
-        print(as_markdown(result) if args.format == "markdown" else as_text(result))
-    return 0

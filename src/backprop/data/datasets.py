@@ -5,7 +5,7 @@ import urllib.request
 
 import numpy as np
 
-from .errors import ConfigError, DataError, unknown_name
+from ..errors import ConfigError, DataError, unknown_name
 
 
 def xor(n=200, seed=0, noise=0.1):

@@ -7,8 +7,11 @@ STOP_REASONS = {
     "tol": "training cost fell below tol",
     "early_stopping": "validation cost stopped improving; best weights restored",
     "diverged": "cost became non-finite or weights ran away; the epoch's starting weights restored",
-    "interrupted": "interrupted (KeyboardInterrupt); weights of the last completed step kept",
+    "interrupted": "interrupted; the weights of the last completed epoch kept",
 }
+
+
+PER_EPOCH = ("epoch", "cost", "accuracy", "val_cost", "val_accuracy", "learning_rate", "seconds")
 
 
 @dataclass
@@ -42,9 +45,14 @@ class History:
         """The inverse of as_dict."""
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
+    def append(self, row):
+        """Add one epoch: row holds a value for every per-epoch field."""
+        for name in PER_EPOCH:
+            getattr(self, name).append(row[name])
+
     def extend(self, other):
         """Append another run's epochs (a warm start continues the same history)."""
-        for name in ("epoch", "cost", "accuracy", "val_cost", "val_accuracy", "learning_rate", "seconds"):
+        for name in PER_EPOCH:
             getattr(self, name).extend(getattr(other, name))
         self.stop_reason, self.best_epoch = other.stop_reason, other.best_epoch
 

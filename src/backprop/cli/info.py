@@ -1,0 +1,32 @@
+"""`backprop info`: what a saved model is and how its training went."""
+
+from .common import load_model
+
+
+def register(sub):
+    p = sub.add_parser("info", help="describe a saved model")
+    p.add_argument("model", help="a model file (.npz) written by backprop")
+    p.set_defaults(run=run)
+
+
+def run(args):
+    model = load_model(args.model)
+    net = model.network
+    lines = [f"model:        {args.model}", f"network:      {net}", f"task:         {model.task}"]
+    if model.classes:
+        lines.append(f"classes:      {', '.join(map(str, model.classes))}")
+    lines.append(f"data:         {model.data.get('data')}  scale: {model.scaler.kind}")
+    state = net.training
+    if state is not None:
+        options, history = state.options, state.history
+        lr = options.learning_rate if options.learning_rate is not None else \
+            f"{state.optimizer.default_learning_rate:g} (the optimizer's default)"
+        lines.append(f"training:     optimizer={options.optimizer}, learning_rate={lr}, "
+                     f"batch_size={options.batch_size}, epochs={state.epochs_trained}")
+        if len(history):
+            lines.append(f"epochs:       {state.epochs_trained}; stopped: {history.stop_message}")
+            lines.append(f"final cost:   {history.cost[-1]:.5f}" + (f", validation {history.val_cost[-1]:.5f}"
+                                                                     if history.val_cost[-1] is not None else ""))
+            lines += ["", history.table(every=max(1, len(history) // 10))]
+    print("\n".join(lines))
+    return 0

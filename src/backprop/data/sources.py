@@ -1,0 +1,70 @@
+"""From a named data source (a built-in set, a CSV, an NPZ, MNIST) to raw arrays, a task and splits."""
+
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import datasets, files
+from ..errors import ConfigError, DataError
+from .preprocessing import train_test_split
+
+TASKS = ("auto", "classification", "regression")
+
+
+@dataclass
+class Dataset:
+    """Raw arrays and what is known about them."""
+
+    X: np.ndarray
+    y: np.ndarray | None
+    name: str
+    feature_names: list = field(default_factory=list)
+    target_name: str | None = None
+    task: str | None = None              # known for built-in sets
+    X_test: np.ndarray | None = None     # a predefined test set (MNIST's t10k files)
+    y_test: np.ndarray | None = None
+
+
+def load_source(source, target=None, seed=0, has_target=True):
+    """A Dataset from a built-in name, 'mnist:DIR', a .csv file or an .npz file."""
+    if source in datasets.NAMES:
+        X, y, names, _, task = datasets.load(source, seed=seed)
+        return Dataset(X, y, source, names, "target", task)
+    if source.startswith("mnist:"):
+        (X, y), (X_test, y_test) = files.read_mnist(source[len("mnist:"):])
+        names = [f"pixel{i}" for i in range(X.shape[1])]
+        return Dataset(X, y, source, names, "label", "classification", X_test, y_test)
+    if source.lower().endswith(".npz"):
+        X, y = files.read_npz(source)
+        return Dataset(X, y, source, [f"x{i + 1}" for i in range(X.shape[1])], "y")
+    if not os.path.exists(source):
+        raise DataError(f"{source}: no such file, and not a built-in data set ({', '.join(datasets.NAMES)})")
+    X, y, names, target_name = files.read_csv(source, target, has_target=has_target)
+    return Dataset(X, y, source, names, target_name)
+
+
+def infer_task(y, task="auto", known=None):
+    """classification for integer or string labels, regression for real values (unless told)."""
+    if task not in TASKS:
+        raise ConfigError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
+    if task != "auto":
+        return task
+    if known:
+        return known
+    return "classification" if y.dtype.kind in "iuUSOb" and y.ndim == 1 else "regression"
+
+
+def split(dataset, task, test_split, seed, test_source=None, target=None):
+    """(X_train, X_test, y_train, y_test) from a held-out file, a predefined test set, or a seeded split."""
+    if test_source is not None:
+        test = load_source(test_source, target, seed)
+        if test.X.shape[1] != dataset.X.shape[1]:
+            raise DataError(f"{test_source}: {test.X.shape[1]} features, "
+                            f"but the training data have {dataset.X.shape[1]}")
+        return dataset.X, test.X, dataset.y, test.y
+    if dataset.X_test is not None:
+        return dataset.X, dataset.X_test, dataset.y, dataset.y_test
+    if test_split == 0:
+        return dataset.X, dataset.X[:0], dataset.y, dataset.y[:0]
+    return train_test_split(dataset.X, dataset.y, test_split, seed, stratify=task == "classification")

@@ -1,0 +1,1 @@
+"""Tools for learning backprop: explain (one step with every number)."""

@@ -1,0 +1,14 @@
+"""Training: the loop (loop.py) in named stages, the options it takes (options.py), the optimizers
+that apply each step, learning-rate schedules, the history and callbacks, and the progress bar."""
+
+from .history import Callback, History
+from .interrupts import Interrupted
+from .loop import train
+from .options import TrainingOptions
+from .optimizers import OPTIMIZERS
+from .progress import ProgressBar
+from .schedules import SCHEDULES
+from .state import TrainingState
+
+__all__ = ["Callback", "History", "Interrupted", "OPTIMIZERS", "ProgressBar", "SCHEDULES", "TrainingOptions",
+           "TrainingState", "train"]
