@@ -138,7 +138,11 @@ def test_npz_and_config_file_and_flag_override(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     net, meta = model_io.load(tmp_path / "o" / "model.npz")
-    assert net.sizes == [3, 5, 2] and net.epochs_trained == 4 and meta["training"]["optimizer"] == "sgd"
+    assert (
+        net.sizes == [3, 5, 2]
+        and net.training.epochs_trained == 4
+        and meta["training"]["options"]["optimizer"] == "sgd"
+    )
 
 
 def write_idx(path, array):
@@ -197,7 +201,7 @@ def test_resume_equals_straight_training(tmp_path):
     assert result.returncode == 0, result.stderr
     straight, _ = model_io.load(tmp_path / "a" / "model.npz")
     resumed, _ = model_io.load(tmp_path / "c" / "model.npz")
-    assert resumed.epochs_trained == 10
+    assert resumed.training.epochs_trained == 10
     for p, q in zip(straight.weights + straight.biases, resumed.weights + resumed.biases):
         np.testing.assert_array_equal(p, q)
 
@@ -235,7 +239,7 @@ def test_ctrl_c_saves_the_last_completed_epoch_and_exits_130(tmp_path):
     assert proc.returncode == 130, err
     assert "saved epoch" in err and "Traceback" not in err
     net, meta = model_io.load(model)
-    assert net.epochs_trained >= 1 and str(net.epochs_trained) in err
+    assert net.training.epochs_trained >= 1 and str(net.training.epochs_trained) in err
 
 
 def test_gradcheck_command(tmp_path):
@@ -256,9 +260,9 @@ ERRORS = [
     (["train", "--data", "nan.csv"], "not a finite number"),
     (["train", "--data", "empty.csv"], "empty"),
     (["train", "--data", "one_class.csv"], "single class"),
-    (["train", "--learning-rate", "-1"], "must be positive"),
-    (["train", "--epochs", "0"], "must be positive"),
-    (["train", "--activation", "swish", "--data", "xor"], "unknown activation 'swish'"),
+    (["train", "--learning-rate", "-1"], "--learning-rate: must be a number > 0"),
+    (["train", "--epochs", "0"], "--epochs: must be an integer >= 1"),
+    (["train", "--activation", "swish", "--data", "xor"], "--activation: must be one of sigmoid"),
     (["train", "--layers", "4,0", "--data", "xor"], ">= 1"),
     (["train", "--data", "xor", "--out", "/proc/nope/run"], "/proc/nope: No such file or directory"),
     (["evaluate", "garbage.npz", "--data", "xor"], "not a backprop model file"),

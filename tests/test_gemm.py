@@ -17,8 +17,11 @@ REFERENCE = pathlib.Path(__file__).parent / "reference" / "one_epoch_sgd.npz"
 @pytest.mark.parametrize("beta", [1.0, 0.99])
 def test_add_outer_product_matches_numpy(dtype, beta, rng):
     W = rng.random((5, 7)).astype(dtype)
-    delta, a, rows = (rng.random((5, 3)).astype(dtype), rng.random((7, 3)).astype(dtype),
-                      rng.random((3, 7)).astype(dtype))
+    delta, a, rows = (
+        rng.random((5, 3)).astype(dtype),
+        rng.random((7, 3)).astype(dtype),
+        rng.random((3, 7)).astype(dtype),
+    )
     tol = 1e-5 if dtype == "float32" else 1e-14
     for b in (a, rows.T):  # a C array (hidden activations), and the transposed rows the first layer gets
         expected = beta * W - 0.5 * delta @ b.T
@@ -65,11 +68,21 @@ def test_one_epoch_of_sgd_is_pinned():
     # the code before the optimizer took over the update from Network.backprop.
     rng = np.random.default_rng(1)
     X, y, Yr, w = rng.normal(size=(50, 6)), rng.integers(0, 3, 50), rng.random((50, 2)), rng.random(50)
-    cases = [("relu_softmax_ce", bp.Network([6, 8, 3], activation="relu", output="softmax", cost="cross_entropy",
-                                            seed=0), y, {}),
-             ("sigmoid_mse_weighted", bp.Network([6, 5, 2], seed=3), Yr, {"sample_weight": w}),
-             ("tanh_l2", bp.Network([6, 4, 3], activation="tanh", output="softmax", cost="cross_entropy", seed=2), y,
-              {"weight_decay": 0.01})]
+    cases = [
+        (
+            "relu_softmax_ce",
+            bp.Network([6, 8, 3], activation="relu", output="softmax", cost="cross_entropy", seed=0),
+            y,
+            {},
+        ),
+        ("sigmoid_mse_weighted", bp.Network([6, 5, 2], seed=3), Yr, {"sample_weight": w}),
+        (
+            "tanh_l2",
+            bp.Network([6, 4, 3], activation="tanh", output="softmax", cost="cross_entropy", seed=2),
+            y,
+            {"weight_decay": 0.01},
+        ),
+    ]
     reference = np.load(REFERENCE)
     for name, net, Y, extra in cases:
         bp.train(net, X, Y, epochs=1, batch_size=8, optimizer="sgd", learning_rate=0.1, seed=0, **extra)

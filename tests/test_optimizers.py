@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from backprop.errors import ConfigError
+from backprop.training import TrainingOptions
 from backprop.training.optimizers import OPTIMIZERS, get_optimizer
 
 STEPS = 4
@@ -17,11 +18,11 @@ def start(rng):
     return [rng.normal(size=(3, 2)), rng.normal(size=3)]
 
 
-def run(name, params, grads, **options):
+def run(name, params, grads, learning_rate, **options):
     opt = get_optimizer(name, **options)
     params = [p.copy() for p in params]
     for g in grads:
-        opt.step(params, g)
+        opt.step(params, [gi.copy() for gi in g], learning_rate)
     return params
 
 
@@ -30,7 +31,7 @@ def test_sgd(rng):
     expected = [p.copy() for p in p0]
     for g in grads:
         expected = [p - 0.1 * gi for p, gi in zip(expected, g)]  # p <- p - lr g
-    np.testing.assert_allclose(run("sgd", p0, grads, learning_rate=0.1)[0], expected[0], rtol=1e-14)
+    np.testing.assert_allclose(run("sgd", p0, grads, 0.1)[0], expected[0], rtol=1e-14)
 
 
 @pytest.mark.parametrize("nesterov", [False, True])
@@ -42,7 +43,7 @@ def test_momentum_and_nesterov(nesterov, rng):
         for i in range(2):
             v[i] = mu * v[i] + g[i]  # v <- mu v + g
             p[i] = p[i] - lr * ((g[i] + mu * v[i]) if nesterov else v[i])
-    got = run("nesterov" if nesterov else "momentum", p0, grads, learning_rate=lr, momentum=mu)
+    got = run("nesterov" if nesterov else "momentum", p0, grads, lr, momentum=mu)
     for a, b in zip(got, p):
         np.testing.assert_allclose(a, b, rtol=1e-13)
 
@@ -60,7 +61,7 @@ def test_adam_and_adamw(name, decay, rng):
             v[i] = b2 * v[i] + (1 - b2) * g[i] ** 2
             m_hat, v_hat = m[i] / (1 - b1**t), v[i] / (1 - b2**t)
             p[i] = p[i] - lr * m_hat / (np.sqrt(v_hat) + eps)
-    got = run(name, p0, grads, learning_rate=lr, weight_decay=decay)
+    got = run(name, p0, grads, lr, weight_decay=decay)
     for a, b in zip(got, p):
         np.testing.assert_allclose(a, b, rtol=1e-12)
 
@@ -86,7 +87,7 @@ def test_matches_torch_optim(name, rng):
         for t, gi in zip(tensors, g):
             t.grad = torch.tensor(gi)
         opt.step()
-    got = run(name, p0, grads, learning_rate=0.01)
+    got = run(name, p0, grads, 0.01)
     for a, t in zip(got, tensors):
         np.testing.assert_allclose(a, t.detach().numpy(), rtol=1e-10, atol=1e-12)
 
@@ -95,14 +96,38 @@ def test_updates_are_in_place(rng):
     params = start(rng)
     ids = [id(p) for p in params]
     opt = get_optimizer("adam")
-    opt.step(params, gradient_sequence(rng)[0])
+    opt.step(params, gradient_sequence(rng)[0], 0.001)
     assert [id(p) for p in params] == ids and opt.t == 1
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "adam"])
+def test_l2_weight_decay_is_added_to_the_weights_gradient_only(name, rng):
+    p0, g = start(rng), gradient_sequence(rng)[0]
+    decayed = run(name, p0, [g], 0.01, weight_decay=0.1)
+    by_hand = run(name, p0, [[g[0] + 0.1 * p0[0], g[1]]], 0.01)  # g + wd W on the weights, biases untouched
+    for a, b in zip(decayed, by_hand):
+        np.testing.assert_allclose(a, b, rtol=1e-13)
 
 
 def test_bad_options():
     with pytest.raises(ConfigError, match="adam"):
         get_optimizer("rmsprop")
-    with pytest.raises(ConfigError, match="positive"):
-        get_optimizer("sgd", learning_rate=-1)
-    with pytest.raises(ConfigError, match="momentum"):
-        get_optimizer("momentum", momentum=1.5)
+    with pytest.raises(ConfigError, match="learning_rate must be a number > 0"):
+        TrainingOptions(optimizer="sgd", learning_rate=-1)
+    with pytest.raises(ConfigError, match="momentum must be a number >= 0 and < 1"):
+        TrainingOptions(optimizer="momentum", momentum=1.5)
+
+
+@pytest.mark.parametrize("optimizer,option", [("adam", "momentum"), ("sgd", "beta1"), ("momentum", "eps")])
+def test_an_option_the_optimizer_does_not_take_is_an_error(optimizer, option):
+    with pytest.raises(ConfigError, match=f"{option} is not an option of the {optimizer} optimizer"):
+        TrainingOptions(optimizer=optimizer, **{option: 0.5})
+
+
+def test_an_option_the_schedule_does_not_take_is_an_error():
+    with pytest.raises(ConfigError, match="gamma is not an option of the cosine schedule"):
+        TrainingOptions(schedule="cosine", gamma=0.5)
+    assert TrainingOptions(schedule="step", gamma=0.5, step_size=3).schedule_settings() == {
+        "gamma": 0.5,
+        "step_size": 3,
+    }

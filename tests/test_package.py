@@ -1,9 +1,9 @@
-"""The core stays light: importing backprop (and training with it) loads numpy, nothing heavy."""
+"""The core stays light: importing backprop (and training with it) loads numpy and scipy, nothing heavier."""
 
 import subprocess
 import sys
 
-HEAVY = ("matplotlib", "sklearn", "tqdm", "torch", "scipy", "pandas", "dask")
+HEAVY = ("matplotlib", "sklearn", "tqdm", "torch", "pandas", "dask", "starlette", "onnx")
 
 SCRIPT = """
 import sys

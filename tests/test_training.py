@@ -53,7 +53,7 @@ def test_huge_learning_rate_is_reported_as_divergence_in_the_first_epoch(digits)
     assert info.value.epoch == 1 and info.value.batch is not None and info.value.learning_rate == 1e6
     assert "epoch 1" in str(info.value) and "batch" in str(info.value)
     assert all(np.isfinite(p).all() for p in net.weights + net.biases)
-    assert net.history.stop_reason == "diverged"
+    assert net.training.history.stop_reason == "diverged"
 
 
 def test_tol_stops_xor_early_and_history_says_so():
@@ -68,7 +68,8 @@ def test_early_stopping_restores_the_best_epoch(digits):
     X_train, X_test, y_train, y_test = digits
     net = bp.Network([64, 64, 10], activation="relu", output="softmax", cost="cross_entropy", seed=0)
     # A high learning rate makes the validation cost bounce, so the best epoch is not the last.
-    history = bp.train(net, 
+    history = bp.train(
+        net,
         X_train,
         y_train,
         epochs=60,
@@ -103,7 +104,9 @@ def test_sample_weight_of_two_equals_a_duplicated_sample(rng):
     for p, q in zip(ga[0] + ga[1], gb[0] + gb[1]):
         np.testing.assert_allclose(p, q, rtol=1e-12)
     bp.train(a, X, Y, sample_weight=weights, epochs=5, batch_size=None, learning_rate=0.5, optimizer="sgd")
-    bp.train(b, np.vstack([X, X[:1]]), np.vstack([Y, Y[:1]]), epochs=5, batch_size=None, learning_rate=0.5, optimizer="sgd")
+    bp.train(
+        b, np.vstack([X, X[:1]]), np.vstack([Y, Y[:1]]), epochs=5, batch_size=None, learning_rate=0.5, optimizer="sgd"
+    )
     np.testing.assert_allclose(a.weights[0], b.weights[0], rtol=1e-12)
 
 
@@ -141,20 +144,20 @@ def test_warm_start_continues_weights_optimizer_and_epochs(rng):
     bp.train(straight, X, Y, epochs=6, batch_size=8, optimizer="adam")
     bp.train(split, X, Y, epochs=3, batch_size=8, optimizer="adam")
     history = bp.train(split, X, Y, epochs=3, batch_size=8, optimizer="adam")
-    assert history.epoch == [4, 5, 6] and split.optimizer.t == straight.optimizer.t
+    assert history.epoch == [4, 5, 6] and split.training.optimizer.t == straight.training.optimizer.t
     for p, q in zip(straight.weights + straight.biases, split.weights + split.biases):
         np.testing.assert_allclose(p, q, rtol=1e-12)
-    assert len(split.history) == 6
+    assert len(split.training.history) == 6
 
 
 def test_warm_start_takes_new_settings_and_keeps_the_state(rng):
     X, Y = rng.normal(size=(20, 3)), rng.random((20, 2))
     net = bp.Network([3, 4, 2], seed=0)
     bp.train(net, X, Y, epochs=2, optimizer="momentum", momentum=0.9)
-    velocity = [v.copy() for v in net.optimizer.state["velocity"]]
+    velocity = [v.copy() for v in net.training.optimizer.state["velocity"]]
     bp.train(net, X, Y, epochs=1, optimizer="momentum", momentum=0.5)
-    assert net.optimizer.momentum == 0.5 and net.optimizer.t > 2
-    assert not np.array_equal(velocity[0], net.optimizer.state["velocity"][0])
+    assert net.training.optimizer.momentum == 0.5 and net.training.optimizer.t > 2
+    assert not np.array_equal(velocity[0], net.training.optimizer.state["velocity"][0])
 
 
 @pytest.mark.parametrize(
@@ -168,14 +171,16 @@ def test_warm_start_takes_new_settings_and_keeps_the_state(rng):
 )
 def test_schedules(schedule, expected):
     net = bp.Network([2, 3, 1], seed=0)
-    history = bp.train(net, 
+    history = bp.train(
+        net,
         XOR_X,
         XOR_Y,
         epochs=4,
         learning_rate=0.1,
         schedule=schedule,
-        step_size=2,
-        gamma=0.5 if schedule != "cosine" else None,
+        optimizer="sgd",
+        **({"step_size": 2} if schedule == "step" else {}),
+        **({"gamma": 0.5} if schedule in ("step", "exponential") else {}),
     )
     np.testing.assert_allclose(history.learning_rate, expected)
 
@@ -195,29 +200,37 @@ def test_weight_decay_shrinks_weights_not_biases(rng):
     np.testing.assert_allclose(net.biases[0], expected_b, rtol=1e-12)
 
 
-def test_interrupt_keeps_a_completed_step_and_propagates(rng):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_puts_back_the_last_completed_epoch_and_propagates(rng, signum):
     X, Y = rng.normal(size=(64, 3)), rng.random((64, 2))
     net = bp.Network([3, 8, 2], seed=0)
-    snapshots = []
+    batches, epochs = [], []
 
-    class InterruptAfterFive(Callback):
+    class Watch(Callback):
         def on_batch_end(self, batch, logs):
-            snapshots.append([W.copy() for W in net.weights])
-            if len(snapshots) == 5:
-                os.kill(os.getpid(), signal.SIGINT)  # arrives mid-run; must be held to a step boundary
+            batches.append(batch)
+            if len(batches) == 20:  # batch 4 of epoch 2 (16 batches an epoch)
+                os.kill(os.getpid(), signum)  # arrives mid-run; must be held to a step boundary
 
-    with pytest.raises(KeyboardInterrupt):
-        bp.train(net, X, Y, epochs=100, batch_size=4, callbacks=[InterruptAfterFive()], optimizer="sgd")
-    assert net.history.stop_reason == "interrupted"
-    assert len(snapshots) == 5
-    assert all(np.array_equal(W, S) for W, S in zip(net.weights, snapshots[-1]))
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        def on_epoch_end(self, epoch, logs):
+            epochs.append(([p.copy() for p in net.weights + net.biases], net.training.optimizer.t))
+
+    handler = signal.getsignal(signum)
+    with pytest.raises(bp.training.Interrupted) as info:
+        bp.train(net, X, Y, epochs=100, batch_size=4, callbacks=[Watch()], optimizer="momentum")
+    assert info.value.signal == signum and isinstance(info.value, KeyboardInterrupt)
+    assert net.training.history.stop_reason == "interrupted" and len(net.training.history) == 1
+    assert len(batches) == 20 and len(epochs) == 1
+    saved, steps = epochs[0]
+    assert all(np.array_equal(p, q) for p, q in zip(net.weights + net.biases, saved))
+    assert net.training.optimizer.t == steps == 16  # the optimizer's state is that of epoch 1 too
+    assert signal.getsignal(signum) is handler
 
 
 def test_fit_runs_outside_the_main_thread(rng):
     X, Y = rng.normal(size=(10, 3)), rng.random((10, 2))
     net, results = bp.Network([3, 2], seed=0), []
-    thread = threading.Thread(target=lambda: results.append(bp.train(net, X, Y, epochs=2)), optimizer="sgd")
+    thread = threading.Thread(target=lambda: results.append(bp.train(net, X, Y, epochs=2, optimizer="sgd")))
     thread.start()
     thread.join()
     assert isinstance(results[0], History)
@@ -232,14 +245,19 @@ def test_fit_runs_outside_the_main_thread(rng):
         ({"optimizer": "rmsprop"}, "adam"),
         ({"schedule": "linear"}, "cosine"),
         ({"validation_split": 1.0}, "validation"),
-        ({"early_stopping": 0}, "patience"),
+        ({"early_stopping": 0}, "early_stopping must be an integer >= 1"),
         ({"epoch": 3}, "unknown training option"),
         ({"weight_decay": -1}, "weight_decay"),
+        ({"learning_rate": "0.1"}, "learning_rate must be a number > 0"),
+        ({"seed": -1}, "seed must be an integer >= 0"),
+        ({"gamma": 2.0, "schedule": "step"}, "gamma must be a number > 0 and <= 1"),
+        ({"momentum": 0.9}, "momentum is not an option of the sgd optimizer"),
+        ({"epochs": 1e23}, "epochs must be an integer"),
     ],
 )
 def test_bad_settings(settings, match):
     with pytest.raises(bp.ConfigError, match=match):
-        bp.train(bp.Network([2, 1]), XOR_X, XOR_Y, **settings, optimizer="sgd")
+        bp.train(bp.Network([2, 1]), XOR_X, XOR_Y, **{"optimizer": "sgd", **settings})
 
 
 def test_options_object_and_keywords_combine():
@@ -253,13 +271,20 @@ def test_progress_bar_shows_the_cost(tmp_path):
     pytest.importorskip("tqdm")
     path = tmp_path / "bar.txt"
     with open(path, "w") as stream:
-        bp.train(bp.Network([2, 3, 1], seed=0), 
-            XOR_X, XOR_Y, epochs=5, batch_size=2, callbacks=[ProgressBar(stream, enabled=True, min_interval=0)]
+        bp.train(
+            bp.Network([2, 3, 1], seed=0),
+            XOR_X,
+            XOR_Y,
+            epochs=5,
+            batch_size=2,
+            callbacks=[ProgressBar(stream, enabled=True, min_interval=0)],
         )
     text = path.read_text()
     assert "cost=" in text and "10/10" in text
     with open(path, "w") as stream:  # not a terminal: off by default
-        bp.train(bp.Network([2, 3, 1], seed=0), XOR_X, XOR_Y, epochs=2, callbacks=[ProgressBar(stream)], optimizer="sgd")
+        bp.train(
+            bp.Network([2, 3, 1], seed=0), XOR_X, XOR_Y, epochs=2, callbacks=[ProgressBar(stream)], optimizer="sgd"
+        )
     assert path.read_text() == ""
 
 

@@ -109,7 +109,8 @@ class _BaseMLP(BaseEstimator):
         own = {"momentum": {"momentum": self.momentum}, "nesterov": {"momentum": self.momentum},
                "adam": {"beta1": self.beta_1, "beta2": self.beta_2},
                "adamw": {"beta1": self.beta_1, "beta2": self.beta_2}}.get(optimizer, {})
-        options = TrainingOptions(epochs=1, batch_size=batch, optimizer=optimizer, learning_rate=self.learning_rate_init,
+        options = TrainingOptions(epochs=1, batch_size=batch, optimizer=optimizer,
+                                  learning_rate=self.learning_rate_init,
                                   # scikit-learn's penalty is (alpha / 2) ||W||^2 per batch of m samples
                                   weight_decay=self.alpha / (batch * weight_mean),
                                   schedule=self.SCHEDULES[self.learning_rate], shuffle=self.shuffle,

@@ -21,7 +21,8 @@ def register(sub):
     p.add_argument("--learning-rate", type=float, default=0.5, help="step size of the update shown (default: 0.5)")
     p.add_argument("--init-scale", type=float, default=1.0,
                    help="multiply the random weights; large values saturate sigmoid units (default: 1)")
-    p.add_argument("--format", choices=["text", "markdown", "json"], default="text", help="output format (default: text)")
+    p.add_argument("--format", choices=["text", "markdown", "json"], default="text",
+                   help="output format (default: text)")
     p.add_argument("--depth", type=int, nargs="?", const=10, default=None,
                    help="instead: gradient size per layer of a deep sigmoid vs relu network (default depth: 10)")
     p.add_argument("--plot", metavar="PNG", help="with --depth: also draw the gradient sizes into this file")

@@ -5,11 +5,9 @@ optimizer); the finite differences beside the gradients come from backprop.gradc
 command line's options live in backprop.cli.explain; this module only computes and formats.
 """
 
-import json
 
 import numpy as np
 
-from ..errors import ConfigError
 from ..gradcheck import numeric_gradient, relative_error
 from ..network import Network
 from ..training.optimizers import SGD

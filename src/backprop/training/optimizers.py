@@ -71,7 +71,8 @@ class SGD(Optimizer):
         """
         self.t += 1
         for l in range(1, len(weights) + 1):
-            add_outer_product(weights[l - 1], delta[l], a[l - 1], -learning_rate, 1.0 - learning_rate * self.weight_decay)
+            decay = 1.0 - learning_rate * self.weight_decay  # (1 - lr wd) W: the L2 term's share of the step
+            add_outer_product(weights[l - 1], delta[l], a[l - 1], -learning_rate, decay)
             biases[l - 1] -= learning_rate * delta[l].sum(axis=1)
 
 

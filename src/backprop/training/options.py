@@ -188,10 +188,12 @@ class TrainingOptions(Checked):
     def from_dict(cls, values, where="", **changes):
         """Options from a mapping (a TOML table, a model file's metadata), every value checked."""
         if not isinstance(values, dict):
-            raise ConfigError(f"{where}training options must be a table of names and values, got {type(values).__name__}")
+            raise ConfigError(f"{where}training options must be a table of names and values, "
+                              f"got {type(values).__name__}")
         unknown = sorted(set(values) - set(cls.names()))
         if unknown:
-            raise ConfigError(f"{where}unknown training option(s) {', '.join(unknown)}; valid: {', '.join(cls.names())}")
+            raise ConfigError(f"{where}unknown training option(s) {', '.join(unknown)}; "
+                              f"valid: {', '.join(cls.names())}")
         try:
             return cls(**{**values, **changes})
         except ConfigError as exc:
