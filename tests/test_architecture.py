@@ -1,0 +1,79 @@
+"""The package's layers import downward only (docs/architecture.md); no hidden imports."""
+
+import ast
+import pathlib
+
+PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "src" / "backprop"
+# Lowest first. A module may import its own layer and the layers below, never above.
+LAYERS = [
+    {"network", "activations", "costs", "initializers", "gradcheck", "checks", "errors"},
+    {"training", "data"},
+    {"model", "io", "plots"},
+    {"cli", "sklearn", "learn", "export"},
+]
+TOP = {"__init__", "__main__"}  # the package's front door re-exports from anywhere
+
+
+def component(path):
+    """The top-level name a module belongs to: network for network.py, training for training/loop.py."""
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return parts[0]
+
+
+def layer(name):
+    return next(i for i, names in enumerate(LAYERS) if name in names)
+
+
+def imported_components(path):
+    """(line, component) for every import of backprop's own modules in the file at path."""
+    tree = ast.parse(path.read_text())
+    package = path.relative_to(PACKAGE).parent.parts
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = list(package[: len(package) - node.level + 1])
+                target = base + (node.module.split(".") if node.module else [])
+                if not target:  # "from . import x" at the top: x is the component
+                    for alias in node.names:
+                        yield node.lineno, alias.name
+                    continue
+                yield node.lineno, target[0]
+            elif node.module and node.module.split(".")[0] == "backprop" and "." in node.module:
+                yield node.lineno, node.module.split(".")[1]
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("backprop."):
+                    yield node.lineno, alias.name.split(".")[1]
+
+
+def test_every_component_is_in_a_layer():
+    names = {component(p) for p in PACKAGE.rglob("*.py")} - TOP
+    unplaced = {n for n in names if not any(n in layer_ for layer_ in LAYERS)}
+    assert not unplaced, f"place these in a layer of docs/architecture.md and this test: {unplaced}"
+
+
+def test_layers_import_downward_only():
+    upward = []
+    for path in PACKAGE.rglob("*.py"):
+        own = component(path)
+        if own in TOP:
+            continue
+        for line, other in imported_components(path):
+            if other in TOP or other == own or other.startswith("__"):  # the package itself (__version__)
+                continue
+            if layer(other) > layer(own):
+                upward.append(f"{path.relative_to(PACKAGE)}:{line} imports {other}")
+    assert not upward, "\n".join(upward)
+
+
+def test_the_engine_imports_only_the_engine():
+    for path in PACKAGE.glob("*.py"):
+        if component(path) in LAYERS[0]:
+            for line, other in imported_components(path):
+                assert other in LAYERS[0], f"{path.name}:{line} imports {other}"
+
+
+def test_no_hidden_imports():
+    for path in PACKAGE.rglob("*.py"):
+        text = path.read_text()
+        assert "__import__(" not in text and "import_module(" not in text, path
