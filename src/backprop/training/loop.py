@@ -41,7 +41,8 @@ def train(net, X, Y, *, sample_weight=None, validation_data=None, callbacks=(), 
     # Overflow on the way to divergence is expected and reported below as a DivergenceError, so
     # numpy's own warnings would only repeat it less clearly.
     try:
-        with deferred_signals() as check_signals, np.errstate(over="ignore", invalid="ignore"):
+        with deferred_signals() as check_signals, np.errstate(over="ignore", invalid="ignore"), \
+                state.optimizer.running():
             run_epochs(net, data, state, options, run, callbacks, check_signals)
     finally:
         state.history.extend(run)

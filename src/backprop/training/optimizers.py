@@ -8,10 +8,12 @@ Rules follow PyTorch's torch.optim, so the two can be compared step by step; wei
 L2 term added to the weights' gradients (decoupled from them in AdamW), biases never decay.
 """
 
+import contextlib
+
 import numpy as np
 
 from ..errors import unknown_name
-from .gemm import add_outer_product
+from .gemm import add_outer_product, single_threaded_scipy_blas
 
 
 class Optimizer:
@@ -42,6 +44,10 @@ class Optimizer:
         """Update every array in params in place from the matching gradient in grads."""
         raise NotImplementedError
 
+    def running(self):
+        """A context the training loop holds while it steps (SGD sets up its BLAS call)."""
+        return contextlib.nullcontext()
+
     def settings(self):
         """The options this optimizer was built with, by name."""
         return {name: getattr(self, name) for name in self.options}
@@ -61,6 +67,9 @@ class SGD(Optimizer):
         for p, g in zip(params, grads):
             g *= learning_rate  # in place: no temporary the size of p
             p -= g
+
+    def running(self):
+        return single_threaded_scipy_blas()
 
     def step_from_deltas(self, weights, biases, delta, a, learning_rate):
         """The same step, with (BP3) and the update of each W_l in one BLAS call.
