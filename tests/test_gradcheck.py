@@ -7,7 +7,7 @@ import backprop as bp
 from conftest import random_targets
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "identity"]
-# (output activation, cost): every pairing the engine accepts, general and fused paths alike.
+# (output activation, cost): every pairing the engine accepts, general and simplified output errors alike.
 OUTPUTS = [(out, "mse") for out in HIDDEN + ["softmax"]] + [
     ("softmax", "cross_entropy"),
     ("sigmoid", "binary_cross_entropy"),

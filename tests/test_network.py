@@ -1,4 +1,4 @@
-"""The Network's public API: shapes, targets, initialization, dtype, and the fused output error."""
+"""The Network's public API: shapes, targets, initialization, dtype, and the simplified output error a_L - y."""
 
 import warnings
 
@@ -100,14 +100,14 @@ def test_initialization_scale_follows_the_activation():
 @pytest.mark.parametrize(
     "act,output,cost", [("relu", "softmax", "cross_entropy"), ("tanh", "sigmoid", "binary_cross_entropy")]
 )
-def test_fused_output_error_equals_the_general_path(act, output, cost, rng):
+def test_simplified_output_error_equals_the_general_path(act, output, cost, rng):
     net = bp.Network([3, 4, 3], activation=act, output=output, cost=cost, seed=0)
-    assert net.fused
+    assert net.simple_output_error
     y = random_targets(rng, 6, 3, output, cost).T
     z, a = net.forward(rng.normal(size=(3, 6)))
-    fused = net.output_error(z[-1], a[-1], y, fused=True)
-    general = net.output_error(z[-1], a[-1], y, fused=False)
-    np.testing.assert_allclose(fused, general, rtol=1e-10, atol=1e-12)
+    simplified = net.output_error(z[-1], a[-1], y, simplified=True)
+    general = net.output_error(z[-1], a[-1], y, simplified=False)
+    np.testing.assert_allclose(simplified, general, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

@@ -33,7 +33,7 @@ from .errors import ConfigError
 from .initializers import initial_parameters
 
 # Output layer and cost pairs whose product dC/da_L * sigma'(z_L) simplifies to a_L - y.
-FUSED_OUTPUT_ERRORS = {("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy")}
+SIMPLE_OUTPUT_ERRORS = {("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy")}
 
 
 class Network:
@@ -59,7 +59,7 @@ class Network:
         if allowed and self.activations[-1].name not in allowed:
             raise ConfigError(f"cost {self.cost_function.name!r} needs a {' or '.join(allowed)} output layer, "
                               f"got {self.activations[-1].name!r}; pass output={allowed[0]!r}")
-        self.fused = (self.activations[-1].name, self.cost_function.name) in FUSED_OUTPUT_ERRORS
+        self.simple_output_error = (self.activations[-1].name, self.cost_function.name) in SIMPLE_OUTPUT_ERRORS
         rng = np.random.default_rng(seed)
         self.weights, self.biases = initial_parameters(
             self.sizes, [act.name for act in self.activations], rng, self.dtype)
@@ -125,10 +125,9 @@ class Network:
                 np.sum(delta[l], axis=1, out=grad_b[l - 1])          # (BP4) dC/db_l = sum over samples of delta_l
         return a, delta
 
-    def output_error(self, z_L, a_L, y, out=None, fused=None):
+    def output_error(self, z_L, a_L, y, out=None, simplified=None):
         """delta_L, shape (n_L, m): a_L - y where output and cost allow it, else dC/da_L * sigma'(z_L)."""
-        use_fused = self.fused if fused is None else fused
-        if use_fused:
+        if self.simple_output_error if simplified is None else simplified:
             return np.subtract(a_L, y, out=out)  # (BP1) simplified: delta_L = a_L - y
         grad_a = self.cost_function.gradient(a_L, y)  # dC_i/da_L
         return self.activations[-1].backward(grad_a, z_L, a_L, out=out)  # (BP1) delta_L = dC/da_L * sigma'(z_L)

@@ -67,7 +67,7 @@ def explain(net, X, Y, learning_rate=0.5, eps=1e-6):
     SGD().step(net.weights + net.biases, grad_w + grad_b, learning_rate)  # the step training applies
     for layer, W, b in zip(layers, net.weights, net.biases):
         layer["W_new"], layer["b_new"] = W.tolist(), b.tolist()
-    return {"sizes": net.sizes, "cost_name": net.cost_function.name, "fused": net.fused, "samples": m,
+    return {"sizes": net.sizes, "cost_name": net.cost_function.name, "simple_output_error": net.simple_output_error, "samples": m,
             "x": x.tolist(), "y": y.tolist(), "cost": cost, "layers": layers, "learning_rate": learning_rate,
             "cost_after": net.cost(X, Y)}
 
@@ -99,7 +99,7 @@ def as_text(r):
                 _line(f"z_{l}", layer["z"]), _line(f"a_{l}", layer["a"])]
     out += [f"  cost C = {r['cost']:.8f}", "", "backward pass"]
     last = r["layers"][-1]
-    if r["fused"]:
+    if r["simple_output_error"]:
         out.append(f"  (BP1) delta_{L} = a_{L} - y   ({last['activation']} output with its cross-entropy: "
                    "dC/da * sigma' simplifies)")
     elif last["activation"] == "sigmoid" and r["cost_name"] == "mse":
