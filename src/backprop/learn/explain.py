@@ -67,9 +67,9 @@ def explain(net, X, Y, learning_rate=0.5, eps=1e-6):
     SGD().step(net.weights + net.biases, grad_w + grad_b, learning_rate)  # the step training applies
     for layer, W, b in zip(layers, net.weights, net.biases):
         layer["W_new"], layer["b_new"] = W.tolist(), b.tolist()
-    return {"sizes": net.sizes, "cost_name": net.cost_function.name, "simple_output_error": net.simple_output_error, "samples": m,
-            "x": x.tolist(), "y": y.tolist(), "cost": cost, "layers": layers, "learning_rate": learning_rate,
-            "cost_after": net.cost(X, Y)}
+    return {"sizes": net.sizes, "cost_name": net.cost_function.name, "simple_output_error": net.simple_output_error,
+            "samples": m, "x": x.tolist(), "y": y.tolist(), "cost": cost, "layers": layers,
+            "learning_rate": learning_rate, "cost_after": net.cost(X, Y)}
 
 
 def _matrix(values, indent):
