@@ -7,6 +7,7 @@ outputs (or a single sigmoid and 0.5) differ by more than 1e-5, or tie exactly o
 """
 
 import functools
+import os
 import re
 import subprocess
 import sys
@@ -274,6 +275,9 @@ def test_library_writes_refuse_to_overwrite_unless_asked(tmp_path):
         write(net, str(path), overwrite=True)
         assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx", "m.pt"]  # no temporary file left
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "m.onnx").stat().st_mode & 0o777 == 0o666 & ~umask  # as open() would make it, not 0600
     with pytest.raises(bp.ConfigError, match="does not exist"):
         to_onnx(net, str(tmp_path / "missing" / "m.onnx"))
     assert "Linear(2, 3, dtype=torch.float64), torch.nn.Sigmoid()" in rebuild_note(net, "m.pt")

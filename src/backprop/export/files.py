@@ -16,6 +16,7 @@ def write_atomically(path, data, overwrite=False):
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.splitext(path)[1])
     try:
         with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), 0o666 & ~_umask())  # mkstemp's 0600 would hide the file from a server's user
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
@@ -25,3 +26,9 @@ def write_atomically(path, data, overwrite=False):
             os.unlink(tmp)
         raise
     return path
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
