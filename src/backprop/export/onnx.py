@@ -99,10 +99,9 @@ def network_nodes(graph, net, x):
 def class_tensor(classes):
     """The labels as an array ONNX holds: int64, double, bool, or strings."""
     labels = np.asarray(classes)
-    if labels.dtype.kind in "iu":
-        return labels.astype(np.int64)
-    if labels.dtype.kind in "fb":
-        return labels.astype(np.float64 if labels.dtype.kind == "f" else bool)
+    kinds = {"i": np.int64, "u": np.int64, "f": np.float64, "b": np.bool_}
+    if labels.dtype.kind in kinds:
+        return labels.astype(kinds[labels.dtype.kind])
     return np.array([str(c) for c in classes], dtype=object)
 
 
@@ -115,7 +114,7 @@ def classification_outputs(graph, model, a_L):
         if len(classes) != 2:
             raise ConfigError(f"a single output unit encodes two classes, but the model lists {len(classes)}")
         positive = graph.op("Greater", [a_L, graph.const("half", np.array(0.5, np.float32))])
-        index = graph.op("Cast", [positive], to=7)  # 7 = INT64
+        index = graph.op("Cast", [positive], to=graph.helper.np_dtype_to_tensor_dtype(np.dtype(np.int64)))
         index = graph.op("Reshape", [index, graph.const("rows", np.array([-1], np.int64))])
         one_minus = graph.op("Sub", [graph.const("one", np.array(1.0, np.float32)), a_L])
         graph.op("Concat", [one_minus, a_L], output="probabilities", axis=1)  # [1 - p, p]
