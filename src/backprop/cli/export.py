@@ -1,0 +1,36 @@
+"""`backprop export`: a saved model as ONNX (preprocessing and labels included) or a PyTorch state dict."""
+
+import os
+
+from .common import load_model
+
+FORMATS = ("onnx", "torch")
+
+
+def register(sub):
+    p = sub.add_parser("export", help="write a model as ONNX or as a PyTorch state dict")
+    p.add_argument("model", help="a model file (.npz) written by backprop")
+    p.add_argument("--format", choices=FORMATS, default="onnx",
+                   help="onnx: raw rows in, labels and probabilities out (opset 17); torch: the network's "
+                        "state dict (default: onnx)")
+    p.add_argument("--out", required=True, help="the file to write")
+    p.add_argument("--force", action="store_true", help="replace --out if it exists")
+    p.set_defaults(run=run)
+
+
+def run(args):
+    from .. import export
+    model = load_model(args.model)
+    if args.format == "onnx":
+        proto = export.to_onnx(model, args.out, overwrite=args.force)
+        outputs = ", ".join(f"{o.name!r}" for o in proto.graph.output)
+        print(f"wrote {args.out} ({os.path.getsize(args.out)} bytes, ONNX opset {export.OPSET}): "
+              f"'input' float32 rows of {model.network.sizes[0]} raw features -> {outputs}")
+    else:
+        export.save_torch(model, args.out, overwrite=args.force)
+        print(f"wrote {args.out} ({os.path.getsize(args.out)} bytes, a PyTorch state dict); rebuild the module with:")
+        print(export.rebuild_note(model, args.out))
+        if model.scaler.kind != "none":
+            print(f"its inputs are {model.scaler.kind}-scaled rows: (x - center) / scale with the center and scale "
+                  f"stored in {args.model} (the ONNX export includes this step)")
+    return 0
