@@ -168,7 +168,7 @@ const Stepper = (() => {
       <p class="hint">training point(s) ${points}; \u2191/\u2193 choose the ${st.k === "bp3" || st.k === "update" ? "edge" : "unit"}.</p>
       <table>${table(st)}</table>`;
     box.querySelectorAll("tr[data-row]").forEach(tr => { tr.onclick = () => { pick = Number(tr.dataset.row); render(); decorate(); }; });
-    box.querySelectorAll("button[data-check]").forEach(b => { b.onclick = () => showCheck(b); });
+    box.querySelectorAll("button[data-check]").forEach(b => { b.onclick = e => { e.stopPropagation(); showCheck(b); }; });
     decorate();
   }
 
