@@ -57,7 +57,8 @@ def test_switch_dataset_activation_and_layers(page, running):
     page.wait_for_function("document.querySelectorAll('[data-node^=\"3-\"]').length === 3")
     page.get_by_label("Layer 1 activation").select_option("sigmoid")
     page.wait_for_function("location.hash.includes('activations=sigmoid%2Crelu%2Crelu')")
-    sid = list(running.playground.sessions)[-1]
+    page.wait_for_function("App.S.data.activations[0] === 'sigmoid'")  # the new session has answered
+    sid = page.evaluate("App.S.id")
     net = running.playground.sessions[sid].net
     assert net.sizes == [2, 4, 2, 3, 3] and [a.name for a in net.activations] == ["sigmoid", "relu", "relu", "softmax"]
     # the URL holds the setup: a new page on it builds the same network
@@ -65,7 +66,7 @@ def test_switch_dataset_activation_and_layers(page, running):
     page.goto("about:blank")
     page.goto(url)
     page.wait_for_function("document.getElementById('layer-count').textContent === '3 hidden layers'")
-    assert running.playground.sessions[list(running.playground.sessions)[-1]].net.sizes == [2, 4, 2, 3, 3]
+    assert running.playground.sessions[page.evaluate("App.S.id")].net.sizes == [2, 4, 2, 3, 3]
     page.get_by_role("button", name="Remove layer").click()
     page.wait_for_function("document.getElementById('layer-count').textContent === '2 hidden layers'")
     page.get_by_label("Problem type").select_option("regression")
