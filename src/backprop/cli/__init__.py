@@ -6,10 +6,10 @@ import warnings
 
 from ..errors import BackpropError
 from ..training.interrupts import Interrupted
-from . import bench, datasets, evaluate, explain, export, gradcheck, info, predict, train
+from . import bench, datasets, evaluate, explain, export, gradcheck, info, playground, predict, train
 from .common import Parser
 
-COMMANDS = (train, evaluate, predict, export, gradcheck, explain, info, datasets, bench)
+COMMANDS = (train, evaluate, predict, export, gradcheck, explain, playground, info, datasets, bench)
 
 
 def build_parser():

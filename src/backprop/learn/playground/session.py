@@ -1,0 +1,290 @@
+"""One page's state: its settings, its data, the Network the server trains, and what the page draws.
+
+Numbers the page shows come from here: losses from the network's cost, maps from one forward pass
+over a grid of points, weights as the network holds them.
+"""
+
+import base64
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import datasets, engine
+
+GRID = 50                      # each unit's map is GRID x GRID pixels
+N_POINTS = 400                 # points in a generated data set
+HIDDEN = ("tanh", "sigmoid", "relu", "leaky_relu", "identity")
+OPTIMIZERS = ("sgd", "momentum", "adam")
+MAX_LAYERS, MAX_UNITS = 6, 8
+EXAMPLE = "worked-example"     # the reference's 2-3-2 network (backprop explain's)
+UPLOAD = "upload"
+
+
+@dataclass
+class Settings:
+    """Everything the URL holds; check() turns any bad value into a ConfigError."""
+
+    dataset: str = "circle"
+    problem: str = "classification"
+    classes: int = 2
+    noise: float = 0.0          # 0..0.5
+    train_ratio: float = 0.5    # fraction of the points used for training
+    batch_size: int = 10
+    features: list = field(default_factory=lambda: ["x1", "x2"])
+    layers: list = field(default_factory=lambda: [4, 2])
+    activations: list = field(default_factory=lambda: ["tanh", "tanh"])
+    learning_rate: float = 0.03
+    optimizer: str = "sgd"
+    l2: float = 0.0
+    seed: int = 0
+
+    @classmethod
+    def from_dict(cls, d):
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise engine.ConfigError(f"unknown setting(s): {', '.join(unknown)}")
+        try:
+            s = cls(**d)
+            s.classes, s.batch_size, s.seed = int(s.classes), int(s.batch_size), int(s.seed)
+            s.noise, s.train_ratio = float(s.noise), float(s.train_ratio)
+            s.learning_rate, s.l2 = float(s.learning_rate), float(s.l2)
+            s.layers = [int(n) for n in s.layers]
+            s.features, s.activations = [str(f) for f in s.features], [str(a) for a in s.activations]
+        except (TypeError, ValueError) as exc:
+            raise engine.ConfigError(f"bad setting: {exc}") from None
+        return s.check()
+
+    def check(self):
+        def need(ok, message):
+            if not ok:
+                raise engine.ConfigError(message)
+        sets = datasets.CLASSIFICATION + datasets.REGRESSION + (EXAMPLE, UPLOAD)
+        need(self.dataset in sets, f"unknown dataset {self.dataset!r}; choose one of: {', '.join(sets)}")
+        need(self.problem in ("classification", "regression"), f"unknown problem type {self.problem!r}")
+        need(2 <= self.classes <= 5, f"classes must lie in 2..5, got {self.classes}")
+        need(0 <= self.noise <= 0.5, f"noise must lie in [0, 0.5], got {self.noise}")
+        need(0.1 <= self.train_ratio <= 0.9, f"train ratio must lie in [0.1, 0.9], got {self.train_ratio}")
+        need(1 <= self.batch_size <= 1000, f"batch size must lie in 1..1000, got {self.batch_size}")
+        need(self.features and all(f in datasets.FEATURES for f in self.features) and
+             len(set(self.features)) == len(self.features),
+             f"features must be distinct names from: {', '.join(datasets.FEATURES)}")
+        need(len(self.layers) <= MAX_LAYERS and all(1 <= n <= MAX_UNITS for n in self.layers),
+             f"at most {MAX_LAYERS} hidden layers of 1..{MAX_UNITS} units")
+        need(len(self.activations) == len(self.layers) and all(a in HIDDEN for a in self.activations),
+             f"one activation per hidden layer, each one of: {', '.join(HIDDEN)}")
+        need(math.isfinite(self.learning_rate) and 0 < self.learning_rate <= 10,
+             f"learning rate must lie in (0, 10], got {self.learning_rate}")
+        need(self.optimizer in OPTIMIZERS,
+             f"unknown optimizer {self.optimizer!r}; choose one of: {', '.join(OPTIMIZERS)}")
+        need(0 <= self.l2 <= 1, f"L2 rate must lie in [0, 1], got {self.l2}")
+        return self
+
+    def as_dict(self):
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+class Session:
+    """A network, its data and its training, for one page."""
+
+    def __init__(self, settings, upload=None):
+        self.settings = settings
+        self.upload = upload           # (X, y, feature_names, target_name) of the user's CSV, or None
+        self.message = None
+        self.reset()
+
+    # ---- building ----------------------------------------------------------------------------
+    def reset(self):
+        """New data and a new network from the settings (seeded: the same settings give the same start)."""
+        s = self.settings
+        rng = np.random.default_rng(s.seed)
+        self.epoch, self.curve = 0, []
+        if s.dataset == EXAMPLE:
+            return self._load_example()
+        if s.dataset == UPLOAD:
+            raw, y, self.feature_names, self.target_name = self.upload
+            numeric = y.dtype.kind in "iuf"
+            labels = y.dtype.kind in "iuUSOb"
+            self.task = "regression" if numeric and (s.problem == "regression" or not labels) else "classification"
+            self.plane = raw.shape[1] == 2
+            self.raw_names = list(self.feature_names)
+        else:
+            self.task = "classification" if s.dataset in datasets.CLASSIFICATION else "regression"
+            classes = s.classes if s.dataset in ("spiral", "gauss") else 2
+            raw, y = datasets.generate(s.dataset, N_POINTS, s.noise, classes, rng)
+            self.plane, self.raw_names, self.target_name = True, ["x1", "x2"], "label"
+        order = rng.permutation(len(raw))
+        n_train = max(1, min(len(raw) - 1, int(round(s.train_ratio * len(raw)))))
+        self.raw_train, self.raw_test = raw[order[:n_train]], raw[order[n_train:]]
+        self.y_train_raw, self.y_test_raw = y[order[:n_train]], y[order[n_train:]]
+        self.feature_names = s.features if self.plane else self.raw_names
+        self.classes = None
+        if self.task == "classification":
+            self.classes = [c.item() if isinstance(c, np.generic) else c for c in np.unique(y)]
+            if len(self.classes) < 2:
+                raise engine.DataError("classification needs at least two classes in the target")
+            if len(self.classes) > 20:
+                raise engine.DataError(f"{len(self.classes)} classes: choose the regression problem type")
+        X_train = self._inputs_raw(self.raw_train)
+        self.scaler = engine.Scaler.fit(X_train, "standard")
+        self.X_train = self.scaler.transform(X_train)
+        self.X_test = self.scaler.transform(self._inputs_raw(self.raw_test))
+        self.Y_train, self.Y_test = self._targets(self.y_train_raw), self._targets(self.y_test_raw)
+        k = len(self.classes) if self.classes else self.Y_train.shape[1]
+        if self.task == "classification":
+            output, cost = ("sigmoid", "binary_cross_entropy") if k == 2 else ("softmax", "cross_entropy")
+            n_out = 1 if k == 2 else k
+        else:
+            output, cost, n_out = "identity", "mse", self.Y_train.shape[1]
+        self.net = engine.Network([self.X_train.shape[1], *s.layers, n_out], activation=list(s.activations),
+                                  output=output, cost=cost, seed=s.seed)
+        self._prepare_grid()
+        self._record()
+
+    def _load_example(self):
+        self.net, X, Y = engine.worked_example()
+        self.settings.layers, self.settings.activations, self.settings.features = [3], ["sigmoid"], ["x1", "x2"]
+        self.task, self.classes, self.plane = "regression", None, True
+        self.feature_names, self.raw_names, self.target_name = ["x1", "x2"], ["x1", "x2"], "y"
+        self.scaler = engine.Scaler()
+        self.raw_train, self.raw_test = X, X[:0]
+        self.X_train, self.X_test, self.Y_train, self.Y_test = X, X[:0], Y, Y[:0]
+        self.y_train_raw, self.y_test_raw = Y, Y[:0]
+        self._prepare_grid()
+        self._record()
+
+    def _inputs_raw(self, raw):
+        """The network's raw inputs: the chosen features of points on the plane, else the file's columns."""
+        return datasets.features(raw, self.settings.features) if self.plane else raw
+
+    def _targets(self, y):
+        if self.task == "classification":
+            kind = object if isinstance(self.classes[0], str) else None
+            index = np.searchsorted(np.array(self.classes, dtype=kind), y)
+            k = len(self.classes)
+            return index.reshape(-1, 1).astype(float) if k == 2 else np.eye(k)[index]
+        y = np.asarray(y, dtype=float)
+        return y.reshape(-1, 1) if y.ndim == 1 else y
+
+    def _prepare_grid(self):
+        self.grid_inputs, self.domain = None, None
+        if not self.plane:
+            return
+        points = np.concatenate([self.raw_train, self.raw_test])
+        if self.settings.dataset in datasets.CLASSIFICATION + datasets.REGRESSION:
+            lo, hi = datasets.DOMAIN
+            self.domain = [lo, hi, lo, hi]
+        else:
+            lo, hi = points.min(axis=0), points.max(axis=0)
+            pad = np.maximum((hi - lo) * 0.1, 0.5)
+            self.domain = [float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]), float(hi[1] + pad[1])]
+        x1 = np.linspace(self.domain[0], self.domain[1], GRID)
+        x2 = np.linspace(self.domain[3], self.domain[2], GRID)  # top row first: x2 grows upwards
+        g1, g2 = np.meshgrid(x1, x2)
+        self.grid_inputs = self.scaler.transform(self._inputs_raw(np.column_stack([g1.ravel(), g2.ravel()])))
+
+    # ---- training ----------------------------------------------------------------------------
+    def step(self, epochs=1):
+        """Train for epochs more epochs with the settings' optimizer; a divergence pauses with a message."""
+        s = self.settings
+        self.message = None
+        for _ in range(epochs):
+            try:
+                engine.train_epochs(self.net, self.X_train, self.Y_train, 1, batch_size=s.batch_size,
+                                    learning_rate=s.learning_rate, optimizer=s.optimizer, weight_decay=s.l2,
+                                    seed=s.seed)
+            except engine.DivergenceError as exc:
+                self.message = str(exc)
+                return False
+            self.epoch += 1
+            self._record()
+        return True
+
+    def _record(self):
+        test = self.net.cost(self.X_test, self.Y_test) if len(self.X_test) else None
+        self.curve.append([self.epoch, self.net.cost(self.X_train, self.Y_train), test])
+
+    # ---- what the page draws -----------------------------------------------------------------
+    def data(self):
+        """The points (raw coordinates and labels), sent once per reset."""
+        def rows(P, y):
+            if not self.plane:
+                return []
+            labels = self._targets(y)
+            values = labels.argmax(axis=1) if labels.shape[1] > 1 else labels[:, 0]
+            return [[round(float(p[0]), 4), round(float(p[1]), 4), round(float(v), 4)] for p, v in zip(P, values)]
+        return {"task": self.task, "classes": self.classes, "plane": self.plane, "domain": self.domain,
+                "features": self.feature_names, "sizes": self.net.sizes,
+                "activations": [act.name for act in self.net.activations], "cost": self.net.cost_function.name,
+                "train": rows(self.raw_train, self.y_train_raw), "test": rows(self.raw_test, self.y_test_raw),
+                "grid": GRID, "target_range": self._target_range(), "settings": self.settings.as_dict()}
+
+    def _target_range(self):
+        if self.task == "classification":
+            return [0.0, 1.0]
+        return [float(self.Y_train.min()), float(self.Y_train.max())]
+
+    def frame(self, since=0):
+        """Weights, losses (the curve from epoch since on) and every unit's map, for one redraw."""
+        last = self.curve[-1]
+        out = {"epoch": self.epoch, "train_loss": last[1], "test_loss": last[2], "message": self.message,
+               "curve": [row for row in self.curve if row[0] >= since],
+               "weights": [W.tolist() for W in self.net.weights], "biases": [b.tolist() for b in self.net.biases],
+               "maps": None}
+        if self.grid_inputs is not None:
+            out["maps"] = self._maps()
+        return out
+
+    def _maps(self):
+        """Each unit's a_l (l = 0: the inputs) over the grid, as base64 bytes (0..255 for -r..r, r its max |a|)."""
+        z, a = engine.forward(self.net, self.grid_inputs)
+        units = []
+        for l in range(len(a)):  # a[0]: the inputs themselves
+            layer = []
+            for values in a[l]:
+                r = float(np.abs(values).max()) or 1.0
+                layer.append({"r": r, "data": _bytes((values / r + 1) * 127.5)})
+            units.append(layer)
+        out = a[-1]
+        if self.task == "classification" and out.shape[0] > 1:
+            output = {"kind": "classes", "class": _bytes(out.argmax(axis=0)),
+                      "confidence": _bytes(out.max(axis=0) * 255)}
+        elif self.task == "classification":
+            output = {"kind": "binary", "p": _bytes(out[0] * 255)}
+        else:
+            lo, hi = self._target_range()
+            span = max(hi - lo, 1e-12)
+            output = {"kind": "regression", "lo": lo, "hi": hi, "v": _bytes((out[0] - lo) / span * 255)}
+        return {"units": units, "output": output}
+
+    # ---- step-through ------------------------------------------------------------------------
+    def explain(self, indices, learning_rate):
+        """explain's JSON for one SGD step on the training points at indices (the network is not changed)."""
+        if not indices or len(indices) > 8:
+            raise engine.ConfigError("select 1 to 8 training points")
+        if any(not 0 <= i < len(self.X_train) for i in indices):
+            raise engine.ConfigError(f"training point index out of range 0..{len(self.X_train) - 1}")
+        step = engine.explain_step(self.net, self.X_train[indices], self.Y_train[indices], learning_rate)
+        step["indices"] = list(indices)
+        return step
+
+    def vanishing(self, depth=6, width=6, samples=16):
+        """explain's JSON for a deep sigmoid and a deep relu network on the first training points."""
+        X, Y = self.X_train[:samples], self.Y_train[:samples]
+        out = {}
+        for name in ("sigmoid", "relu"):
+            sizes = [X.shape[1]] + [width] * depth + [self.net.sizes[-1]]
+            net = engine.Network(sizes, activation=[name] * depth, output=self.net.activations[-1].name,
+                                 cost=self.net.cost_function.name, seed=self.settings.seed)
+            out[name] = engine.explain_step(net, X, Y, self.settings.learning_rate)
+        return out
+
+    def model(self):
+        """A backprop Model of the network (scaler, classes, feature names) for `backprop predict`."""
+        return engine.Model(self.net, self.task, self.classes, self.scaler, engine.Scaler(),
+                            list(self.feature_names), self.target_name, {"data": f"playground:{self.settings.dataset}"})
+
+
+def _bytes(values):
+    return base64.b64encode(np.clip(np.rint(values), 0, 255).astype(np.uint8).tobytes()).decode("ascii")

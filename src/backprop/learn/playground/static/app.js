@@ -1,0 +1,360 @@
+// The playground page: controls, the URL, and drawing what the server sends. No backprop here.
+"use strict";
+const $ = id => document.getElementById(id);
+const DEFAULTS = { dataset: "circle", problem: "classification", classes: 2, noise: 0, train_ratio: 0.5, batch_size: 10,
+  features: ["x1", "x2"], layers: [4, 2], activations: ["tanh", "tanh"], learning_rate: 0.03, optimizer: "sgd",
+  l2: 0, seed: 0 };
+const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin x1", "sin x2"];
+const DATASETS = { classification: ["circle", "xor", "gauss", "spiral"], regression: ["plane", "multi-gauss"] };
+const TUNABLE = ["learning_rate", "optimizer", "l2", "batch_size"];  // change without a reset
+const S = { id: null, data: null, frame: null, curve: [], playing: false, settings: null, picked: [0],
+  showTest: false, hasUpload: false, hover: null, busy: Promise.resolve() };
+
+function fmt(v) {
+  if (v === null || v === undefined) return "-";
+  return v !== 0 && Math.abs(v) < 1e-4 ? v.toExponential(6) : v.toFixed(8);
+}
+const short = v => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(3));
+
+// ---- the URL holds the whole setup ----------------------------------------------------------
+function readHash() {
+  const s = JSON.parse(JSON.stringify(DEFAULTS)), q = new URLSearchParams(location.hash.slice(1));
+  for (const [k, v] of q) {
+    if (k === "test") S.showTest = v === "1";
+    else if (k === "features") s.features = v ? v.split(",") : [];
+    else if (k === "layers") s.layers = v ? v.split(",").map(Number) : [];
+    else if (k === "activations") s.activations = v ? v.split(",") : [];
+    else if (k in s) s[k] = typeof DEFAULTS[k] === "number" ? Number(v) : v;
+  }
+  while (s.activations.length < s.layers.length) s.activations.push(s.activations[0] || "tanh");
+  s.activations.length = s.layers.length;
+  return s;
+}
+function writeHash() {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(S.settings)) q.set(k, Array.isArray(v) ? v.join(",") : v);
+  q.set("test", S.showTest ? "1" : "0");
+  history.replaceState(null, "", "#" + q.toString());
+}
+
+// ---- talking to the server --------------------------------------------------------------------
+async function api(path, body, raw) {
+  const options = body === undefined ? {} : { method: "POST", body: raw ? body : JSON.stringify(body) };
+  const response = await fetch(path, options);
+  const type = response.headers.get("content-type") || "";
+  const value = type.includes("json") ? await response.json() : { error: await response.text() };
+  if (!response.ok) throw new Error(value.error || response.statusText);
+  return value;
+}
+function say(message) { $("status").textContent = message || ""; }
+// Run one server call at a time, in order; report a failure on the page (never a console error).
+function queue(task) {
+  S.busy = S.busy.then(task).catch(err => { say("error: " + err.message); pause(); });
+  return S.busy;
+}
+
+async function newSession() {
+  pause();
+  writeHash();
+  const r = await api("/api/session", { settings: S.settings });
+  S.id = r.id; S.data = r.data; S.hasUpload = r.has_upload; S.curve = [];
+  S.settings = r.data.settings;
+  S.picked = [0];
+  say("");
+  fillControls();
+  buildNetwork();
+  show(r.frame);
+  $("download").href = `/api/model?id=${S.id}`;
+  Stepper.reload();
+}
+
+function show(frame) {
+  S.frame = frame;
+  for (const row of frame.curve) if (!S.curve.length || row[0] > S.curve[S.curve.length - 1][0]) S.curve.push(row);
+  $("epoch").textContent = String(frame.epoch).padStart(4, "0");
+  $("train-loss").textContent = frame.train_loss.toFixed(3);
+  $("test-loss").textContent = frame.test_loss === null ? "-" : frame.test_loss.toFixed(3);
+  if (frame.message) { say(frame.message); pause(); }
+  Draw.curve($("curve"), S.curve);
+  Draw.outputMap($("map"), S.data, frame, { picked: Stepper.active() ? S.picked : [], showTest: S.showTest });
+  updateNetwork();
+}
+
+async function trainStep() { show(await api(`/api/step?id=${S.id}&epochs=1`, {})); }
+
+function play() {
+  if (S.playing) return;
+  Stepper.stopAuto();
+  S.playing = true;
+  $("play").setAttribute("aria-label", "Pause"); $("play").innerHTML = "&#10074;&#10074;";
+  const loop = async () => {
+    while (S.playing) {
+      await trainStep();
+      await new Promise(r => requestAnimationFrame(r));
+    }
+  };
+  queue(loop);
+}
+function pause() {
+  S.playing = false;
+  $("play").setAttribute("aria-label", "Play"); $("play").innerHTML = "&#9654;";
+}
+
+// ---- controls ---------------------------------------------------------------------------------
+function fillControls() {
+  const s = S.settings, ds = $("dataset");
+  ds.innerHTML = "";
+  const group = (label, names) => {
+    const g = document.createElement("optgroup"); g.label = label;
+    names.forEach(n => { const o = document.createElement("option"); o.value = n; o.textContent = n; g.append(o); });
+    ds.append(g);
+  };
+  group("classification", DATASETS.classification);
+  group("regression", DATASETS.regression);
+  group("other", ["worked-example"].concat(S.hasUpload ? ["upload"] : []));
+  ds.value = s.dataset;
+  for (const k of ["learning_rate", "optimizer", "problem"]) $(k).value = String(s[k]);
+  $("l2").value = s.l2 ? String(s.l2) : "0";
+  if (s.activations.length) $("activation").value = s.activations[s.activations.length - 1];
+  $("classes").value = s.classes; $("noise").value = Math.round(s.noise * 100);
+  $("train_ratio").value = Math.round(s.train_ratio * 100); $("batch_size").value = s.batch_size; $("seed").value = s.seed;
+  $("classes-out").textContent = s.classes; $("noise-out").textContent = Math.round(s.noise * 100);
+  $("train_ratio-out").textContent = Math.round(s.train_ratio * 100) + "%"; $("batch_size-out").textContent = s.batch_size;
+  $("classes").disabled = !["spiral", "gauss"].includes(s.dataset);
+  $("show-test").checked = S.showTest;
+  const hidden = S.data.sizes.length - 2;
+  $("layer-count").textContent = `${hidden} hidden layer${hidden === 1 ? "" : "s"}`;
+  const example = s.dataset === "worked-example";
+  for (const id of ["add-layer", "remove-layer", "activation"]) $(id).disabled = example;
+}
+
+function change(update) {
+  Object.assign(S.settings, update);
+  if (Object.keys(update).every(k => TUNABLE.includes(k)) && S.id) {
+    writeHash();
+    return queue(() => api(`/api/settings?id=${S.id}`, update));
+  }
+  return queue(newSession);
+}
+
+function wire() {
+  $("play").onclick = () => (S.playing ? pause() : play());
+  $("step").onclick = () => { pause(); queue(trainStep).then(() => Stepper.reload()); };
+  $("reset").onclick = () => queue(newSession);
+  $("learning_rate").onchange = e => change({ learning_rate: Number(e.target.value) });
+  $("optimizer").onchange = e => change({ optimizer: e.target.value });
+  $("l2").onchange = e => change({ l2: Number(e.target.value) });
+  $("activation").onchange = e => change({ activations: S.settings.layers.map(() => e.target.value) });
+  $("problem").onchange = e => {
+    const p = e.target.value, s = S.settings;
+    const dataset = s.dataset === "upload" || DATASETS[p].includes(s.dataset) ? s.dataset : DATASETS[p][0];
+    change({ problem: p, dataset });
+  };
+  $("dataset").onchange = e => {
+    const d = e.target.value;
+    const update = { dataset: d };
+    if (DATASETS.regression.includes(d)) update.problem = "regression";
+    if (DATASETS.classification.includes(d)) update.problem = "classification";
+    if (d === "worked-example") { update.learning_rate = 0.5; update.problem = "regression"; }
+    change(update);
+  };
+  const slider = (id, scale, key) => {
+    $(id).oninput = e => { $(id + "-out").textContent = e.target.value + (id === "train_ratio" ? "%" : ""); };
+    $(id).onchange = e => change({ [key]: Number(e.target.value) / scale });
+  };
+  slider("classes", 1, "classes"); slider("noise", 100, "noise"); slider("train_ratio", 100, "train_ratio");
+  slider("batch_size", 1, "batch_size");
+  $("seed").onchange = e => change({ seed: Math.max(0, Math.floor(Number(e.target.value) || 0)) });
+  $("show-test").onchange = e => { S.showTest = e.target.checked; writeHash(); show(S.frame); };
+  $("add-layer").onclick = () => {
+    const s = S.settings;
+    if (s.layers.length >= 6) return say("at most 6 hidden layers");
+    change({ layers: s.layers.concat([2]), activations: s.activations.concat([$("activation").value]) });
+  };
+  $("remove-layer").onclick = () => {
+    const s = S.settings;
+    if (!s.layers.length) return;
+    change({ layers: s.layers.slice(0, -1), activations: s.activations.slice(0, -1) });
+  };
+  $("upload").onchange = e => {
+    const file = e.target.files[0];
+    if (!file) return;
+    if (file.size > 10 * 1024 * 1024) return say("error: uploads are limited to 10 MB");
+    queue(async () => {
+      const r = await api(`/api/upload?name=${encodeURIComponent(file.name)}`, file, true);
+      S.hasUpload = true;
+      Object.assign(S.settings, { dataset: "upload", problem: r.problem });
+      await newSession();
+      say(`${file.name}: ${r.rows} rows, features ${r.features.join(", ")}, target ${r.target}`);
+    });
+  };
+  $("map").onclick = e => {
+    if (!S.data || !S.data.plane || !S.data.train.length) return;
+    const rect = e.target.getBoundingClientRect(), [x0, x1, y0, y1] = S.data.domain;
+    const px = x0 + (e.clientX - rect.left) / rect.width * (x1 - x0), py = y1 - (e.clientY - rect.top) / rect.height * (y1 - y0);
+    let best = 0, bestD = Infinity;
+    S.data.train.forEach((p, i) => { const d = (p[0] - px) ** 2 + (p[1] - py) ** 2; if (d < bestD) { bestD = d; best = i; } });
+    if (e.shiftKey && !S.picked.includes(best)) S.picked = S.picked.concat([best]).slice(-8);
+    else if (!e.shiftKey) S.picked = [best];
+    Stepper.reload();
+  };
+  window.addEventListener("resize", () => { if (S.data) { buildNetwork(); updateNetwork(); } });
+}
+
+// ---- the network: a node per unit with its map, an edge per weight -----------------------------
+const NODE = 40, GAP = 46, TOP = 58;
+function buildNetwork() {
+  const box = $("network"), sizes = S.data.sizes, L = sizes.length - 1;
+  box.innerHTML = "";
+  const width = Math.max(box.clientWidth, 420), height = TOP + Math.max(...sizes) * GAP + 20;
+  box.style.height = height + "px";
+  const left = 70, right = 60, x = l => left + l * (width - left - right - NODE) / L;
+  const y = (l, i) => TOP + i * GAP;
+  S.layout = { x, y };
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("width", width); svg.setAttribute("height", height);
+  svg.setAttribute("aria-label", "weights: colour is the sign, thickness the size");
+  box.append(svg);
+  S.edges = []; S.nodes = [];
+  for (let l = 1; l <= L; l++) {
+    S.edges[l] = [];
+    for (let j = 0; j < sizes[l]; j++) {
+      S.edges[l][j] = [];
+      for (let k = 0; k < sizes[l - 1]; k++) {
+        const line = (cls) => {
+          const e = document.createElementNS("http://www.w3.org/2000/svg", "line");
+          e.setAttribute("x1", x(l - 1) + NODE); e.setAttribute("y1", y(l - 1, k) + NODE / 2);
+          e.setAttribute("x2", x(l)); e.setAttribute("y2", y(l, j) + NODE / 2);
+          e.setAttribute("class", cls);
+          svg.append(e);
+          return e;
+        };
+        const edge = line("edge");
+        const hit = line("hit");
+        hit.dataset.edge = `${l}-${j}-${k}`;
+        hit.onmouseenter = ev => hover({ kind: "edge", l, j, k }, ev);
+        hit.onmousemove = ev => moveTip(ev);
+        hit.onmouseleave = () => hover(null);
+        S.edges[l][j][k] = edge;
+      }
+    }
+  }
+  for (let l = 0; l <= L; l++) {
+    S.nodes[l] = [];
+    for (let i = 0; i < sizes[l]; i++) {
+      const div = document.createElement("div");
+      div.className = "node"; div.style.left = x(l) + "px"; div.style.top = y(l, i) + "px";
+      div.dataset.node = `${l}-${i}`;
+      const name = l === 0 ? S.data.features[i] : l === L ? `output ${i + 1}` : `unit ${i + 1}`;
+      div.setAttribute("aria-label", `layer ${l} ${name}`);
+      const canvas = document.createElement("canvas");
+      canvas.width = canvas.height = S.data.grid;
+      div.append(canvas);
+      if (l === 0) { const t = document.createElement("span"); t.className = "name"; t.textContent = name; div.append(t); }
+      const val = document.createElement("span"); val.className = "val"; div.append(val);
+      div.onmouseenter = ev => hover({ kind: "unit", l, j: i }, ev);
+      div.onmousemove = ev => moveTip(ev);
+      div.onmouseleave = () => hover(null);
+      box.append(div);
+      S.nodes[l][i] = div;
+    }
+  }
+  // headers: feature toggles, per-layer units and activation
+  const head = (l, html) => {
+    const h = document.createElement("div"); h.className = "layer-head"; h.style.left = x(l) + "px"; h.innerHTML = html;
+    box.append(h); return h;
+  };
+  if (S.data.plane && S.settings.dataset !== "worked-example") {
+    const h = head(0, "");
+    h.style.left = "0px"; h.style.width = "70px"; h.style.marginLeft = "0";
+    const details = document.createElement("details");
+    details.innerHTML = "<summary>Features</summary>";
+    FEATURES.forEach(f => {
+      const lab = document.createElement("label"), cb = document.createElement("input");
+      cb.type = "checkbox"; cb.checked = S.settings.features.includes(f);
+      cb.onchange = () => {
+        const chosen = FEATURES.filter(g => (g === f ? cb.checked : S.settings.features.includes(g)));
+        if (!chosen.length) { cb.checked = true; return say("keep at least one feature"); }
+        change({ features: chosen });
+      };
+      lab.append(cb, " " + f); lab.style.textAlign = "left"; lab.style.margin = "0";
+      details.append(lab);
+    });
+    details.style.background = "#fafafa"; details.style.position = "relative"; details.style.zIndex = "2";
+    h.append(details);
+  }
+  const example = S.settings.dataset === "worked-example";
+  for (let l = 1; l < L; l++) {
+    const h = head(l, "");
+    if (!example) {
+      const plus = document.createElement("button"), minus = document.createElement("button");
+      plus.textContent = "+"; minus.textContent = "\u2212";
+      plus.setAttribute("aria-label", `Add unit to layer ${l}`); minus.setAttribute("aria-label", `Remove unit from layer ${l}`);
+      const units = d => () => {
+        const layers = S.settings.layers.slice(); layers[l - 1] = Math.min(8, Math.max(1, layers[l - 1] + d));
+        change({ layers });
+      };
+      plus.onclick = units(1); minus.onclick = units(-1);
+      h.append(plus, " ", minus, document.createElement("br"));
+    }
+    const sel = document.createElement("select");
+    sel.setAttribute("aria-label", `Layer ${l} activation`);
+    ["tanh", "sigmoid", "relu", "leaky_relu", "identity"].forEach(a => { const o = document.createElement("option"); o.textContent = a; sel.append(o); });
+    sel.value = S.data.activations[l - 1]; sel.disabled = example;
+    sel.onchange = () => { const acts = S.settings.activations.slice(); acts[l - 1] = sel.value; change({ activations: acts }); };
+    h.append(sel);
+  }
+  const out = head(L, `<div style="padding-top:18px">${S.data.activations[L - 1]}<br>${S.data.cost}</div>`);
+  out.setAttribute("aria-label", "output layer");
+  const legend = $("legend");
+  if (S.data.task === "classification") {
+    legend.innerHTML = "classes:" + S.data.classes.map((c, i) => {
+      const colour = S.data.classes.length === 2 ? Draw.css(i ? Draw.POS : Draw.NEG) : Draw.css(Draw.PALETTE[i % 5]);
+      return `<span style="background:${colour}"></span>${c}`;
+    }).join("");
+  } else legend.innerHTML = `values: <span style="background:${Draw.css(Draw.NEG)}"></span>low <span style="background:${Draw.css(Draw.POS)}"></span>high`;
+}
+
+function updateNetwork() {
+  const f = S.frame, sizes = S.data.sizes;
+  if (!S.nodes) return;
+  for (let l = 1; l < sizes.length; l++)
+    f.weights[l - 1].forEach((row, j) => row.forEach((w, k) => {
+      const e = S.edges[l][j][k];
+      e.setAttribute("stroke", Draw.css(w >= 0 ? Draw.POS : Draw.NEG));
+      e.setAttribute("stroke-width", Math.min(0.6 + 2 * Math.abs(w), 8).toFixed(2));
+      e.setAttribute("stroke-opacity", Math.min(0.25 + Math.abs(w), 1).toFixed(2));
+    }));
+  if (f.maps) f.maps.units.forEach((layer, l) => layer.forEach((m, i) => {
+    Draw.unitMap(S.nodes[l][i].querySelector("canvas"), S.data.grid, m);
+  }));
+  if (S.hover) hover(S.hover);
+  Stepper.decorate();
+}
+
+// ---- hover: live values from the last frame (and the step-through's numbers) -------------------
+function hover(target, ev) {
+  S.hover = target;
+  const tip = $("tooltip");
+  if (!target) { tip.hidden = true; return; }
+  const lines = [];
+  if (target.kind === "edge") {
+    const { l, j, k } = target;
+    lines.push(`weight W_${l}[${j + 1},${k + 1}] = ${fmt(S.frame.weights[l - 1][j][k])}`);
+  } else if (target.l > 0) {
+    lines.push(`bias b_${target.l}[${target.j + 1}] = ${fmt(S.frame.biases[target.l - 1][target.j])}`);
+  } else lines.push(`input ${S.data.features[target.j]}`);
+  lines.push(...Stepper.hoverLines(target));
+  tip.textContent = lines.join("\n");
+  tip.hidden = false;
+  if (ev) moveTip(ev);
+}
+function moveTip(ev) {
+  const tip = $("tooltip");
+  tip.style.left = Math.min(ev.clientX + 14, window.innerWidth - 260) + "px"; tip.style.top = ev.clientY + 14 + "px";
+}
+
+window.App = { S, fmt, short, api, queue, say, pause, show, hover };
+wire();
+S.settings = readHash();
+queue(newSession);
