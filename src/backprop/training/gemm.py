@@ -5,7 +5,7 @@ the gradient dC/dW, then reads it back to subtract it. BLAS's gemm computes C <-
 in one pass; with C = W it applies (BP3) and the descent step together. scipy.linalg.blas gives
 gemm through a public API; it works on Fortran-ordered arrays, and the transpose of a C-ordered
 W is one, so W^T <- beta W^T + alpha a delta^T updates W in place. Arrays that do not fit that
-call (another dtype, not contiguous, read-only) take numpy's two steps; a test checks both agree.
+call (another dtype, not contiguous, read-only, sparse inputs) take numpy's two steps; a test checks both agree.
 """
 
 import numpy as np
@@ -17,7 +17,7 @@ _GEMM = {np.dtype(np.float32): blas.sgemm, np.dtype(np.float64): blas.dgemm}
 def add_outer_product(W, delta, a, alpha, beta=1.0):
     """W (n, k) <- beta W + alpha delta (n, m) @ a (k, m)^T, in place."""
     gemm = _GEMM.get(W.dtype)
-    fits = (gemm is not None and W.flags.c_contiguous and W.flags.writeable and delta.dtype == a.dtype == W.dtype
+    fits = (gemm is not None and isinstance(a, np.ndarray) and W.flags.c_contiguous and W.flags.writeable and delta.dtype == a.dtype == W.dtype
             and delta.flags.c_contiguous and (a.flags.c_contiguous or a.flags.f_contiguous))
     if not fits:
         if beta != 1.0:
