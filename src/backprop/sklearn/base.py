@@ -170,7 +170,7 @@ class BaseMLP(BaseEstimator):
             raise ValueError(f"the network has {np.shape(self.coefs_[-1])[1]} outputs but y needs {Y.shape[1]}; "
                              "fit with warm_start=False to start over")
         if self.solver == "lbfgs":
-            fit_lbfgs(self, net, X, Y, _relative(sample_weight, dtype))
+            fit_lbfgs(self, net, X, Y, _relative(sample_weight, dtype), sample_weight)
         else:
             self._fit_stochastic(net, X, Y, sample_weight, incremental, stratify)
         if not all(np.isfinite(p).all() for p in net.weights + net.biases):
@@ -200,7 +200,9 @@ class BaseMLP(BaseEstimator):
         batch = min(200, n) if self.batch_size == "auto" else min(int(self.batch_size), n)
         steps = self._optimizer
         # scikit-learn's penalty is (alpha / 2) ||W||^2 over each batch of m samples: gradient alpha W / m.
-        steps.rule.weight_decay = self.alpha / batch
+        # Weighted samples count as their weight (weight 2 is a duplicate), so m is the batch's total weight.
+        weight_mean = 1.0 if sample_weight is None else float(np.mean(sample_weight))
+        steps.rule.weight_decay = self.alpha / (batch * weight_mean)
         batches = Batches(net, TrainingData(X, Y, _relative(sample_weight, X.dtype), None, False, batch))
         self.n_iter_ = 0
         for _ in range(self.max_iter):
@@ -216,7 +218,7 @@ class BaseMLP(BaseEstimator):
             self.t_ += n
             # The epoch's loss as scikit-learn reports it: the penalty counted once per batch of m samples.
             squares = sum(float(np.vdot(W, W)) for W in net.weights)
-            self.loss_ = cost + 0.5 * self.alpha * squares * math.ceil(n / batch) / n
+            self.loss_ = cost + 0.5 * self.alpha * squares * math.ceil(n / batch) / (n * weight_mean)
             self.loss_curve_.append(self.loss_)
             if self.verbose:
                 print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
@@ -266,6 +268,19 @@ class BaseMLP(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def checked_sample_weight(sample_weight, X):
+    """sample_weight as a float array (n_samples,), checked, or None."""
+    if sample_weight is None:
+        return None
+    s = np.asarray(sample_weight, dtype=np.float64)
+    s = np.full(X.shape[0], float(s)) if s.ndim == 0 else s.reshape(-1)
+    if s.shape[0] != X.shape[0]:
+        raise ValueError(f"sample_weight has {s.shape[0]} entries for {X.shape[0]} samples; give one per sample")
+    if not np.isfinite(s).all() or (s < 0).any() or s.sum() <= 0:
+        raise ValueError("sample_weight must be finite and non-negative, and not all zero")
+    return s
 
 
 def _relative(sample_weight, dtype):

@@ -6,10 +6,10 @@ from sklearn.metrics import r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import type_of_target, unique_labels
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from .base import BaseMLP
+from .base import BaseMLP, checked_sample_weight
 from .poisson import Exp, HalfPoissonDeviance
 
 FLOATS = (np.float64, np.float32)  # the input's float dtype is kept; others become float64
@@ -84,17 +84,13 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         if self.class_weight is not None and not self._multilabel:
             by_class = compute_sample_weight(self.class_weight, y)
             sample_weight = by_class if sample_weight is None else by_class * np.asarray(sample_weight)
-        if sample_weight is None:
-            return None
-        sample_weight = np.asarray(sample_weight, dtype=np.float64).reshape(-1)
-        if sample_weight.shape[0] != X.shape[0] or not np.isfinite(sample_weight).all() or (sample_weight < 0).any():
-            raise ValueError(f"sample_weight must hold {X.shape[0]} finite non-negative numbers, one per sample")
-        return sample_weight
+        return checked_sample_weight(sample_weight, X)
 
     def _validate(self, X, y, reset):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True, dtype=FLOATS, reset=reset)
         if y.ndim == 2 and y.shape[1] == 1:
-            y = y.ravel()
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
         if type_of_target(y) not in ("binary", "multiclass", "multilabel-indicator"):
             raise ValueError(f"MLPClassifier takes binary, multiclass or multilabel-indicator y, got "
                              f"{type_of_target(y)}; use MLPRegressor for continuous targets")
@@ -201,12 +197,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         return X, np.asarray(y, dtype=X.dtype).reshape(len(y), -1)
 
     def _weights(self, sample_weight, X):
-        if sample_weight is None:
-            return None
-        sample_weight = np.asarray(sample_weight, dtype=np.float64).reshape(-1)
-        if sample_weight.shape[0] != X.shape[0] or not np.isfinite(sample_weight).all() or (sample_weight < 0).any():
-            raise ValueError(f"sample_weight must hold {X.shape[0]} finite non-negative numbers, one per sample")
-        return sample_weight
+        return checked_sample_weight(sample_weight, X)
 
     def fit(self, X, y, sample_weight=None):
         """Fit on X (n_samples, n_features), dense or sparse, and y (n_samples,) or (n_samples, n_targets)."""

@@ -59,18 +59,19 @@ class StepSizes:
         return False
 
 
-def fit_lbfgs(est, net, X, Y, r):
-    """Minimise C + (alpha / 2n) sum ||W_l||^2 over every weight and bias with scipy's L-BFGS-B.
+def lbfgs_objective(net, X, Y, r, alpha, n):
+    """(loss_and_gradient, theta0, unpack) for L-BFGS over every weight and bias of net, packed in one vector.
 
-    X (n, n_0) dense or sparse, Y (n, n_L), r relative sample weights or None. The loss and its
-    gradient come from one forward and backward pass of the engine (Network.backprop) per call.
+    loss_and_gradient(theta) sets the parameters to theta and returns C + (alpha / 2n) sum ||W_l||^2 and
+    its gradient (float64, as scipy wants), from one forward and backward pass of the engine.
+    X (m, n_0) dense or sparse, Y (m, n_L), r relative sample weights (mean 1) or None; n the samples'
+    total weight.
     """
-    n, L = X.shape[0], len(net.weights)
+    L = len(net.weights)
     x, y = X.T, Y.T  # the engine's columns
     params = net.weights + net.biases
     grads = [np.empty_like(p) for p in params]
     ends = np.cumsum([p.size for p in params])[:-1]
-    last = {}
 
     def unpack(theta):
         for p, part in zip(params, np.split(theta, ends)):
@@ -81,19 +82,25 @@ def fit_lbfgs(est, net, X, Y, r):
         with np.errstate(over="ignore", invalid="ignore"):
             a, _ = net.backprop(x, y, r, grads[:L], grads[L:])
             squares = sum(float(np.vdot(W, W)) for W in net.weights)
-            loss = net.cost_of(a[-1], y, r) + 0.5 * est.alpha * squares / n
+            loss = net.cost_of(a[-1], y, r) + 0.5 * alpha * squares / n
         for W, g in zip(net.weights, grads):
-            g += (est.alpha / n) * W  # d/dW of (alpha / 2n) ||W||^2
-        last["loss"] = loss
+            g += (alpha / n) * W  # d/dW of (alpha / 2n) ||W||^2
         return loss, np.concatenate([g.ravel() for g in grads]).astype(np.float64)
 
+    theta0 = np.concatenate([p.ravel() for p in params]).astype(np.float64)
+    return loss_and_gradient, theta0, unpack
+
+
+def fit_lbfgs(est, net, X, Y, r, sample_weight=None):
+    """Minimise the loss of lbfgs_objective with scipy's L-BFGS-B; sets n_iter_ and loss_."""
+    n = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))  # weight 2 counts as a duplicate
+    loss_and_gradient, theta0, unpack = lbfgs_objective(net, X, Y, r, est.alpha, n)
     iterations = [0]
 
-    def report(theta):
+    def report(intermediate_result):
         iterations[0] += 1
-        print(f"Iteration {iterations[0]}, loss = {last['loss']:.8f}")
+        print(f"Iteration {iterations[0]}, loss = {intermediate_result.fun:.8f}")
 
-    theta0 = np.concatenate([p.ravel() for p in params]).astype(np.float64)
     result = minimize(loss_and_gradient, theta0, method="L-BFGS-B", jac=True,
                       callback=report if est.verbose else None,
                       options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol})
