@@ -12,6 +12,16 @@ import numpy as np
 from scipy.linalg import blas
 
 _GEMM = {np.dtype(np.float32): blas.sgemm, np.dtype(np.float64): blas.dgemm}
+_AXPY = {np.dtype(np.float32): blas.saxpy, np.dtype(np.float64): blas.daxpy}
+
+
+def add_scaled(y, x, alpha):
+    """y <- y + alpha x in place, by BLAS axpy: numpy's y += alpha * x first writes alpha * x to a temporary."""
+    axpy = _AXPY.get(y.dtype)
+    if axpy is None or x.dtype != y.dtype or not (y.flags.c_contiguous and x.flags.c_contiguous and y.flags.writeable):
+        y += alpha * x
+        return
+    axpy(x.reshape(-1), y.reshape(-1), a=alpha)  # reshape(-1) of a contiguous array is a view: y is updated
 
 
 def add_outer_product(W, delta, a, alpha, beta=1.0):
