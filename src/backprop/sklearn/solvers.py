@@ -25,7 +25,8 @@ class StepSizes:
     """
 
     def __init__(self, rule, learning_rate_init, schedule, power_t, max_iter):
-        self.rule, self.learning_rate_init, self.learning_rate = rule, float(learning_rate_init), float(learning_rate_init)
+        self.rule, self.learning_rate_init = rule, float(learning_rate_init)
+        self.learning_rate = self.learning_rate_init  # the rate of the next iteration
         self.schedule, self.power_t, self.max_iter = schedule, power_t, max_iter
 
     @classmethod
