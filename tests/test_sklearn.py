@@ -170,7 +170,11 @@ def test_cosine_schedule_runs_over_max_iter_without_restarting(monkeypatch):
     from backprop.sklearn import base
 
     rates, one_epoch = [], base.one_epoch
-    monkeypatch.setattr(base, "one_epoch", lambda net, b, rule, lr, *rest: rates.append(lr) or one_epoch(net, b, rule, lr, *rest))
+    def recording(net, batches, rule, learning_rate, *rest):
+        rates.append(learning_rate)
+        return one_epoch(net, batches, rule, learning_rate, *rest)
+
+    monkeypatch.setattr(base, "one_epoch", recording)
     X, y = small_problem()
     MLPClassifier(hidden_layer_sizes=(4,), learning_rate="cosine", learning_rate_init=0.1, max_iter=8, tol=0,
                   n_iter_no_change=100, random_state=0).fit(X, y)

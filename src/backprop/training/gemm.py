@@ -27,7 +27,8 @@ def add_scaled(y, x, alpha):
 def add_outer_product(W, delta, a, alpha, beta=1.0):
     """W (n, k) <- beta W + alpha delta (n, m) @ a (k, m)^T, in place."""
     gemm = _GEMM.get(W.dtype)
-    fits = (gemm is not None and isinstance(a, np.ndarray) and W.flags.c_contiguous and W.flags.writeable and delta.dtype == a.dtype == W.dtype
+    fits = (gemm is not None and isinstance(a, np.ndarray)  # sparse a: numpy's two steps
+            and W.flags.c_contiguous and W.flags.writeable and delta.dtype == a.dtype == W.dtype
             and delta.flags.c_contiguous and (a.flags.c_contiguous or a.flags.f_contiguous))
     if not fits:
         if beta != 1.0:
