@@ -22,7 +22,8 @@ def test_scikit_learns_mlp_tests_pass_against_ours():
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([TESTS, os.environ.get("PYTHONPATH", "")])}
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "sklearn_mlp_plugin",
-         "--pyargs", "sklearn.neural_network.tests.test_mlp", "-p", "no:cacheprovider", "-o", "addopts=", "-q", "-rs", "-W", "ignore"],
+         "--pyargs", "sklearn.neural_network.tests.test_mlp",
+         "-p", "no:cacheprovider", "-o", "addopts=", "-q", "-rs", "-W", "ignore"],
         cwd=TESTS, capture_output=True, text=True, timeout=900, env=env,
     )
     out = result.stdout + result.stderr
