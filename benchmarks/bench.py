@@ -25,7 +25,9 @@ def parse(argv):
     p.add_argument("--systems", default=",".join(harness.SYSTEMS), help="which systems (default: all)")
     p.add_argument("--mnist", help="a folder of MNIST IDX files to use instead of generated data")
     p.add_argument("--estimators", action="store_true",
-                   help="only compare backprop's scikit-learn estimator with scikit-learn's on digits")
+                   help="only compare backprop.sklearn's MLPClassifier and MLPRegressor with scikit-learn's "
+                        "(adam, sgd, lbfgs; digits and --samples MNIST-shaped samples)")
+    p.add_argument("--seeds", type=int, default=1, help="--estimators: seeds per setting (default: 1)")
     p.add_argument("--profile", action="store_true", help="also break one backprop epoch down by part")
     p.add_argument("--full", action="store_true", help="every setting: both activations, batch 32/64/256, both dtypes")
     return p.parse_args(argv)
@@ -39,7 +41,7 @@ def main(argv=None):
     if args.estimators:
         if not harness.available(["sklearn"]):
             return 0
-        harness.estimator_comparison()
+        harness.estimator_comparison(n=args.samples, seeds=args.seeds)
         return 0
     systems = harness.available([s for s in args.systems.split(",") if s])
     for sizes in args.sizes.split(","):

@@ -293,32 +293,68 @@ def profile_epoch(cfg, repeats=3):
     return rows
 
 
-def estimator_comparison(seeds=3, report=print):
-    """backprop.sklearn.MLPClassifier against scikit-learn's on digits: accuracy and fit time."""
+ESTIMATOR_SOLVERS = ("adam", "sgd", "lbfgs")
+
+
+def estimator_data(name, n=10000, seed=0):
+    """(X_train, X_test, y_train, y_test) for the estimator comparison: "digits", or n MNIST-shaped samples."""
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
-    from sklearn.neural_network import MLPClassifier as SkMLP
-    from backprop.sklearn import MLPClassifier
-    X, y = load_digits(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(X / 16, y, test_size=0.25, stratify=y, random_state=0)
-    settings = dict(hidden_layer_sizes=(64,), solver="adam", max_iter=60, tol=0, batch_size=64)
-    report(f"\n### digits, {settings}, {seeds} seeds\n")
-    report("| estimator | mean test accuracy | mean fit seconds | fit time / backprop's |")
-    report("|---|---:|---:|---:|")
+    if name == "digits":
+        X, y = load_digits(return_X_y=True)
+        return train_test_split(X / 16, y, test_size=0.25, stratify=y, random_state=seed)
+    X, y, X_test, y_test = make_data(n, n // 5, seed=seed, dtype="float64")
+    return X, X_test, y, y_test
+
+
+def estimator_comparison(datasets=("digits", "mnist-shaped"), solvers=ESTIMATOR_SOLVERS, n=10000, seeds=1,
+                         max_iter=None, blas_threads=1, report=print):
+    """backprop.sklearn's MLPClassifier and MLPRegressor against scikit-learn's, the same settings on both
+    sides: fit time (median over seeds) and test accuracy or R^2 (mean). Returns {(data, kind, solver): row}.
+
+    The regressor fits the one-hot class matrix, so its R^2 scores how well it recovers the classes.
+    Both sides run with blas_threads BLAS threads (None: the library's default): on a shared machine,
+    idle-spinning BLAS threads make small products erratic, by up to 10x from one fit to the next.
+    """
+    import sklearn.neural_network as sk
+    from threadpoolctl import threadpool_limits
+
+    from backprop import sklearn as ours
+    with threadpool_limits(blas_threads):
+        return _compare_estimators(sk, ours, datasets, solvers, n, seeds, max_iter, blas_threads, report)
+
+
+def _compare_estimators(sk, ours, datasets, solvers, n, seeds, max_iter, blas_threads, report):
+    report(f"\nBLAS threads: {blas_threads or 'default'}; {seeds} seed(s); fit time is the median, score the mean")
+    report("\n| data | estimator | solver | fit s, backprop | fit s, scikit-learn | speed-up | score, backprop "
+           "| score, scikit-learn | difference (points) |")
+    report("|---|---|---|---:|---:|---:|---:|---:|---:|")
     results = {}
-    for name, cls in (("backprop.sklearn.MLPClassifier", MLPClassifier), ("sklearn MLPClassifier", SkMLP)):
-        scores, times = [], []
-        for seed in range(seeds):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # ConvergenceWarning at max_iter
-                start = time.perf_counter()
-                model = cls(**settings, random_state=seed).fit(X_train, y_train)
-                times.append(time.perf_counter() - start)
-            scores.append(model.score(X_test, y_test))
-        results[name] = (np.mean(scores), np.median(times))
-    base = results["backprop.sklearn.MLPClassifier"][1]
-    for name, (score, seconds) in results.items():
-        report(f"| {name} | {score:.4f} | {seconds:.3f} | {seconds / base:.2f} |")
+    for data in datasets:
+        X_train, X_test, y_train, y_test = estimator_data(data, n)
+        for kind in ("MLPClassifier", "MLPRegressor"):
+            regress = kind == "MLPRegressor"
+            y_fit = np.eye(10)[y_train] if regress else y_train
+            y_score = np.eye(10)[y_test] if regress else y_test
+            for solver in solvers:
+                settings = dict(hidden_layer_sizes=(64,), solver=solver, batch_size=64, tol=0, learning_rate_init=0.01
+                                if solver == "sgd" else 0.001, max_iter=max_iter or (100 if solver == "lbfgs" else 20))
+                row = {}
+                for side, module in (("backprop", ours), ("sklearn", sk)):
+                    times, scores = [], []
+                    for seed in range(seeds):
+                        model = getattr(module, kind)(**settings, random_state=seed)
+                        with warnings.catch_warnings():
+                            warnings.simplefilter("ignore")  # ConvergenceWarning at max_iter, on both sides
+                            start = time.perf_counter()
+                            model.fit(X_train, y_fit)
+                            times.append(time.perf_counter() - start)
+                        scores.append(model.score(X_test, y_score))
+                    row[side] = (statistics.median(times), float(np.mean(scores)))
+                (ours_s, ours_score), (sk_s, sk_score) = row["backprop"], row["sklearn"]
+                results[(data, kind, solver)] = row
+                report(f"| {data} | {kind} | {solver} | {ours_s:.3f} | {sk_s:.3f} | {sk_s / ours_s:.2f}x | "
+                       f"{ours_score:.4f} | {sk_score:.4f} | {100 * (ours_score - sk_score):+.2f} |")
     return results
 
 

@@ -1,7 +1,5 @@
 """The benchmark command runs end to end (tiny shapes; it measures speed, so nothing here is timed)."""
 
-import pathlib
-import sys
 
 import pytest
 from conftest import run_cli
@@ -48,13 +46,3 @@ def test_mnist_download_without_a_network_fails_clearly(tmp_path, monkeypatch):
         datasets.download_mnist(str(tmp_path / "mnist"))
     assert not any(p.suffix == ".part" for p in (tmp_path / "mnist").iterdir())
 
-
-def test_bench_compares_the_estimators_on_digits():
-    pytest.importorskip("sklearn")
-    sys.path.insert(0, str(pathlib.Path(__file__).parent.parent / "benchmarks"))
-    from harness import estimator_comparison
-
-    lines = []
-    results = estimator_comparison(seeds=1, report=lines.append)
-    assert len(results) == 2 and all(0.9 < score <= 1 for score, _ in results.values())
-    assert any("fit time" in line for line in lines)

@@ -25,6 +25,7 @@ with one sample per row, as numpy and scikit-learn do, and transpose (a view) at
 import copy
 
 import numpy as np
+from scipy.sparse import issparse
 
 from .activations import get_activation
 from .checks import as_dtype, as_inputs, as_sample_weight, as_targets
@@ -97,7 +98,7 @@ class Network:
         a = a if a is not None else [None] * (L + 1)
         a[0] = x
         for l in range(1, L + 1):
-            z[l] = np.matmul(W[l], a[l - 1], out=z[l])  # (F)   z_l = W_l a_{l-1} ...
+            z[l] = matmul(W[l], a[l - 1], out=z[l])     # (F)   z_l = W_l a_{l-1} ...
             z[l] += b[l][:, None]                        #       ... + b_l
             a[l] = sigma[l].value(z[l], out=a[l])        # (F)   a_l = sigma_l(z_l)
         return z, a
@@ -121,7 +122,7 @@ class Network:
             delta[l] = sigma[l].backward(delta[l], z[l], a[l], out=delta[l])     #       ... * sigma_l'(z_l)
         if grad_w is not None:
             for l in range(1, L + 1):
-                np.matmul(delta[l], a[l - 1].T, out=grad_w[l - 1])  # (BP3) dC/dW_l = delta_l a_{l-1}^T
+                matmul(delta[l], a[l - 1].T, out=grad_w[l - 1])     # (BP3) dC/dW_l = delta_l a_{l-1}^T
                 np.sum(delta[l], axis=1, out=grad_b[l - 1])          # (BP4) dC/db_l = sum over samples of delta_l
         return a, delta
 
@@ -156,6 +157,18 @@ class Network:
     def __repr__(self):
         acts = ",".join(act.name for act in self.activations)
         return f"Network({self.sizes}, activations=[{acts}], cost={self.cost_function.name!r}, dtype={self.dtype.name})"
+
+
+def matmul(A, B, out=None):
+    """A @ B (into out when given). B may be a scipy.sparse matrix: sparse inputs x = a_0 reach
+    layer 1's products, (F) and (BP3), which scipy computes as sparse @ dense without densifying x."""
+    if not issparse(B):
+        return np.matmul(A, B, out=out)
+    product = (B.T @ A.T).T  # sparse @ dense is scipy's kernel; dense @ sparse is its transpose
+    if out is None:
+        return np.ascontiguousarray(product)
+    np.copyto(out, product)
+    return out
 
 
 def _check_sizes(sizes):

@@ -8,12 +8,10 @@ Rules follow PyTorch's torch.optim, so the two can be compared step by step; wei
 L2 term added to the weights' gradients (decoupled from them in AdamW), biases never decay.
 """
 
-import contextlib
-
 import numpy as np
 
 from ..errors import unknown_name
-from .gemm import add_outer_product, single_threaded_scipy_blas
+from .gemm import add_outer_product, add_scaled, single_threaded_scipy_blas
 
 
 class Optimizer:
@@ -38,15 +36,15 @@ class Optimizer:
         if self.weight_decay:
             for p, g in zip(params, grads):
                 if p.ndim == 2:
-                    g += self.weight_decay * p
+                    add_scaled(g, p, self.weight_decay)
 
     def step(self, params, grads, learning_rate):
         """Update every array in params in place from the matching gradient in grads."""
         raise NotImplementedError
 
     def running(self):
-        """A context the training loop holds while it steps (SGD sets up its BLAS call)."""
-        return contextlib.nullcontext()
+        """A context the training loop holds while it steps: scipy's BLAS (gemm, axpy) on one thread."""
+        return single_threaded_scipy_blas()
 
     def settings(self):
         """The options this optimizer was built with, by name."""
@@ -67,9 +65,6 @@ class SGD(Optimizer):
         for p, g in zip(params, grads):
             g *= learning_rate  # in place: no temporary the size of p
             p -= g
-
-    def running(self):
-        return single_threaded_scipy_blas()
 
     def step_from_deltas(self, weights, biases, delta, a, learning_rate):
         """The same step, with (BP3) and the update of each W_l in one BLAS call.
@@ -134,14 +129,22 @@ class Adam(Optimizer):
         # The bias corrections m_hat = m / (1 - b1^t), v_hat = v / (1 - b2^t), folded into scalars.
         correction1, correction2 = 1 - self.beta1 ** self.t, 1 - self.beta2 ** self.t
         step_size = learning_rate / correction1
+        # In place, with g as the scratch space once it is spent: a temporary the size of p per
+        # operation costs more than the arithmetic (fresh pages for every array past malloc's threshold).
         for p, g, m, v in zip(params, grads, self._buffers("m", params), self._buffers("v", params)):
+            m -= g
             m *= self.beta1
-            m += (1 - self.beta1) * g
+            m += g                                # m <- b1 m + (1 - b1) g
+            g *= g
+            g *= 1 - self.beta2
             v *= self.beta2
-            v += (1 - self.beta2) * (g * g)
-            denominator = np.sqrt(v / correction2)
-            denominator += self.eps
-            p -= step_size * (m / denominator)
+            v += g                                # v <- b2 v + (1 - b2) g^2
+            denominator = np.divide(v, correction2, out=g)
+            np.sqrt(denominator, out=denominator)
+            denominator += self.eps               # sqrt(v_hat) + eps
+            step = np.divide(m, denominator, out=denominator)
+            step *= step_size
+            p -= step                             # p <- p - lr m_hat / (sqrt(v_hat) + eps)
 
     def _decay(self, params, grads, learning_rate):
         self._add_l2(params, grads)  # Adam's weight decay is an L2 term in the gradient (as torch.optim.Adam)
