@@ -18,7 +18,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
 from ..network import Network
-from ..training.loop import Batches, Diverged, TrainingData, one_epoch
+from ..training.data import Batches, TrainingData
+from ..training.guards import Diverged
+from ..training.loop import one_epoch
 from .solvers import LEARNING_RATES, StepSizes, fit_lbfgs
 
 # scikit-learn's activation names, and backprop's own, mapped to backprop's
