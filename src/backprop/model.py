@@ -28,6 +28,22 @@ class Model:
     data: dict = field(default_factory=dict)   # where the training data came from, and the split
     encoder: Encoder = field(default_factory=Encoder)  # chosen columns and categories of a table, if any
 
+    @classmethod
+    def for_data(cls, network, X, y, scale="standard", task="auto", feature_names=None, target_name=None):
+        """A Model around network with its preprocessing fitted on raw X (n, d) and y: the scaler, the class
+        labels (classification) or the target's scaler (regression); train on model.inputs(X), model.targets(y)."""
+        from .data.sources import infer_task
+        X = np.asarray(X, dtype=float)
+        y = np.asarray(y)
+        task = infer_task(y, task)
+        classes, target_scaler = None, Scaler()
+        if task == "classification":
+            classes = [_plain(c) for c in encode_labels(y)[1]]
+        else:
+            target_scaler = Scaler.fit(y.astype(float).reshape(len(y), -1), "standard")
+        return cls(network, task, classes, Scaler.fit(X, scale), target_scaler,
+                   list(feature_names or []), target_name)
+
     def predict(self, X):
         """Labels (classification, in their original names) or values (regression) for raw rows X (n, d)."""
         return self.predict_labels(X)

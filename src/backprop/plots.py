@@ -139,8 +139,8 @@ def first_layer_weights(W, path, max_units=64):
         image = ax.imshow(w.reshape(side, side), cmap="RdBu_r", vmin=-limit, vmax=limit)
     shown = f"all {len(W)} units" if len(units) == len(W) else f"{len(units)} of {len(W)} units shown"
     fig.suptitle(f"first-layer weights, one {side}x{side} image per hidden unit ({shown})")
-    fig.tight_layout(rect=(0, 0, 0.9, 1))
-    fig.colorbar(image, cax=fig.add_axes([0.92, 0.15, 0.02, 0.7]), label="weight")
+    fig.tight_layout(rect=(0, 0, 0.86, 1))
+    fig.colorbar(image, cax=fig.add_axes([0.87, 0.15, 0.02, 0.7]), label="weight")
     return _save(plt, fig, path, tight=False)
 
 
@@ -152,16 +152,21 @@ def hidden_units(activations_fn, X, labels, path, max_units=16, feature_names=("
     a = every[:, :max_units]
     fig, axes = _panels(plt, a.shape[1], 1.8)
     low, high = float(a.min()), float(a.max())
+    cmap = "viridis" if low >= 0 else "RdBu_r"  # relu's a >= 0: one-sided; tanh's: centred on 0
+    if low < 0:
+        low, high = -max(-low, high), max(-low, high)
     for j, ax in enumerate(axes):
         filled = ax.contourf(xx, yy, a[:, j].reshape(xx.shape), levels=np.linspace(low, high + 1e-12, 21),
-                             cmap="RdBu_r")
+                             cmap=cmap)
         ax.scatter(X[:, 0], X[:, 1], c=labels, cmap="tab10", vmin=0, vmax=9, s=2, edgecolors="none")
         ax.set_title(f"unit {j + 1}", fontsize=8)
     shown = f"all {every.shape[1]} units" if a.shape[1] == every.shape[1] else \
         f"{a.shape[1]} of {every.shape[1]} units shown"
     fig.suptitle(f"hidden layer 1 over the ({feature_names[0]}, {feature_names[1]}) plane ({shown})", fontsize=10)
-    fig.tight_layout(rect=(0, 0, 0.88, 1))
-    fig.colorbar(filled, cax=fig.add_axes([0.9, 0.15, 0.02, 0.7]), label="activation a_1")
+    fig.tight_layout(rect=(0, 0, 0.84, 1))
+    bar = fig.colorbar(filled, cax=fig.add_axes([0.86, 0.15, 0.02, 0.7]), label="activation a_1", format="%.2g")
+    bar.locator = __import__("matplotlib.ticker", fromlist=["MaxNLocator"]).MaxNLocator(6)
+    bar.update_ticks()
     return _save(plt, fig, path, tight=False)
 
 
