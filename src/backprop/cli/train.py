@@ -153,6 +153,9 @@ def run(args):
         if missing and setup.test_data is None:
             raise ConfigError(f"--test-split {setup.test_split:g} leaves {len(y_train)} training rows, and no "
                               f"training row of class {', '.join(map(repr, missing[:3]))}; use a smaller --test-split")
+    if not resumed and setup.test_data is None and setup.test_split > 0 and len(y_train) < 10:
+        raise ConfigError(f"--test-split {setup.test_split:g} leaves only {len(y_train)} of {len(dataset.y)} rows "
+                          "for training; use a smaller --test-split")
     model = resumed or new_model(setup, options, dataset, task, X_train, y_train, y_test)
     model.data = {**asdict(setup), "held_out": row_keys(X_test, y_test) if len(X_test) <= 100_000 else None}
     inputs, targets = model.inputs(X_train), model.targets(y_train)
@@ -309,8 +312,11 @@ def train_in(args, options, model, inputs, targets, dataset, task, folder, start
             save(model_path)
             print(f"interrupted: saved epoch {done} to {model_path}", file=sys.stderr)
         return 128 + exc.signal if isinstance(exc, Interrupted) else 130
-    best = f"; best epoch {history.best_epoch} restored" if history.best_epoch is not None else ""
-    say(args, f"stopped: {history.stop_message}{best} after {len(history)} epoch(s)")
+    if history.best_epoch is not None:
+        say(args, f"stopped after {len(history)} epoch(s): {history.stop_message.split(';')[0]}; "
+                  f"best epoch {history.best_epoch} restored (its weights are the ones saved)")
+    else:
+        say(args, f"stopped: {history.stop_message} after {len(history)} epoch(s)")
     save(model_path)
     report = None
     if len(X_test):

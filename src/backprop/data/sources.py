@@ -79,10 +79,16 @@ def infer_task(y, task="auto", known=None):
 
 
 def check_task(y, task):
-    """Refuse a task the targets cannot be: real-valued targets are not class labels."""
-    if task == "classification" and y.dtype.kind == "f" and not np.all(np.mod(y, 1) == 0):
+    """Refuse a task the targets cannot be: real values, or nearly one class per sample, are not class labels."""
+    if task != "classification" or y is None or y.ndim != 1:
+        return
+    if y.dtype.kind == "f" and not np.all(np.mod(y, 1) == 0):
         raise ConfigError(f"--task classification needs class labels, but the target holds real values such as "
                           f"{y[np.mod(y, 1) != 0][0]:g}; use --task regression (or auto)")
+    k = len(np.unique(y))
+    if y.dtype.kind in "iuf" and k > len(y) / 2:
+        raise ConfigError(f"--task classification: the target has {k} distinct values in {len(y)} samples, which "
+                          "looks like a real-valued target, not class labels; use --task regression (or auto)")
 
 
 def split(dataset, task, test_split, seed, test_source=None, target=None):
