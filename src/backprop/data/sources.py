@@ -86,7 +86,7 @@ def check_task(y, task):
         raise ConfigError(f"--task classification needs class labels, but the target holds real values such as "
                           f"{y[np.mod(y, 1) != 0][0]:g}; use --task regression (or auto)")
     k = len(np.unique(y))
-    if y.dtype.kind in "iuf" and k > len(y) / 2:
+    if y.dtype.kind in "iuf" and k > max(50, len(y) / 5):
         raise ConfigError(f"--task classification: the target has {k} distinct values in {len(y)} samples, which "
                           "looks like a real-valued target, not class labels; use --task regression (or auto)")
 
