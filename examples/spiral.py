@@ -1,7 +1,7 @@
 """Three interleaved spirals: a problem no straight line separates; the picture shows what was learned."""
 
 import backprop as bp
-from backprop import datasets
+from backprop.data import datasets
 
 X, y = datasets.spirals(n=600, seed=0)
 net = bp.Network([2, 64, 64, 3], activation="relu", output="softmax", cost="cross_entropy", seed=0)
