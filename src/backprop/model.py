@@ -1,11 +1,17 @@
-"""A trained model: the network plus what turns raw rows into its inputs and its outputs into labels."""
+"""A trained model: the network plus what turns raw rows into its inputs and its outputs into labels.
 
+backprop.save(model_or_network, path) and backprop.load(path) write and read the same .npz files as
+the command line: `backprop predict` and `load(path).predict(X)` give the same labels.
+"""
+
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .data.preprocessing import Scaler, encode_labels
-from .errors import DataError
+from .data.tables import Encoder
+from .errors import DataError, ModelFileError
 
 
 @dataclass
@@ -20,9 +26,44 @@ class Model:
     feature_names: list = field(default_factory=list)
     target_name: str | None = None
     data: dict = field(default_factory=dict)   # where the training data came from, and the split
+    encoder: Encoder = field(default_factory=Encoder)  # chosen columns and categories of a table, if any
+
+    @classmethod
+    def for_data(cls, network, X, y, scale="standard", task="auto", feature_names=None, target_name=None):
+        """A Model around network with its preprocessing fitted on raw X (n, d) and y: the scaler, the class
+        labels (classification) or the target's scaler (regression); train on model.inputs(X), model.targets(y)."""
+        from .data.sources import infer_task
+        X = np.asarray(X, dtype=float)
+        y = np.asarray(y)
+        task = infer_task(y, task)
+        classes, target_scaler = None, Scaler()
+        if task == "classification":
+            classes = [_plain(c) for c in encode_labels(y)[1]]
+        else:
+            target_scaler = Scaler.fit(y.astype(float).reshape(len(y), -1), "standard")
+        return cls(network, task, classes, Scaler.fit(X, scale), target_scaler,
+                   list(feature_names or []), target_name)
+
+    def predict(self, X):
+        """Labels (classification, in their original names) or values (regression) for raw rows X (n, d)."""
+        return self.predict_labels(X)
+
+    def predict_proba(self, X):
+        """Class probabilities (n, classes) for raw rows X; classification only."""
+        if self.task != "classification":
+            raise DataError("predict_proba: this model does regression; it predicts values, not probabilities")
+        return self.predict_output(X)
+
+    def save(self, path):
+        """Write the model to path (.npz): the same file `backprop train` writes."""
+        return save(self, path)
 
     def inputs(self, X):
-        """Scaled inputs for the network, after checking the feature count."""
+        """Scaled inputs for the network, after checking the feature count (and encoding a table's columns)."""
+        if self.encoder.active:
+            return self.scaler.transform(self.encoder.transform(X))
+        X = np.asarray(X, dtype=float)
+        X = X.reshape(1, -1) if X.ndim == 1 else X
         n = self.network.sizes[0]
         if X.shape[1] != n:
             names = f" ({', '.join(self.feature_names[:6])}{', ...' if n > 6 else ''})" if self.feature_names else ""
@@ -55,13 +96,47 @@ class Model:
     def metadata(self):
         return {"task": self.task, "classes": None if self.classes is None else [_plain(c) for c in self.classes],
                 "scaler": self.scaler.to_dict(), "target_scaler": self.target_scaler.to_dict(),
-                "feature_names": list(self.feature_names), "target_name": self.target_name, "data": self.data}
+                "feature_names": list(self.feature_names), "target_name": self.target_name, "data": self.data,
+                "encoder": self.encoder.to_dict()}
 
     @classmethod
     def from_metadata(cls, network, meta):
-        return cls(network, meta.get("task", "regression"), meta.get("classes"), Scaler.from_dict(meta["scaler"]),
-                   Scaler.from_dict(meta.get("target_scaler", {"kind": "none"})), meta.get("feature_names", []),
-                   meta.get("target_name"), meta.get("data", {}))
+        """The Model of a file's metadata; a bare Network's file gets no preprocessing and plain labels."""
+        task, classes = meta.get("task"), meta.get("classes")
+        if task is None:  # saved from a bare Network: softmax outputs are classes 0..k-1, others values
+            softmax = network.activations[-1].name == "softmax"
+            task = "classification" if softmax else "regression"
+            classes = list(range(network.sizes[-1])) if softmax else None
+        none = {"kind": "none"}
+        return cls(network, task, classes, Scaler.from_dict(meta.get("scaler") or none),
+                   Scaler.from_dict(meta.get("target_scaler") or none), meta.get("feature_names") or [],
+                   meta.get("target_name"), meta.get("data") or {}, Encoder.from_dict(meta.get("encoder")))
+
+
+def model_file(path):
+    """path itself, or path/model.npz when path is a run folder."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        inside = os.path.join(path, "model.npz")
+        if not os.path.isfile(inside):
+            raise ModelFileError(f"{path}: a folder without a model.npz; pass a model file or a run folder")
+        return inside
+    return path
+
+
+def save(model, path):
+    """Write a Model or a bare Network to path (.npz, no pickle, written atomically); returns path."""
+    from . import io as model_io
+    if isinstance(model, Model):
+        return model_io.save(os.fspath(path), model.network, **model.metadata())
+    return model_io.save(os.fspath(path), model)
+
+
+def load(path):
+    """The Model in a file written by backprop.save or `backprop train` (a run folder works too)."""
+    from . import io as model_io
+    network, meta = model_io.load(model_file(path))
+    return Model.from_metadata(network, meta)
 
 
 def _plain(value):

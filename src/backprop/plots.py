@@ -17,8 +17,9 @@ def _pyplot():
     return plt
 
 
-def _save(plt, fig, path):
-    fig.tight_layout()
+def _save(plt, fig, path, tight=True):
+    if tight:
+        fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
@@ -41,41 +42,67 @@ def _classes_over_plane(ax, xx, yy, proba, X, labels, size):
     ax.contourf(xx, yy, classes.reshape(xx.shape), alpha=0.3, cmap="tab10", vmin=0, vmax=9,
                 levels=np.arange(-0.5, k))
     ax.scatter(X[:, 0], X[:, 1], c=labels, cmap="tab10", vmin=0, vmax=9, s=size, edgecolors="none")
+    return k
 
 
-def curves(history, path):
-    """Training and validation cost (and accuracy, when there is one) per epoch."""
+def _class_legend(plt, ax_or_fig, classes, k, **where):
+    """A legend from colour to class name (tab10, as the plane and the points use)."""
+    from matplotlib.patches import Patch
+    cmap = plt.get_cmap("tab10")
+    names = [str(c) for c in classes] if classes is not None else [str(i) for i in range(k)]
+    handles = [Patch(color=cmap(i / 9), label=name) for i, name in enumerate(names[:10])]
+    return ax_or_fig.legend(handles=handles, title="class", fontsize=8, title_fontsize=8, **where)
+
+
+def curves(history, path, standardized=False):
+    """Training and validation cost (and accuracy in %, when there is one) per epoch; the best epoch marked."""
     plt = _pyplot()
     has_acc = any(v is not None for v in history.accuracy + history.val_accuracy)
-    fig, axes = plt.subplots(1, 2 if has_acc else 1, figsize=(10 if has_acc else 5, 3.6), squeeze=False)
+    fig, axes = plt.subplots(1, 2 if has_acc else 1, figsize=(10 if has_acc else 5.5, 4), squeeze=False)
     ax = axes[0, 0]
     ax.plot(history.epoch, history.cost, label="training")
     if any(v is not None for v in history.val_cost):
         ax.plot(history.epoch, history.val_cost, label="validation")
-    ax.set(xlabel="epoch", ylabel="cost", title="cost", yscale="log")
-    ax.legend()
+    ylabel = "cost (on the standardized target)" if standardized else "cost"
+    ax.set(xlabel="epoch", ylabel=ylabel, title="cost", yscale="log")
+    panels = [ax]
     if has_acc:
         ax = axes[0, 1]
         for values, label in ((history.accuracy, "training"), (history.val_accuracy, "validation")):
             if any(v is not None for v in values):
-                ax.plot(history.epoch, values, label=label)
-        ax.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
-        ax.legend()
+                ax.plot(history.epoch, [None if v is None else 100 * v for v in values], label=label)
+        ax.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
+        panels.append(ax)
+    for ax in panels:
+        if history.best_epoch is not None:
+            ax.axvline(history.best_epoch, color="gray", linestyle="--", linewidth=1,
+                       label=f"best epoch {history.best_epoch} (restored)")
+        ax.legend(fontsize=8)
     return _save(plt, fig, path)
 
 
 def confusion(matrix, classes, path):
-    """A confusion matrix: rows are true classes, columns predicted ones."""
+    """A confusion matrix: rows are true classes, columns predicted ones; sized by the number of classes."""
     plt = _pyplot()
     k = len(classes)
-    fig, ax = plt.subplots(figsize=(1 + 0.5 * k, 1 + 0.5 * k))
-    ax.imshow(matrix, cmap="Blues")
+    names = [str(c) for c in classes]
+    longest = max(len(n) for n in names)
+    side = max(4.0, 1.8 + 0.45 * k + 0.06 * longest)
+    fig, ax = plt.subplots(figsize=(side + 1.0, side))
+    image = ax.imshow(matrix, cmap="Blues", vmin=0)
+    fontsize = 11 if k <= 5 else 9 if k <= 12 else 7
     for i in range(k):
         for j in range(k):
-            ax.text(j, i, int(matrix[i, j]), ha="center", va="center", fontsize=8,
+            ax.text(j, i, int(matrix[i, j]), ha="center", va="center", fontsize=fontsize,
                     color="white" if matrix[i, j] > matrix.max() / 2 else "black")
-    ax.set(xticks=range(k), yticks=range(k), xticklabels=classes, yticklabels=classes,
-           xlabel="predicted", ylabel="true", title="confusion matrix")
+    rotate = 45 if longest > 3 and k > 2 or longest > 8 else 0
+    ax.set_xticks(range(k), labels=names, rotation=rotate, ha="right" if rotate else "center", fontsize=fontsize)
+    ax.set_yticks(range(k), labels=names, fontsize=fontsize)
+    total = int(matrix.sum())
+    accuracy = np.trace(matrix) / max(total, 1)
+    ax.set(xlabel="predicted class", ylabel="true class")
+    ax.set_title(f"confusion matrix: {accuracy:.1%} of {total} right", fontsize=10)
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="samples")
     return _save(plt, fig, path)
 
 
@@ -86,19 +113,21 @@ def grid(X, steps=200, margin=0.5):
     return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
 
 
-def decision_boundary(predict_proba, X, labels, path, title="decision boundary"):
-    """The predicted class over the plane of 2-D inputs X (n, 2), with the samples on top."""
+def decision_boundary(predict_proba, X, labels, path, title="decision boundary", classes=None,
+                      feature_names=("x1", "x2")):
+    """The predicted class over the plane of 2-D inputs X (n, 2), with the samples on top and a class legend."""
     plt = _pyplot()
     xx, yy, points = grid(X)
     proba = predict_proba(points)
-    fig, ax = plt.subplots(figsize=(5, 4.5))
-    _classes_over_plane(ax, xx, yy, proba, X, labels, size=8)
-    ax.set(title=title, xlabel="x1", ylabel="x2")
+    fig, ax = plt.subplots(figsize=(6, 4.8))
+    k = _classes_over_plane(ax, xx, yy, proba, X, labels, size=8)
+    ax.set(title=title, xlabel=feature_names[0], ylabel=feature_names[1])
+    _class_legend(plt, ax, classes, k, loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
     return _save(plt, fig, path)
 
 
 def first_layer_weights(W, path, max_units=64):
-    """Each hidden unit's incoming weights W_1[j] (n_0 = side^2) drawn as a side x side image."""
+    """Each hidden unit's incoming weights W_1[j] (n_0 = side^2) drawn as a side x side image, with a colour scale."""
     plt = _pyplot()
     side = int(round(math.sqrt(W.shape[1])))
     if side * side != W.shape[1]:
@@ -107,33 +136,53 @@ def first_layer_weights(W, path, max_units=64):
     fig, axes = _panels(plt, len(units), 1.1)
     limit = np.abs(units).max()
     for ax, w in zip(axes, units):
-        ax.imshow(w.reshape(side, side), cmap="RdBu_r", vmin=-limit, vmax=limit)
-    fig.suptitle("first-layer weights")
-    return _save(plt, fig, path)
+        image = ax.imshow(w.reshape(side, side), cmap="RdBu_r", vmin=-limit, vmax=limit)
+    shown = f"all {len(W)} units" if len(units) == len(W) else f"{len(units)} of {len(W)} units shown"
+    fig.suptitle(f"first-layer weights, one {side}x{side} image per hidden unit ({shown})")
+    fig.tight_layout(rect=(0, 0, 0.86, 1))
+    fig.colorbar(image, cax=fig.add_axes([0.87, 0.15, 0.02, 0.7]), label="weight")
+    return _save(plt, fig, path, tight=False)
 
 
-def hidden_units(activations_fn, X, labels, path, max_units=16):
-    """Each first-hidden-layer unit's activation over the input plane (as in TensorFlow Playground)."""
+def hidden_units(activations_fn, X, labels, path, max_units=16, feature_names=("x1", "x2")):
+    """Each first-hidden-layer unit's activation over the input plane, with the samples (as in TF Playground)."""
     plt = _pyplot()
     xx, yy, points = grid(X, steps=80)
-    a = activations_fn(points)[:, :max_units]
-    fig, axes = _panels(plt, a.shape[1], 1.6)
+    every = activations_fn(points)
+    a = every[:, :max_units]
+    fig, axes = _panels(plt, a.shape[1], 1.8)
+    low, high = float(a.min()), float(a.max())
+    cmap = "viridis" if low >= 0 else "RdBu_r"  # relu's a >= 0: one-sided; tanh's: centred on 0
+    if low < 0:
+        low, high = -max(-low, high), max(-low, high)
     for j, ax in enumerate(axes):
-        ax.contourf(xx, yy, a[:, j].reshape(xx.shape), levels=20, cmap="RdBu_r")
+        filled = ax.contourf(xx, yy, a[:, j].reshape(xx.shape), levels=np.linspace(low, high + 1e-12, 21),
+                             cmap=cmap)
+        ax.scatter(X[:, 0], X[:, 1], c=labels, cmap="tab10", vmin=0, vmax=9, s=2, edgecolors="none")
         ax.set_title(f"unit {j + 1}", fontsize=8)
-    fig.suptitle("hidden units over the input plane")
-    return _save(plt, fig, path)
+    shown = f"all {every.shape[1]} units" if a.shape[1] == every.shape[1] else \
+        f"{a.shape[1]} of {every.shape[1]} units shown"
+    fig.suptitle(f"hidden layer 1 over the ({feature_names[0]}, {feature_names[1]}) plane ({shown})", fontsize=10)
+    fig.tight_layout(rect=(0, 0, 0.84, 1))
+    bar = fig.colorbar(filled, cax=fig.add_axes([0.86, 0.15, 0.02, 0.7]), label="activation a_1", format="%.2g")
+    bar.locator = __import__("matplotlib.ticker", fromlist=["MaxNLocator"]).MaxNLocator(6)
+    bar.update_ticks()
+    return _save(plt, fig, path, tight=False)
 
 
-def boundary_series(frames, X, labels, path, steps=120):
+def boundary_series(frames, X, labels, path, steps=120, classes=None, feature_names=("x1", "x2")):
     """The decision boundary at several epochs side by side; frames: [(epoch, predict_proba)]."""
     plt = _pyplot()
     xx, yy, _ = grid(X, steps=steps)
-    fig, axes = plt.subplots(1, len(frames), figsize=(3 * len(frames), 3.2), squeeze=False)
+    fig, axes = plt.subplots(1, len(frames), figsize=(3 * len(frames) + 1.2, 3.4), squeeze=False)
     for ax, (epoch, proba) in zip(axes[0], frames):
-        _classes_over_plane(ax, xx, yy, proba, X, labels, size=4)
-        ax.set(title=f"epoch {epoch}", xticks=[], yticks=[])
-    return _save(plt, fig, path)
+        k = _classes_over_plane(ax, xx, yy, proba, X, labels, size=4)
+        ax.set(title=f"epoch {epoch}", xticks=[], yticks=[], xlabel=feature_names[0])
+    axes[0, 0].set_ylabel(feature_names[1])
+    fig.suptitle("decision boundary during training")
+    fig.tight_layout(rect=(0, 0, 1 - 1.1 / (3 * len(frames) + 1.2), 1))
+    _class_legend(plt, fig, classes, k, loc="center right")
+    return _save(plt, fig, path, tight=False)
 
 
 def gradient_depth(norms, path):

@@ -35,8 +35,9 @@ def say(args, *lines):
 
 
 def load_model(path):
-    """The Model saved at path."""
-    from .. import io as model_io
-    from ..model import Model
-    net, meta = model_io.load(path)
-    return Model.from_metadata(net, meta)
+    """The Model saved at path: a model file or a run folder holding model.npz."""
+    from ..model import load
+    return load(path)
+
+
+MODEL_HELP = "a model file (.npz) written by backprop, or a run folder holding model.npz"

@@ -25,13 +25,25 @@ def register(sub):
                    help="output format (default: text)")
     p.add_argument("--depth", type=int, nargs="?", const=10, default=None,
                    help="instead: gradient size per layer of a deep sigmoid vs relu network (default depth: 10)")
-    p.add_argument("--plot", metavar="PNG", help="with --depth: also draw the gradient sizes into this file")
+    p.add_argument("--plot", metavar="PNG", help="with --depth: also draw the gradient sizes into this file; "
+                                                 "refused without --depth (default: none)")
     p.set_defaults(run=run)
+
+
+DEPTH_IGNORES = {"layers": None, "activation": "sigmoid", "output": None, "cost": "mse", "seed": None, "samples": 1,
+                 "learning_rate": 0.5, "init_scale": 1.0}
 
 
 def run(args):
     if args.depth is not None:
+        given = [name for name, default in DEPTH_IGNORES.items() if getattr(args, name) != default]
+        if given:
+            flags = ", ".join("--" + g.replace("_", "-") for g in given)
+            raise ConfigError(f"--depth compares fixed 64-sample sigmoid and relu networks; {flags} "
+                              "would be ignored, so leave it out (or drop --depth)")
         return _depth(args)
+    if args.plot:
+        raise ConfigError("--plot draws the gradient sizes of --depth; add --depth (or leave --plot out)")
     if args.samples < 1:
         raise ConfigError(f"--samples must be >= 1, got {args.samples}")
     if not args.learning_rate > 0:
@@ -54,11 +66,23 @@ def _depth(args):
     if not 2 <= args.depth <= 100:
         raise ConfigError(f"--depth must lie in 2..100, got {args.depth}")
     norms = depth_profile(args.depth)
-    print("size of dC/dW_l per layer (Frobenius norm), 64 samples, width 32, softmax output")
-    print(f"{'layer':>5}  {'sigmoid':>10}  {'relu':>10}")
-    for l, (s, r) in enumerate(zip(norms["sigmoid"], norms["relu"]), start=1):
-        print(f"{l:>5}  {s:>10.2e}  {r:>10.2e}")
     ratio = norms["sigmoid"][0] / norms["sigmoid"][-1]
+    if args.format == "json":
+        print(json.dumps({"depth": args.depth, "samples": 64, "width": 32, "norms": norms,
+                          "sigmoid_first_over_last": ratio, **({"plot": args.plot} if args.plot else {})}, indent=1))
+        if args.plot:
+            from ..plots import gradient_depth
+            gradient_depth(norms, args.plot)
+        return 0
+    if args.format == "markdown":
+        print("| layer | sigmoid | relu |\n|---:|---:|---:|")
+        for l, (s, r) in enumerate(zip(norms["sigmoid"], norms["relu"]), start=1):
+            print(f"| {l} | {s:.2e} | {r:.2e} |")
+    else:
+        print("size of dC/dW_l per layer (Frobenius norm), 64 samples, width 32, softmax output")
+        print(f"{'layer':>5}  {'sigmoid':>10}  {'relu':>10}")
+        for l, (s, r) in enumerate(zip(norms["sigmoid"], norms["relu"]), start=1):
+            print(f"{l:>5}  {s:>10.2e}  {r:>10.2e}")
     print(f"sigmoid: layer 1 gets {ratio:.1e} times the gradient of layer {args.depth}: sigma' <= 1/4 "
           "shrinks it at every layer on the way back")
     if args.plot:

@@ -22,13 +22,23 @@ def register(sub):
     p.set_defaults(run=run)
 
 
+def shell_words(message):
+    """A library message with its keyword arguments (output='softmax') spelled as flags (--output softmax)."""
+    import re
+    return re.sub(r"\b(output|activation|cost)=(?:'([^']*)'|\.\.\.)",
+                  lambda m: f"--{m.group(1)} {m.group(2) or m.group(1).upper()}", message)
+
+
 def run(args):
     sizes = parse_layers(args.layers)
     if len(sizes) < 2:
         raise ConfigError("--layers needs at least the input and output sizes, e.g. 2,3,2")
     if not 1 <= args.samples <= 10_000:
         raise ConfigError(f"--samples must lie in 1..10000, got {args.samples}")
-    net = Network(sizes, activation=args.activation, output=args.output, cost=args.cost, seed=args.seed)
+    try:
+        net = Network(sizes, activation=args.activation, output=args.output, cost=args.cost, seed=args.seed)
+    except ConfigError as exc:  # the library's words are Python's; a shell user passes flags
+        raise ConfigError(shell_words(str(exc))) from None
     rng = np.random.default_rng(args.seed)
     for b in net.biases:
         b[:] = rng.normal(scale=0.5, size=b.shape)

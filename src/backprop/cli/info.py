@@ -1,11 +1,14 @@
 """`backprop info`: what a saved model is and how its training went."""
 
-from .common import load_model
+from .common import MODEL_HELP, load_model
+
+
+from ..training.history import number
 
 
 def register(sub):
     p = sub.add_parser("info", help="describe a saved model")
-    p.add_argument("model", help="a model file (.npz) written by backprop")
+    p.add_argument("model", help=MODEL_HELP)
     p.set_defaults(run=run)
 
 
@@ -16,6 +19,8 @@ def run(args):
     if model.classes:
         lines.append(f"classes:      {', '.join(map(str, model.classes))}")
     lines.append(f"data:         {model.data.get('data')}  scale: {model.scaler.kind}")
+    if model.encoder.categories:
+        lines.append("categories:   " + "; ".join(f"{c}: {', '.join(v)}" for c, v in model.encoder.categories.items()))
     state = net.training
     if state is not None:
         options, history = state.options, state.history
@@ -25,8 +30,13 @@ def run(args):
                      f"batch_size={options.batch_size}, epochs={state.epochs_trained}")
         if len(history):
             lines.append(f"epochs:       {state.epochs_trained}; stopped: {history.stop_message}")
-            lines.append(f"final cost:   {history.cost[-1]:.5f}" + (f", validation {history.val_cost[-1]:.5f}"
-                                                                     if history.val_cost[-1] is not None else ""))
+            if history.best_epoch is not None:
+                i = history.epoch.index(history.best_epoch)
+                lines.append(f"best epoch:   {history.best_epoch} (validation cost {number(history.val_cost[i])}); "
+                             "its weights were restored by early stopping and are the ones saved")
+            where = " (on the standardized target)" if model.task == "regression" else ""
+            lines.append(f"final cost:   {number(history.cost[-1])}{where}" + (
+                f", validation {number(history.val_cost[-1])}" if history.val_cost[-1] is not None else ""))
             lines += ["", history.table(every=max(1, len(history) // 10))]
     print("\n".join(lines))
     return 0

@@ -17,7 +17,7 @@ from ..activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ..costs import COSTS
 from ..data.datasets import NAMES as BUILT_IN
 from ..data.preprocessing import SCALES
-from ..data.sources import TASKS
+from ..data.sources import TASKS, check_task
 from ..errors import ConfigError
 from ..training import Callback, Interrupted, TrainingOptions, train
 from ..training.options import Checked, add_arguments, cli_defaults, option
@@ -42,19 +42,29 @@ class SetupOptions(Checked):
     test_data: str | None = option(None, str, "a separate test file instead of --test-split", none="none")
     dtype: str = option("float64", str, "floating-point type of the network", choices=("float32", "float64"))
     scale: str = option("standard", str, "input scaling", choices=SCALES)
-    out: str | None = option(None, str, "run folder", none="a new runs/NAME-NNN")
+    out: str | None = option(None, str, "where to write: PATH.npz is the model file (its plots go in the folder "
+                             "PATH-plots/); any other PATH is a run folder holding model.npz and the plots",
+                             none="a new run folder runs/NAME-NNN")
+    features: str | None = option(None, str, "CSV columns to use as features, comma-separated",
+                                  none="every column but the target")
+    drop: str | None = option(None, str, "CSV columns to leave out, comma-separated (an id column, say)", none="none")
+    impute: str = option("none", str, "fill missing CSV cells: mean (numbers) or most frequent value; "
+                         "none makes a missing cell an error naming its row and column",
+                         choices=("none", "mean", "most_frequent"))
 
 
 def register(sub):
     p = sub.add_parser("train", help="train a network (default: on the bundled digits)")
     add_arguments(p, SetupOptions)
     add_arguments(p, TrainingOptions, skip=("class_weight", "shuffle", "max_weight_growth"))
-    p.add_argument("--config", help="a TOML file of these options (flags override it)")
-    p.add_argument("--checkpoint", action="store_true", help="save the model after every epoch")
-    p.add_argument("--resume", metavar="MODEL", help="continue training a saved model for --epochs more")
-    p.add_argument("--plot", action="store_true", help="also draw what the network learned (2-D data, images)")
-    p.add_argument("--no-plots", action="store_true", help="write no PNG files")
-    p.add_argument("--quiet", action="store_true", help="print only the final result")
+    p.add_argument("--config", help="a TOML file of these options (flags override it) (default: none)")
+    p.add_argument("--checkpoint", action="store_true", help="save the model after every epoch (default: off)")
+    p.add_argument("--resume", metavar="MODEL", help="continue training a saved model (file or run folder) for "
+                                                     "--epochs more (default: none, a new model)")
+    p.add_argument("--plot", action="store_true", help="also draw what the network learned: boundaries over time "
+                   "and hidden units (2-D classification data only; refused otherwise) (default: off)")
+    p.add_argument("--no-plots", action="store_true", help="write no PNG files (default: off)")
+    p.add_argument("--quiet", action="store_true", help="print only the final result (default: off)")
     p.set_defaults(run=run)
 
 
@@ -113,7 +123,13 @@ def run(args):
             raise ConfigError(f"{args.resume}: this model holds no training state to resume")
         saved = {**resumed.network.training.options.as_dict(), **_saved_setup(resumed, args)}
     setup, options, given = settings(args, saved)
-    dataset = load_source(setup.data, setup.target, options.seed)
+    if args.plot and args.no_plots:
+        raise ConfigError("--plot and --no-plots contradict each other; pass one")
+    from ..data.tables import parse_columns
+    dataset = load_source(setup.data, setup.target, options.seed, features=parse_columns(setup.features),
+                          drop=parse_columns(setup.drop), impute=setup.impute)
+    if resumed and resumed.encoder.active and dataset.encoder is None:
+        dataset = load_source(setup.data, setup.target, options.seed, features=resumed.encoder.columns)
     if len(dataset.X) < 20 and not resumed:  # too few to hold any out, unless the user insists
         for name, where in (("test_split", "setup"), ("validation_split", "options")):
             value = getattr(setup if where == "setup" else options, name)
@@ -125,17 +141,35 @@ def run(args):
                 say(args, f"note: only {len(dataset.X)} samples, so no {name.replace('_', ' ')} "
                           f"(pass --{name.replace('_', '-')} to insist)")
     task = resumed.task if resumed else infer_task(dataset.y, setup.task, dataset.task)
+    check_task(dataset.y, setup.task)
+    if args.plot and not plottable(dataset.X, task):
+        raise ConfigError(f"--plot draws 2-D classification data only; {dataset.name} has "
+                          f"{np.shape(dataset.X)[1]} features ({task}); leave --plot out (curves and the confusion "
+                          "matrix are drawn anyway, first-layer weights for square images)")
     X_train, X_test, y_train, y_test = split(dataset, task, setup.test_split, options.seed, setup.test_data,
                                              setup.target)
+    if task == "classification" and not resumed:
+        missing = sorted(set(np.unique(dataset.y).tolist()) - set(np.unique(y_train).tolist()), key=str)
+        if missing and setup.test_data is None:
+            raise ConfigError(f"--test-split {setup.test_split:g} leaves {len(y_train)} training rows, and no "
+                              f"training row of class {', '.join(map(repr, missing[:3]))}; use a smaller --test-split")
+    if not resumed and setup.test_data is None and setup.test_split > 0 and len(y_train) < 10:
+        raise ConfigError(f"--test-split {setup.test_split:g} leaves only {len(y_train)} of {len(dataset.y)} rows "
+                          "for training; use a smaller --test-split")
     model = resumed or new_model(setup, options, dataset, task, X_train, y_train, y_test)
-    model.data = asdict(setup)
+    model.data = {**asdict(setup), "held_out": row_keys(X_test, y_test) if len(X_test) <= 100_000 else None}
     inputs, targets = model.inputs(X_train), model.targets(y_train)
-    created = not (setup.out and os.path.isdir(setup.out))
+    model_path, folder = output_paths(setup.out)
+    created = not (folder and os.path.isdir(folder))
     parent_created = not setup.out and not os.path.isdir("runs")
-    folder = new_run_folder(dataset.name, setup.out)
+    if model_path is None:  # a run folder: made now, so a clash shows before training
+        folder = new_run_folder(dataset.name, folder)
+        model_path = os.path.join(folder, "model.npz")
+    else:  # the plots' folder beside the model file is made when a plot is drawn
+        created = False
     try:
         return train_in(args, options, model, inputs, targets, dataset, task, folder, started,
-                        X_train, y_train, X_test, y_test)
+                        X_train, y_train, X_test, y_test, model_path)
     except BaseException:
         if created and os.path.isdir(folder) and not os.listdir(folder):
             os.rmdir(folder)  # a failed run leaves nothing behind
@@ -144,10 +178,34 @@ def run(args):
         raise
 
 
+def output_paths(out):
+    """(model file or None, folder): --out PATH.npz is the model file, its plots in PATH-plots/."""
+    if out and out.lower().endswith(".npz"):
+        if os.path.isdir(out):
+            raise ConfigError(f"--out {out}: a folder of that name exists; name a new .npz file or a run folder")
+        parent = os.path.dirname(os.path.abspath(out))
+        if not os.path.isdir(parent):
+            raise ConfigError(f"--out {out}: the folder {parent} does not exist")
+        return out, out[:-4] + "-plots"
+    return None, out
+
+
+def row_keys(X, y):
+    """A short fingerprint of each (features, label) row: evaluate --held-out finds the rows by content."""
+    from ..data.preprocessing import row_fingerprints
+    return row_fingerprints(X, y)
+
+
+def plottable(X, task):
+    """--plot draws 2-D classification data (boundaries over time and hidden units)."""
+    return task == "classification" and np.asarray(X).dtype.kind == "f" and np.shape(X)[1] == 2
+
+
 def _saved_setup(model, args):
     """The setup a model was trained with; a data file it names is used only if the user names it too."""
     setup = dict(model.data or {})
     setup.pop("out", None)
+    setup.pop("held_out", None)
     data = setup.get("data")
     if data is not None and data not in BUILT_IN and not args.data:
         raise ConfigError(f"{args.resume} was trained on {data!r}; pass --data with that file to resume on it")
@@ -160,6 +218,7 @@ def new_model(setup, options, dataset, task, X_train, y_train, y_test):
     """A fresh Model: the network sized for the data, the scalers fitted on the training rows."""
     from ..data.files import warn_if_unscaled
     from ..data.preprocessing import Scaler, encode_labels
+    from ..data.tables import Encoder
     from ..model import Model
     from ..network import Network
     classes = None
@@ -170,6 +229,8 @@ def new_model(setup, options, dataset, task, X_train, y_train, y_test):
         n_out = len(classes)
     else:
         n_out = 1 if y_train.ndim == 1 else y_train.shape[1]
+    encoder = dataset.encoder or Encoder()
+    X_train = encoder.transform(X_train) if encoder.active else X_train
     warn_if_unscaled(X_train, setup.scale)
     output = setup.output or ("softmax" if task == "classification" else "identity")
     cost = setup.cost or ("cross_entropy" if output == "softmax" else "mse")
@@ -178,7 +239,8 @@ def new_model(setup, options, dataset, task, X_train, y_train, y_test):
     target_scaler = Scaler.fit(np.asarray(y_train, float).reshape(len(y_train), -1), "standard") \
         if task == "regression" else Scaler()
     return Model(net, task, None if classes is None else classes.tolist(), Scaler.fit(X_train, setup.scale),
-                 target_scaler, dataset.feature_names, dataset.target_name)
+                 target_scaler, encoder.input_names() if encoder.active else dataset.feature_names,
+                 dataset.target_name, encoder=encoder)
 
 
 def new_run_folder(name, out):
@@ -222,20 +284,23 @@ class BoundaryFrames(Callback):
             self.frames.append((epoch, self.model.predict_output(self.points)))
 
 
-def train_in(args, options, model, inputs, targets, dataset, task, folder, started, X_train, y_train, X_test, y_test):
-    """Train, save the model to folder/model.npz, report on the test rows and draw the plots."""
+def train_in(args, options, model, inputs, targets, dataset, task, folder, started, X_train, y_train, X_test, y_test,
+             model_path):
+    """Train, save the model to model_path, report on the test rows and draw the plots into folder."""
     from ..training import ProgressBar
+    from .progress import EpochLines
     net = model.network
-    model_path = os.path.join(folder, "model.npz")
     save = lambda path: model_io.save(path, net, **model.metadata())  # noqa: E731
-    callbacks = [] if args.quiet else [ProgressBar()]
+    callbacks = [] if args.quiet else [ProgressBar(), EpochLines()]
     if args.checkpoint:
         callbacks.append(Checkpoint(save, model_path))
     frames = None
-    if args.plot and not args.no_plots and task == "classification" and X_train.shape[1] == 2:
+    if args.plot and not args.no_plots and plottable(X_train, task):
         frames = BoundaryFrames(model, X_train, options.epochs)
         callbacks.append(frames)
     say(args, f"training {net} on {dataset.name}: {len(inputs)} samples, {task}")
+    if task == "regression":
+        say(args, "costs are on the standardized target (mean 0, std 1); the test metrics are in its own units")
     epochs_before = net.training.epochs_trained if net.training else 0
     try:
         history = train(net, inputs, targets, callbacks=callbacks, options=options)
@@ -247,18 +312,30 @@ def train_in(args, options, model, inputs, targets, dataset, task, folder, start
             save(model_path)
             print(f"interrupted: saved epoch {done} to {model_path}", file=sys.stderr)
         return 128 + exc.signal if isinstance(exc, Interrupted) else 130
-    every = max(1, len(history) // 10)
-    say(args, history.table(every=every), f"stopped: {history.stop_message} after {len(history)} epoch(s)")
+    if history.best_epoch is not None:
+        say(args, f"stopped after {len(history)} epoch(s): {history.stop_message.split(';')[0]}; "
+                  f"best epoch {history.best_epoch} restored (its weights are the ones saved)")
+    else:
+        say(args, f"stopped: {history.stop_message} after {len(history)} epoch(s)")
     save(model_path)
     report = None
     if len(X_test):
         report = evaluation(model, X_test, y_test)
-        print(report["summary"])
+        summary = report["summary"]
     else:
-        print(evaluation(model, X_train, y_train)["summary"].replace("test ", "training ", 1) + " (no test set)")
+        summary = evaluation(model, X_train, y_train)["summary"].replace("test ", "training ", 1)
+        summary = summary.replace("\n", " (no test set)\n", 1) if "\n" in summary else summary + " (no test set)"
+    if args.quiet:
+        print(summary.splitlines()[0])
+    else:
+        print(summary)
     if not args.no_plots:
         draw(args, model, X_train, y_train, folder, report, frames)
-    print(f"model and plots: {folder}/ ({time.perf_counter() - started:.1f} s)")
+    seconds = f"({time.perf_counter() - started:.1f} s)"
+    if model_path == os.path.join(folder, "model.npz"):
+        print(f"model: {model_path}" if args.quiet else f"model and plots: {folder}/ {seconds}")
+    else:
+        print(f"model: {model_path}" + ("" if args.quiet or args.no_plots else f", plots: {folder}/ {seconds}"))
     return 0
 
 
@@ -266,24 +343,31 @@ def draw(args, model, X_train, y_train, folder, report, frames=None):
     """The run's PNG files: curves, confusion matrix, boundaries (2-D data), first-layer weights (images)."""
     from .. import plots
     try:
-        written = [plots.curves(model.network.training.history, os.path.join(folder, "curves.png"))]
+        os.makedirs(folder, exist_ok=True)
+        written = [plots.curves(model.network.training.history, os.path.join(folder, "curves.png"),
+                                standardized=model.task == "regression")]
         if report and "confusion" in report:
             written.append(plots.confusion(report["confusion"], model.classes, os.path.join(folder, "confusion.png")))
-        if model.task == "classification" and X_train.shape[1] == 2:
+        if plottable(X_train, model.task):
             labels = model.targets(y_train)
+            names = model.feature_names or ["x1", "x2"]
             written.append(plots.decision_boundary(model.predict_output, X_train, labels,
-                                                   os.path.join(folder, "boundary.png")))
+                                                   os.path.join(folder, "boundary.png"), classes=model.classes,
+                                                   feature_names=names))
             if frames is not None and frames.frames:
                 written.append(plots.boundary_series(frames.frames, X_train, labels,
-                                                     os.path.join(folder, "boundary_epochs.png")))
+                                                     os.path.join(folder, "boundary_epochs.png"),
+                                                     classes=model.classes, feature_names=names))
             if args.plot:
                 net = model.network
 
                 def first(P):  # a_1 over the plane, one row per point
                     return net.forward(model.inputs(P).T)[1][1].T
-                written.append(plots.hidden_units(first, X_train, labels, os.path.join(folder, "hidden_units.png")))
+                written.append(plots.hidden_units(first, X_train, labels, os.path.join(folder, "hidden_units.png"),
+                                                  feature_names=names))
         side = int(round(np.sqrt(X_train.shape[1])))
-        if side * side == X_train.shape[1] and side >= 4 and len(model.network.weights) > 1:
+        if side * side == X_train.shape[1] and side >= 4 and len(model.network.weights) > 1 \
+                and not model.encoder.active:
             written.append(plots.first_layer_weights(model.network.weights[0], os.path.join(folder, "weights.png")))
     except ConfigError as exc:
         print(f"note: no plots ({exc})", file=sys.stderr)

@@ -90,3 +90,20 @@ def train_test_split(X, y, test_fraction, seed, stratify=True):
     if len(test) == 0 or len(train) == 0:
         raise DataError(f"{n} samples are too few to hold out a test fraction of {test_fraction}")
     return X[train], X[test], y[train], y[test]
+
+
+def row_fingerprints(X, y):
+    """A 12-hex-digit hash of each row's features and label: the same rows found again by their content."""
+    import hashlib
+    def cell(v):
+        try:
+            return repr(float(v))
+        except (TypeError, ValueError):
+            return str(v).strip()
+    X = np.asarray(X)
+    keys = []
+    for i in range(len(X)):
+        row = ",".join(cell(v) for v in X[i].tolist())
+        label = "" if y is None else cell(np.asarray(y)[i].tolist())
+        keys.append(hashlib.sha1(f"{row}|{label}".encode()).hexdigest()[:12])
+    return keys

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import datasets, files
+from . import datasets, files, tables
 from ..errors import ConfigError, DataError
 from .preprocessing import train_test_split
 
@@ -24,10 +24,18 @@ class Dataset:
     task: str | None = None              # known for built-in sets
     X_test: np.ndarray | None = None     # a predefined test set (MNIST's t10k files)
     y_test: np.ndarray | None = None
+    encoder: object = None               # tables.Encoder when X holds raw cells (strings, chosen columns)
 
 
-def load_source(source, target=None, seed=0, has_target=True):
-    """A Dataset from a built-in name, 'mnist:DIR', a .csv file or an .npz file."""
+def load_source(source, target=None, seed=0, has_target=True, features=None, drop=None, impute="none"):
+    """A Dataset from a built-in name, 'mnist:DIR', a .csv file or an .npz file.
+
+    features/drop choose a CSV's columns and impute fills its missing cells; a CSV with string feature
+    columns is read as raw cells with an Encoder (backprop.data.tables) that one-hot encodes them.
+    """
+    table_options = bool(features or drop or impute != "none")
+    if table_options and not source.lower().endswith(".csv"):
+        raise ConfigError("--features, --drop and --impute apply to CSV files only")
     if source in datasets.NAMES:
         X, y, names, _, task = datasets.load(source, seed=seed)
         return Dataset(X, y, source, names, "target", task)
@@ -40,8 +48,23 @@ def load_source(source, target=None, seed=0, has_target=True):
         return Dataset(X, y, source, [f"x{i + 1}" for i in range(X.shape[1])], "y")
     if not os.path.exists(source):
         raise DataError(f"{source}: no such file, and not a built-in data set ({', '.join(datasets.NAMES)})")
-    X, y, names, target_name = files.read_csv(source, target, has_target=has_target)
+    if table_options:
+        return _table(source, target, features, drop, impute, has_target)
+    try:
+        X, y, names, target_name = files.read_csv(source, target, has_target=has_target)
+    except DataError as first:  # a string feature column or a missing cell: read it as a table
+        try:
+            return _table(source, target, features, drop, impute, has_target)
+        except tables.MissingValue:
+            raise
+        except (DataError, ConfigError):
+            raise first from None
     return Dataset(X, y, source, names, target_name)
+
+
+def _table(source, target, features, drop, impute, has_target):
+    X, y, names, target_name, encoder = tables.read_table(source, target, features, drop, impute, has_target)
+    return Dataset(X, y, source, names, target_name, encoder=encoder)
 
 
 def infer_task(y, task="auto", known=None):
@@ -53,6 +76,19 @@ def infer_task(y, task="auto", known=None):
     if known:
         return known
     return "classification" if y.dtype.kind in "iuUSOb" and y.ndim == 1 else "regression"
+
+
+def check_task(y, task):
+    """Refuse a task the targets cannot be: real values, or nearly one class per sample, are not class labels."""
+    if task != "classification" or y is None or y.ndim != 1:
+        return
+    if y.dtype.kind == "f" and not np.all(np.mod(y, 1) == 0):
+        raise ConfigError(f"--task classification needs class labels, but the target holds real values such as "
+                          f"{y[np.mod(y, 1) != 0][0]:g}; use --task regression (or auto)")
+    k = len(np.unique(y))
+    if y.dtype.kind in "iuf" and k > max(50, len(y) / 5):
+        raise ConfigError(f"--task classification: the target has {k} distinct values in {len(y)} samples, which "
+                          "looks like a real-valued target, not class labels; use --task regression (or auto)")
 
 
 def split(dataset, task, test_split, seed, test_source=None, target=None):

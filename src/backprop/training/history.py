@@ -11,6 +11,14 @@ STOP_REASONS = {
 }
 
 
+def number(value, width=0):
+    """A cost or rate in at most 5 significant digits, never 0.00000 for a non-zero value (then 1.234e-06)."""
+    if value is None:
+        return "-".rjust(width)
+    text = f"{value:.5f}" if value == 0 or 1e-3 <= abs(value) < 1e4 else f"{value:.4g}"
+    return text.rjust(width)
+
+
 PER_EPOCH = ("epoch", "cost", "accuracy", "val_cost", "val_accuracy", "learning_rate", "seconds")
 
 
@@ -58,18 +66,19 @@ class History:
 
     def table(self, every=1):
         """The history as a fixed-width text table, one row per `every` epochs and the last."""
-        columns = [("epoch", "{:>5d}", self.epoch), ("cost", "{:>10.5f}", self.cost),
-                   ("acc", "{:>7.2%}", self.accuracy), ("val_cost", "{:>10.5f}", self.val_cost),
+        columns = [("epoch", "{:>5d}", self.epoch), ("cost", "{:>10}", self.cost),
+                   ("acc", "{:>7.2%}", self.accuracy), ("val_cost", "{:>10}", self.val_cost),
                    ("val_acc", "{:>7.2%}", self.val_accuracy), ("lr", "{:>9.3g}", self.learning_rate),
                    ("sec", "{:>6.2f}", self.seconds)]
         columns = [c for c in columns if any(v is not None for v in c[2])]
-        widths = [len(fmt.format(1)) if "d" in fmt else len(fmt.format(1.0)) for _, fmt, _ in columns]
+        widths = [len(fmt.format(1)) if "d" in fmt else len(fmt.format(1.0)) if "%" in fmt or "g" in fmt or "f" in fmt
+                  else 10 for _, fmt, _ in columns]
         lines = ["  ".join(name.rjust(w) for (name, _, _), w in zip(columns, widths))]
-        rows = [i for i in range(len(self)) if i % every == 0 or i == len(self) - 1]
+        rows = [i for i in range(len(self)) if i % every == 0 or i == len(self) - 1 or self.epoch[i] == self.best_epoch]
         for i in rows:
-            cells = [fmt.format(values[i]) if values[i] is not None else "-".rjust(w)
-                     for (_, fmt, values), w in zip(columns, widths)]
-            lines.append("  ".join(cells))
+            cells = [number(values[i], w) if fmt == "{:>10}" else fmt.format(values[i]) if values[i] is not None
+                     else "-".rjust(w) for (_, fmt, values), w in zip(columns, widths)]
+            lines.append("  ".join(cells) + ("  <- best" if self.epoch[i] == self.best_epoch else ""))
         return "\n".join(lines)
 
 
