@@ -27,7 +27,7 @@ CASES = [
     ("csv header only", TRAIN + ["--data", "header_only.csv"], "a header but no data rows"),
     ("csv ragged", TRAIN + ["--data", "ragged.csv"], "row 3 has 2 cells but the file has 3 columns"),
     ("csv non-numeric cell", TRAIN + ["--data", "non_numeric.csv"], "row 3, column 'b': 'four' is not a number"),
-    ("csv NaN", TRAIN + ["--data", "nan.csv"], "row 3, column 'a': NaN is not a finite number"),
+    ("csv NaN", TRAIN + ["--data", "nan.csv"], "row 3, column 'a': missing value"),
     ("csv inf", TRAIN + ["--data", "inf.csv"], "row 3, column 'b': inf is not a finite number"),
     ("csv 1e308", TRAIN + ["--data", "huge_1e308.csv"], "too large to scale"),
     ("csv colon delimiter", TRAIN + ["--data", "colon_delimited.csv"], "only one column"),

@@ -32,8 +32,22 @@ def wine_csv(tmp_path_factory):
 def wine_run(wine_csv, tmp_path_factory):
     """One short CLI run on wine, its model written to a named .npz file."""
     folder = tmp_path_factory.mktemp("run")
-    result = run_cli("train", "--data", wine_csv, "--target", "cultivar", "--drop", "id", "--epochs", "20",
-                     "--early-stopping", "2", "--out", folder / "wine.npz", cwd=folder)
+    result = run_cli(
+        "train",
+        "--data",
+        wine_csv,
+        "--target",
+        "cultivar",
+        "--drop",
+        "id",
+        "--epochs",
+        "20",
+        "--early-stopping",
+        "2",
+        "--out",
+        folder / "wine.npz",
+        cwd=folder,
+    )
     assert result.returncode == 0, result.stderr
     return folder, result
 
@@ -117,6 +131,7 @@ def test_per_epoch_lines_with_validation_and_quiet_prints_only_the_result(wine_r
 @pytest.mark.parametrize("value", [1e-9, 3.2e-6, 0.000049, 0.5, 123.0, 0.0])
 def test_numbers_never_show_zero_for_a_nonzero_value(value):
     from backprop.training.history import number
+
     text = number(value)
     assert (float(text) == 0) == (value == 0) and abs(float(text) - value) <= 1e-4 * max(abs(value), 1e-300) + 5e-6
 
@@ -149,8 +164,21 @@ def test_help_text_defaults_are_the_real_ones():
 
 # ---- 7. the best epoch; regression units -----------------------------------------------------------
 def test_the_best_epoch_is_named_in_the_message_and_info(tmp_path):
-    result = run_cli("train", "--data", "moons", "--epochs", "200", "--early-stopping", "2", "--learning-rate",
-                     "0.05", "--out", "m", "--no-plots", cwd=tmp_path)
+    result = run_cli(
+        "train",
+        "--data",
+        "moons",
+        "--epochs",
+        "200",
+        "--early-stopping",
+        "2",
+        "--learning-rate",
+        "0.05",
+        "--out",
+        "m",
+        "--no-plots",
+        cwd=tmp_path,
+    )
     best = re.search(r"best epoch (\d+) restored", result.stdout)
     assert best, result.stdout
     info = run_cli("info", "m", cwd=tmp_path).stdout
@@ -176,13 +204,31 @@ def test_string_feature_columns_are_one_hot_encoded_and_kept_in_the_model(tmp_pa
     colours = rng.choice(["red", "green", "blue"], 120)
     size = rng.normal(size=120)
     label = np.where(colours == "red", "yes", "no")
-    _table(tmp_path / "t.csv", [["id", "colour", "size", "label"]] +
-           [[i, c, f"{s:.3f}", l] for i, (c, s, l) in enumerate(zip(colours, size, label))])
-    result = run_cli("train", "--data", "t.csv", "--drop", "id", "--epochs", "60", "--out", "t.npz",
-                     "--no-plots", "--quiet", cwd=tmp_path)
+    _table(
+        tmp_path / "t.csv",
+        [["id", "colour", "size", "label"]]
+        + [[i, c, f"{s:.3f}", l] for i, (c, s, l) in enumerate(zip(colours, size, label))],
+    )
+    result = run_cli(
+        "train",
+        "--data",
+        "t.csv",
+        "--drop",
+        "id",
+        "--epochs",
+        "60",
+        "--out",
+        "t.npz",
+        "--no-plots",
+        "--quiet",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     model = bp.load(tmp_path / "t.npz")
-    assert model.encoder.categories == {"colour": ["blue", "green", "red"]} and model.encoder.columns == ["colour", "size"]
+    assert model.encoder.categories == {"colour": ["blue", "green", "red"]} and model.encoder.columns == [
+        "colour",
+        "size",
+    ]
     assert model.network.sizes[0] == 4
     _table(tmp_path / "new.csv", [["size", "colour"], [0.1, "red"], [0.2, "blue"]])  # columns by name, any order
     out = run_cli("predict", "t.npz", "--data", "new.csv", cwd=tmp_path)
@@ -192,8 +238,20 @@ def test_string_feature_columns_are_one_hot_encoded_and_kept_in_the_model(tmp_pa
 
 
 def test_features_choose_columns_and_an_unknown_column_is_named(wine_csv, tmp_path):
-    result = run_cli("train", "--data", wine_csv, "--features", "f0,f1", "--epochs", "2", "--out", "two.npz",
-                     "--quiet", "--no-plots", cwd=tmp_path)
+    result = run_cli(
+        "train",
+        "--data",
+        wine_csv,
+        "--features",
+        "f0,f1",
+        "--epochs",
+        "2",
+        "--out",
+        "two.npz",
+        "--quiet",
+        "--no-plots",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert bp.load(tmp_path / "two.npz").network.sizes[0] == 2
     assert_one_error_line(run_cli("train", "--data", wine_csv, "--drop", "nope", cwd=tmp_path), "no column 'nope'")
@@ -204,10 +262,24 @@ def test_a_missing_value_names_its_row_and_column_or_is_imputed(tmp_path):
     rows[6][1] = ""
     _table(tmp_path / "gap.csv", rows)
     assert_one_error_line(run_cli("train", "--data", "gap.csv", cwd=tmp_path), "row 7, column 'b': missing value")
-    ok = run_cli("train", "--data", "gap.csv", "--impute", "mean", "--epochs", "2", "--out", "g.npz", "--quiet",
-                 "--no-plots", cwd=tmp_path)
+    ok = run_cli(
+        "train",
+        "--data",
+        "gap.csv",
+        "--impute",
+        "mean",
+        "--epochs",
+        "2",
+        "--out",
+        "g.npz",
+        "--quiet",
+        "--no-plots",
+        cwd=tmp_path,
+    )
     assert ok.returncode == 0, ok.stderr
-    assert bp.load(tmp_path / "g.npz").encoder.fill == {"b": pytest.approx(np.mean([(i * 7) % 5 for i in range(40) if i != 5]))}
+    assert bp.load(tmp_path / "g.npz").encoder.fill == {
+        "b": pytest.approx(np.mean([(i * 7) % 5 for i in range(40) if i != 5]))
+    }
 
 
 # ---- 10. bench without PyTorch or scikit-learn ------------------------------------------------------------
@@ -219,24 +291,33 @@ def test_bench_without_pytorch_or_sklearn_skips_them_with_a_note(tmp_path):
     import os
     import subprocess
     import sys
-    result = subprocess.run([sys.executable, "-m", "backprop", "bench", "--sizes", "8-4-2", "--samples", "128",
-                             "--rounds", "1"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "PYTHONPATH": str(blocked), "PYTHONWARNINGS": "ignore"})
+
+    result = subprocess.run(
+        [sys.executable, "-m", "backprop", "bench", "--sizes", "8-4-2", "--samples", "128", "--rounds", "1"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(blocked), "PYTHONWARNINGS": "ignore"},
+    )
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     assert "note: pytorch skipped" in result.stdout and "note: sklearn skipped" in result.stdout
     assert "| backprop |" in result.stdout and "| pytorch |" not in result.stdout
 
 
 # ---- 11. every option honoured or refused; errors that say what is wrong --------------------------------
-@pytest.mark.parametrize("args,message", [
-    (("train", "--data", "digits", "--plot"), "--plot draws 2-D classification data only"),
-    (("train", "--data", "blobs", "--test-split", "0.99"), "use a smaller --test-split"),
-    (("train", "--data", "diabetes", "--task", "classification"), "looks like a real-valued target"),
-    (("train", "--data", "real.csv", "--task", "classification"), "needs class labels"),
-    (("explain", "--plot", "x.png"), "add --depth"),
-    (("explain", "--depth", "4", "--layers", "2,2"), "--layers would be ignored"),
-    (("gradcheck", "--cost", "cross_entropy"), "pass --output softmax"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (("train", "--data", "digits", "--plot"), "--plot draws 2-D classification data only"),
+        (("train", "--data", "blobs", "--test-split", "0.99"), "use a smaller --test-split"),
+        (("train", "--data", "diabetes", "--task", "classification"), "looks like a real-valued target"),
+        (("train", "--data", "real.csv", "--task", "classification"), "needs class labels"),
+        (("explain", "--plot", "x.png"), "add --depth"),
+        (("explain", "--depth", "4", "--layers", "2,2"), "--layers would be ignored"),
+        (("gradcheck", "--cost", "cross_entropy"), "pass --output softmax"),
+    ],
+)
 def test_options_are_refused_with_a_message_that_says_what_is_wrong(tmp_path, args, message):
     _table(tmp_path / "real.csv", [["a", "y"]] + [[i, i / 7] for i in range(50)])
     result = run_cli(*args, cwd=tmp_path)
@@ -254,6 +335,7 @@ def test_predict_proba_on_regression_is_refused(tmp_path):
 
 def test_explain_depth_json_is_json(tmp_path):
     import json
+
     result = run_cli("explain", "--depth", "3", "--format", "json", "--plot", "d.png", cwd=tmp_path)
     data = json.loads(result.stdout)
     assert data["depth"] == 3 and len(data["norms"]["sigmoid"]) == 3 and (tmp_path / "d.png").is_file()

@@ -36,6 +36,11 @@ def mask(text):
 
 @pytest.mark.parametrize("code,expected", PYTHON, ids=[f"python-{i}" for i in range(len(PYTHON))])
 def test_python_blocks_run_and_print_what_the_readme_shows(code, expected, tmp_path):
+    if "onnxruntime" in code:  # the Export section: the model.onnx its command writes, X "your raw feature rows"
+        pytest.importorskip("onnxruntime")
+        assert run_cli("train", "--epochs", "2", "--out", "run", "--quiet", "--no-plots", cwd=tmp_path).returncode == 0
+        assert run_cli("export", "run", "--out", "model.onnx", cwd=tmp_path).returncode == 0
+        code = "from backprop.data.datasets import load\nX = load('digits')[0]\n" + code
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     if expected is not None:
@@ -46,8 +51,14 @@ def test_every_python_block_is_collected():
     assert len(PYTHON) == README.count("```python") >= 3
 
 
-SHELL = [cmd.strip() for language, body, _ in BLOCKS if language == "bash" for line in body.splitlines()
-         for cmd in line.split("&&") if cmd.strip()]
+SHELL = [
+    cmd.strip()
+    for language, body, _ in BLOCKS
+    if language == "bash"
+    for line in body.splitlines()
+    for cmd in line.split("&&")
+    if cmd.strip()
+]
 
 
 def test_quickstart_commands(tmp_path):
@@ -62,12 +73,18 @@ def test_quickstart_commands(tmp_path):
             result = run_cli(*words[1:], cwd=tmp_path, timeout=600)
             assert result.returncode == 0, (cmd, result.stderr)
             if words == ["backprop", "train"]:
-                usage = next(body for language, body, start in BLOCKS
-                             if language == "" and body.startswith("training Network"))
+                usage = next(
+                    body for language, body, start in BLOCKS if language == "" and body.startswith("training Network")
+                )
                 assert mask(result.stdout) == mask(usage)
         elif words[:3] == ["python3", "-m", "pytest"]:  # the whole suite would recurse: it must collect cleanly
-            result = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", *words[3:]], cwd=ROOT,
-                                    capture_output=True, text=True, timeout=600)
+            result = subprocess.run(
+                [sys.executable, "-m", "pytest", "--collect-only", "-q", *words[3:]],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
             assert result.returncode == 0, result.stdout[-2000:]
         else:
             pytest.fail(f"a README shell command this test does not know how to run: {cmd}")
@@ -80,11 +97,20 @@ INLINE = sorted({m.group(1) for m in re.finditer(r"`((?:backprop|python3) [^`]*)
 def workdir(tmp_path_factory):
     """A folder with FILE.csv (wine, a named target COL) and a trained MODEL run folder."""
     from backprop.data.datasets import load
+
     folder = tmp_path_factory.mktemp("readme")
     X, y, *_ = load("wine")
-    np.savetxt(folder / "FILE.csv", np.column_stack([X, y]), delimiter=",", comments="", fmt="%.6g",
-               header=",".join([f"f{i}" for i in range(13)] + ["COL"]))
-    assert run_cli("train", "--data", "FILE.csv", "--epochs", "3", "--out", "MODEL", "--quiet", cwd=folder).returncode == 0
+    np.savetxt(
+        folder / "FILE.csv",
+        np.column_stack([X, y]),
+        delimiter=",",
+        comments="",
+        fmt="%.6g",
+        header=",".join([f"f{i}" for i in range(13)] + ["COL"]),
+    )
+    assert (
+        run_cli("train", "--data", "FILE.csv", "--epochs", "3", "--out", "MODEL", "--quiet", cwd=folder).returncode == 0
+    )
     return folder
 
 
@@ -104,12 +130,39 @@ def fill(cmd):
     return words
 
 
+def serves(words, cwd):
+    """Start a long-running command (the playground), wait for its address, stop it with Ctrl-C: exit 0."""
+    import os
+    import signal
+
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    args = [sys.executable, "-m", "backprop", *words[1:], "--no-browser", "--port", "0"]
+    with subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as proc:
+        first = proc.stdout.readline()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    assert "http://127.0.0.1:" in first and proc.returncode == 0, (first, out, err)
+
+
 @pytest.mark.parametrize("cmd", INLINE)
 def test_every_command_in_the_readme_runs(cmd, workdir):
+    if "&&" in cmd:  # install, then run: installing is the CI's job, so the extra must exist
+        install, cmd = (part.strip() for part in cmd.split("&&"))
+        extra = re.search(r'"\.\[(\w+)\]"', install)
+        extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+        assert extra and extra.group(1) in extras, install
     words = fill(cmd)
+    if words[:2] == ["backprop", "playground"]:
+        pytest.importorskip("starlette")
+        return serves(words, workdir)
     if words[0] == "python3":
-        result = subprocess.run([sys.executable, *[str(ROOT / w) if w.endswith(".py") else w for w in words[1:]]],
-                                cwd=workdir, capture_output=True, text=True, timeout=600)
+        result = subprocess.run(
+            [sys.executable, *[str(ROOT / w) if w.endswith(".py") else w for w in words[1:]]],
+            cwd=workdir,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     else:
         result = run_cli(*words[1:], cwd=workdir, timeout=600)
     assert result.returncode == 0, (cmd, words, result.stderr[-2000:])

@@ -11,5 +11,6 @@ from .training import Callback, History, TrainingOptions, train
 __version__ = "0.1.0"
 
 __all__ = ["ACTIVATIONS", "COSTS", "BackpropError", "Callback", "ConfigError", "DataError", "DivergenceError",
-           "GradcheckResult", "History", "Model", "ModelFileError", "Network", "ShapeError", "TrainingOptions", "gradcheck",
+           "GradcheckResult", "History", "Model", "ModelFileError", "Network", "ShapeError", "TrainingOptions",
+           "gradcheck",
            "load", "save", "train", "__version__"]

@@ -165,7 +165,8 @@ def hidden_units(activations_fn, X, labels, path, max_units=16, feature_names=("
     fig.suptitle(f"hidden layer 1 over the ({feature_names[0]}, {feature_names[1]}) plane ({shown})", fontsize=10)
     fig.tight_layout(rect=(0, 0, 0.84, 1))
     bar = fig.colorbar(filled, cax=fig.add_axes([0.86, 0.15, 0.02, 0.7]), label="activation a_1", format="%.2g")
-    bar.locator = __import__("matplotlib.ticker", fromlist=["MaxNLocator"]).MaxNLocator(6)
+    from matplotlib.ticker import MaxNLocator  # matplotlib is there: _pyplot() imported it
+    bar.locator = MaxNLocator(6)
     bar.update_ticks()
     return _save(plt, fig, path, tight=False)
 

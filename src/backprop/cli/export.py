@@ -13,8 +13,8 @@ def register(sub):
     p.add_argument("--format", choices=FORMATS, default="onnx",
                    help="onnx: raw rows in, labels and probabilities out (opset 17); torch: the network's "
                         "state dict (default: onnx)")
-    p.add_argument("--out", required=True, help="the file to write")
-    p.add_argument("--force", action="store_true", help="replace --out if it exists")
+    p.add_argument("--out", required=True, help="the file to write (required)")
+    p.add_argument("--force", action="store_true", help="replace --out if it exists (default: refuse)")
     p.set_defaults(run=run)
 
 

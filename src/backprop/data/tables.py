@@ -29,6 +29,22 @@ def is_missing(cell):
     return str(cell).strip().lower() in MISSING
 
 
+def _check_numbers(name, column, missing, lines, where):
+    """A column that mixes numbers and words, or holds inf, has typos, not categories: say where."""
+    words = [i for i, c in enumerate(column) if not missing[i] and _number(c) is None]
+    finite = int((~missing).sum()) - len(words)
+    for i in words:
+        try:
+            float(column[i])  # inf, -inf: a number, but not a finite one
+        except ValueError:
+            continue
+        raise DataError(f"{where}row {lines[i]}, column {name!r}: {column[i]} is not a finite number")
+    if words and finite:
+        i = words[0]
+        raise DataError(f"{where}row {lines[i]}, column {name!r}: {column[i]!r} is not a number, in a column of "
+                        f"numbers; fix the cell (or drop the column with --drop {name})")
+
+
 class MissingValue(DataError):
     """A cell with no value, named by row and column."""
 
@@ -66,6 +82,7 @@ class Encoder:
             column = cells[:, j]
             missing = np.array([is_missing(c) for c in column])
             present = column[~missing]
+            _check_numbers(name, column, missing, lines, where)
             numeric = all(_number(c) is not None for c in present)
             if not numeric:
                 categories[name] = sorted({str(c).strip() for c in present})
@@ -142,6 +159,9 @@ def read_cells(path):
     if len(rows) < 2:
         raise DataError(f"{path}: needs a header row and at least one data row")
     names = rows[0][1]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise DataError(f"{path}: the header names column(s) {', '.join(map(repr, duplicates))} more than once")
     for line, row in rows[1:]:
         if len(row) != len(names):
             raise DataError(f"{path}: row {line} has {len(row)} cells but the file has {len(names)} columns")

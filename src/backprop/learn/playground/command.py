@@ -9,10 +9,11 @@ from ...errors import ConfigError
 def register(sub):
     """Add the playground subcommand to an argparse subparsers object."""
     p = sub.add_parser("playground", help="train and watch a network in the browser (needs backprop[playground])")
-    p.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0: any free port) [8765]")
-    p.add_argument("--no-browser", action="store_true", help="print the address but open no browser")
-    p.add_argument("--data", metavar="FILE.csv", help="your own data: a CSV whose last column is the target")
-    p.set_defaults(func=run)
+    p.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1, 0 for any free port (default: 8765)")
+    p.add_argument("--no-browser", action="store_true", help="print the address but open no browser (default: open it)")
+    p.add_argument("--data", metavar="FILE.csv", help="your own data: a CSV whose last column is the target "
+                   "(default: only the built-in sets)")
+    p.set_defaults(run=run)
     return p
 
 
