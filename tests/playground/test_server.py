@@ -205,24 +205,12 @@ def test_the_core_imports_no_server_library():
     assert backprop.Network  # the package still works
 
 
-COMMAND = """
-import argparse, sys
-from backprop.errors import BackpropError
-from backprop.learn.playground import command
-parser = argparse.ArgumentParser(prog="backprop")
-command.register(parser.add_subparsers(dest="cmd"))
-args = parser.parse_args(sys.argv[1:])
-try:
-    sys.exit(args.func(args))
-except BackpropError as exc:
-    print(f"error: {exc}", file=sys.stderr)
-    sys.exit(2)
-"""
+COMMAND = ["-m", "backprop"]  # the real command line, wired in backprop.cli
 
 
 def test_command_prints_its_url_serves_and_stops_cleanly_on_ctrl_c():
     proc = subprocess.Popen(
-        [sys.executable, "-c", COMMAND, "playground", "--port", "0", "--no-browser"],
+        [sys.executable, *COMMAND, "playground", "--port", "0", "--no-browser"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -245,7 +233,7 @@ def test_command_prints_its_url_serves_and_stops_cleanly_on_ctrl_c():
 
 def test_command_errors_are_one_line():
     out = subprocess.run(
-        [sys.executable, "-c", COMMAND, "playground", "--port", "0", "--no-browser", "--data", "/nonexistent/file.csv"],
+        [sys.executable, *COMMAND, "playground", "--port", "0", "--no-browser", "--data", "/nonexistent/file.csv"],
         capture_output=True,
         text=True,
         timeout=30,
