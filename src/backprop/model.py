@@ -59,9 +59,9 @@ class Model:
 
     @classmethod
     def from_metadata(cls, network, meta):
-        return cls(network, meta.get("task", "regression"), meta.get("classes"), Scaler.from_dict(meta["scaler"]),
+        return cls(network, meta.get("task", "regression"), meta.get("classes"), Scaler.from_dict(meta.get("scaler", {"kind": "none"})),
                    Scaler.from_dict(meta.get("target_scaler", {"kind": "none"})), meta.get("feature_names", []),
-                   meta.get("target_name"), meta.get("data", {}))
+                   meta.get("target_name"), dict(meta.get("data") or {}))
 
 
 def _plain(value):
