@@ -19,6 +19,10 @@ _INTEGER = re.compile(r"^[+-]?\d+$")
 MAX_DATA_BYTES = 4 << 30  # a data file's arrays, uncompressed (.npz members, .gz IDX files): 4 GiB
 
 
+class MissingColumns(DataError):
+    """A CSV's header lacks a column the model takes."""
+
+
 def check_regular(path):
     """Refuse what is not a regular file (a FIFO would hang, /dev/zero never ends) before opening it."""
     try:
@@ -36,10 +40,12 @@ def _float(cell):
         return None
 
 
-def read_csv(path, target=None, has_target=True):
+def read_csv(path, target=None, has_target=True, columns=None):
     """(X (n, d) float64, y (n,) int64/float64/str, feature_names, target_name) from a CSV file.
 
-    With has_target=False every column is a feature and y and target_name are None.
+    With has_target=False every column is a feature and y and target_name are None. With columns
+    (names) and a header row, X holds those columns in that order (any order in the file; others
+    are ignored) and y is None; a missing one is an error naming it.
 
     The delimiter (, ; tab |) and a header row are detected; target is a column name or index
     (default: the last column). Integer or string targets are class labels; others are real values.
@@ -89,6 +95,13 @@ def read_csv(path, target=None, has_target=True):
             raise DataError(f"{path}: row {line} has {len(row)} cells but the file has {width} columns")
     t = _target_index(path, target, names) if has_target else None
     feature_columns = [j for j in range(width) if j != t]
+    if columns is not None and has_header:
+        missing = [c for c in columns if c not in names]
+        if missing:
+            raise MissingColumns(f"{path}: no column {', '.join(map(repr, missing[:5]))}"
+                            f"{' (and more)' if len(missing) > 5 else ''}; the model takes the columns "
+                            f"{', '.join(columns[:10])}{', ...' if len(columns) > 10 else ''}")
+        t, feature_columns = None, [names.index(c) for c in columns]
     X = np.empty((len(rows), len(feature_columns)))
     for i, (line, row) in enumerate(rows):
         for k, j in enumerate(feature_columns):
