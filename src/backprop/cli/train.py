@@ -18,10 +18,10 @@ from ..costs import COSTS
 from ..data.datasets import NAMES as BUILT_IN
 from ..data.preprocessing import SCALES
 from ..data.sources import TASKS
-from ..errors import ConfigError
+from ..errors import ConfigError, DataError
 from ..training import Callback, Interrupted, TrainingOptions, train
 from ..training.options import Checked, add_arguments, cli_defaults, option
-from .common import parse_layers, say
+from .common import check_output, parse_layers, say
 from .evaluate import evaluation
 
 
@@ -51,6 +51,7 @@ def register(sub):
     add_arguments(p, TrainingOptions, skip=("class_weight", "shuffle", "max_weight_growth"))
     p.add_argument("--config", help="a TOML file of these options (flags override it)")
     p.add_argument("--checkpoint", action="store_true", help="save the model after every epoch")
+    p.add_argument("--force", action="store_true", help="overwrite the model.npz of an existing --out folder")
     p.add_argument("--resume", metavar="MODEL", help="continue training a saved model for --epochs more")
     p.add_argument("--plot", action="store_true", help="also draw what the network learned (2-D data, images)")
     p.add_argument("--no-plots", action="store_true", help="write no PNG files")
@@ -61,6 +62,8 @@ def register(sub):
 # ---- options: defaults, then a saved model's (on --resume), then the config file, then the flags --------
 def read_config(path):
     """{option: value} from a TOML file."""
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise ConfigError(f"{path}: not a regular file; --config names a TOML file")
     try:
         with open(path, "rb") as f:
             table = tomllib.load(f)
@@ -113,6 +116,9 @@ def run(args):
             raise ConfigError(f"{args.resume}: this model holds no training state to resume")
         saved = {**resumed.network.training.options.as_dict(), **_saved_setup(resumed, args)}
     setup, options, given = settings(args, saved)
+    if setup.out:  # the overwrite rule, before anything is read or trained
+        check_output(os.path.join(setup.out, "model.npz"), [args.resume, setup.data, setup.test_data, args.config],
+                     args.force, "model")
     dataset = load_source(setup.data, setup.target, options.seed)
     if len(dataset.X) < 20 and not resumed:  # too few to hold any out, unless the user insists
         for name, where in (("test_split", "setup"), ("validation_split", "options")):
@@ -130,6 +136,10 @@ def run(args):
     model = resumed or new_model(setup, options, dataset, task, X_train, y_train, y_test)
     model.data = asdict(setup)
     inputs, targets = model.inputs(X_train), model.targets(y_train)
+    check_targets(model, y_train, "the training data")
+    if len(X_test):  # everything the report after training needs, checked before training
+        model.inputs(X_test)
+        check_targets(model, y_test, setup.test_data or "the test data")
     created = not (setup.out and os.path.isdir(setup.out))
     parent_created = not setup.out and not os.path.isdir("runs")
     folder = new_run_folder(dataset.name, setup.out)
@@ -142,6 +152,16 @@ def run(args):
             if parent_created and not os.listdir("runs"):
                 os.rmdir("runs")
         raise
+
+
+def check_targets(model, y, where):
+    """y fits the model: known class labels, or as many target columns as the network has outputs."""
+    if model.task == "classification":
+        model.targets(y)
+        return
+    k, n_out = (1 if np.ndim(y) == 1 else np.shape(y)[1]), model.network.sizes[-1]
+    if k != n_out:
+        raise DataError(f"{where}: {k} target column(s), but the model predicts {n_out}")
 
 
 def _saved_setup(model, args):
@@ -198,12 +218,13 @@ def new_run_folder(name, out):
 
 
 class Checkpoint(Callback):
-    """Saves the model after every epoch."""
+    """Saves the model after every epoch, with the history so far."""
 
-    def __init__(self, save, path):
-        self.save, self.path = save, path
+    def __init__(self, save, path, net):
+        self.save, self.path, self.net = save, path, net
 
     def on_epoch_end(self, epoch, logs):
+        self.net.training.history.stop_reason = "checkpoint"
         self.save(self.path)
 
 
@@ -230,7 +251,7 @@ def train_in(args, options, model, inputs, targets, dataset, task, folder, start
     save = lambda path: model_io.save(path, net, **model.metadata())  # noqa: E731
     callbacks = [] if args.quiet else [ProgressBar()]
     if args.checkpoint:
-        callbacks.append(Checkpoint(save, model_path))
+        callbacks.append(Checkpoint(save, model_path, net))
     frames = None
     if args.plot and not args.no_plots and task == "classification" and X_train.shape[1] == 2:
         frames = BoundaryFrames(model, X_train, options.epochs)
