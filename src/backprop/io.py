@@ -156,7 +156,9 @@ def _read(path, archive):
                              f"UTF-8 bytes, found shape {shape} of {dtype}")
     raw = _array(archive, members["metadata"])
     try:
-        meta = json.loads(raw.tobytes().decode(), parse_constant=_no_constant)
+        meta = json.loads(raw.tobytes().decode(), parse_constant=_no_constant, parse_float=_finite)
+    except ModelFileError:
+        raise
     except (UnicodeDecodeError, ValueError):
         raise ModelFileError("the metadata entry is not valid JSON") from None
     meta, shapes = schema.check_metadata(meta)
@@ -175,6 +177,13 @@ def _read(path, archive):
         if not np.isfinite(value).all():
             raise ModelFileError(f"array {name} holds NaN or infinite values")
     return _build(arrays, meta, dtype), meta
+
+
+def _finite(text):
+    value = float(text)
+    if not math.isfinite(value):
+        raise ModelFileError(f"the metadata holds the number {text[:30]}, beyond a float's range")
+    return value
 
 
 def _no_constant(name):
