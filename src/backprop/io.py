@@ -17,6 +17,7 @@ from . import model_file as schema
 from .errors import BackpropError, ModelFileError
 from .model_file import FORMAT, MAX_ARRAY_BYTES, VERSION
 from .network import Network
+from .data.files import MAX_RATIO, RATIO_FROM
 from .training.history import History
 from .training.interrupts import SIGNALS
 from .training.optimizers import get_optimizer
@@ -148,6 +149,11 @@ def _read(path, archive):
     if declared > MAX_ARRAY_BYTES + schema.MAX_METADATA_BYTES:
         raise ModelFileError(f"the archive declares {declared / 2**20:.0f} MiB uncompressed, more than a model "
                              f"file may hold ({MAX_ARRAY_BYTES >> 20} MiB of arrays); refused as a likely zip bomb")
+    for name, info in members.items():
+        if info.file_size > RATIO_FROM and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise ModelFileError(f"entry {name} would expand from {info.compress_size} bytes to "
+                                 f"{info.file_size / 2**20:.0f} MiB (more than {MAX_RATIO}:1); refused as a "
+                                 "likely zip bomb")
     if "metadata" not in members:
         raise ModelFileError("no metadata entry; not a backprop model file")
     shape, dtype = _header(archive, members["metadata"], "metadata")

@@ -17,6 +17,15 @@ from ..errors import DataError
 
 _INTEGER = re.compile(r"^[+-]?\d+$")
 MAX_DATA_BYTES = 4 << 30  # a data file's arrays, uncompressed (.npz members, .gz IDX files): 4 GiB
+# Real data compress a few times over; zeros 1000 times. Past this ratio, and past 16 MiB, a file is a bomb.
+MAX_RATIO, RATIO_FROM = 100, 16 << 20
+
+
+def check_ratio(path, declared, compressed, what="data"):
+    """Refuse a compressed entry that would expand more than MAX_RATIO times (beyond RATIO_FROM bytes)."""
+    if declared > RATIO_FROM and declared > MAX_RATIO * max(compressed, 1):
+        raise DataError(f"{path}: {what} would expand from {compressed} bytes to {declared / 2**20:.0f} MiB "
+                        f"(more than {MAX_RATIO}:1); refused as a likely decompression bomb")
 
 
 class MissingColumns(DataError):
@@ -207,6 +216,7 @@ def _check_npz_sizes(path, archive):
     """Refuse an archive whose members declare more than MAX_DATA_BYTES, or more than their headers say."""
     total = 0
     for info in archive.infolist():
+        check_ratio(path, info.file_size, info.compress_size, f"entry {info.filename}")
         with archive.open(info) as f:
             try:
                 version = np.lib.format.read_magic(f)
@@ -218,6 +228,7 @@ def _check_npz_sizes(path, archive):
             if f.tell() + declared != info.file_size:
                 raise DataError(f"{path}: entry {info.filename} declares shape {shape} but holds "
                                 f"{info.file_size - f.tell()} bytes; a damaged or hostile file")
+        check_ratio(path, declared, info.compress_size, f"entry {info.filename}")
         total += declared
         if total > MAX_DATA_BYTES:
             raise DataError(f"{path}: the arrays declare {total / 2**30:.1f} GiB uncompressed, more than the "
@@ -251,6 +262,8 @@ def read_idx(path):
             if size > MAX_DATA_BYTES:
                 raise DataError(f"{path}: the IDX header declares shape {shape}, {size / 2**30:.1f} GiB, more "
                                 f"than the {MAX_DATA_BYTES >> 30} GiB backprop reads; refused")
+            if gzipped:
+                check_ratio(path, size, os.path.getsize(path), "the IDX data")
             data = f.read(size)
             extra = f.read(1)
     except (OSError, EOFError, zlib.error) as exc:

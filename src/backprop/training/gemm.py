@@ -9,14 +9,21 @@ call (another dtype, not contiguous, read-only) take numpy's two steps; a test c
 """
 
 import numpy as np
-from scipy.linalg import blas
 
-_GEMM = {np.dtype(np.float32): blas.sgemm, np.dtype(np.float64): blas.dgemm}
+_GEMM = {}
+
+
+def _gemm(dtype):
+    """BLAS gemm for dtype, or None; scipy.linalg is imported on the first step (it costs 0.3 s at startup)."""
+    if not _GEMM:
+        from scipy.linalg import blas
+        _GEMM.update({np.dtype(np.float32): blas.sgemm, np.dtype(np.float64): blas.dgemm})
+    return _GEMM.get(dtype)
 
 
 def add_outer_product(W, delta, a, alpha, beta=1.0):
     """W (n, k) <- beta W + alpha delta (n, m) @ a (k, m)^T, in place."""
-    gemm = _GEMM.get(W.dtype)
+    gemm = _gemm(W.dtype)
     fits = (gemm is not None and W.flags.c_contiguous and W.flags.writeable and delta.dtype == a.dtype == W.dtype
             and delta.flags.c_contiguous and (a.flags.c_contiguous or a.flags.f_contiguous))
     if not fits:
