@@ -122,7 +122,7 @@ def read_csv(path, target=None, has_target=True, columns=None):
                                 "remove or impute it")
             X[i, k] = value
     if t is None:
-        return X, None, names, None
+        return X, None, [names[j] for j in feature_columns], None
     cells = [row[t].strip() for _, row in rows]
     for (line, _), cell in zip(rows, cells):
         if not cell:
