@@ -115,7 +115,7 @@ CASES = {
     "unknown_field": (setter(("payload",), "x"), {}, "payload"),
     "format_other": (setter(("format",), "keras"), {}, "not a backprop model file"),
     "version_99": (setter(("version",), 99), {}, "version 99 is not supported"),
-    "missing_sizes": (deleter(("sizes",)), {}, "lacks the metadata entry 'sizes'"),
+    "missing_sizes": (deleter(("sizes",)), {}, "lacks the entry 'sizes'"),
     "json_broken": ('{"format": ', {}, "not valid JSON"),
     "json_nan": ('{"format": NaN}', {}, "not valid JSON"),
     "json_list": ("[1, 2]", {}, "metadata is a list"),

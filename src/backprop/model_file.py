@@ -90,7 +90,7 @@ def record(fields, where_name=""):
             path = f"{where}.{name}" if where else name
             if name not in value:
                 if required:
-                    raise ModelFileError(f"the model file lacks the metadata entry '{path}'; "
+                    raise ModelFileError(f"the model file lacks the entry '{path}' (metadata); "
                                          "it is damaged or not a backprop model")
                 continue
             out[name] = checker(value[name], path)
