@@ -4,6 +4,7 @@ import csv
 import io
 import re
 import sys
+import warnings
 
 import numpy as np
 
@@ -60,8 +61,11 @@ def features(model, source, target):
             X, _, found, _ = files.read_csv(source, has_target=False, columns=names)
             if found == names:
                 return X
-        except files.MissingColumns:
-            raise
+        except files.MissingColumns as exc:
+            if set(exc.header) & set(names):
+                raise  # some of the model's names, not all: a column is missing
+            warnings.warn(f"{source}: none of the model's column names ({', '.join(names[:6])}) is in the header; "
+                          "the columns are read by position", RuntimeWarning, stacklevel=2)
         except DataError:
             pass  # no header, or a text column: by position below
     try:

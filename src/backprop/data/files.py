@@ -107,9 +107,11 @@ def read_csv(path, target=None, has_target=True, columns=None):
     if columns is not None and has_header:
         missing = [c for c in columns if c not in names]
         if missing:
-            raise MissingColumns(f"{path}: no column {', '.join(map(repr, missing[:5]))}"
-                            f"{' (and more)' if len(missing) > 5 else ''}; the model takes the columns "
-                            f"{', '.join(columns[:10])}{', ...' if len(columns) > 10 else ''}")
+            error = MissingColumns(f"{path}: no column {', '.join(map(repr, missing[:5]))}"
+                                   f"{' (and more)' if len(missing) > 5 else ''}; the model takes the columns "
+                                   f"{', '.join(columns[:10])}{', ...' if len(columns) > 10 else ''}")
+            error.header = names
+            raise error
         t, feature_columns = None, [names.index(c) for c in columns]
     X = np.empty((len(rows), len(feature_columns)))
     for i, (line, row) in enumerate(rows):
