@@ -13,7 +13,7 @@ import pytest
 # Tests of scikit-learn's private functions, which a drop-in does not have: name -> reason.
 SKIPPED = {
     "test_gradient": "calls scikit-learn's private MLP._loss_grad_lbfgs; tests/test_sklearn.py checks our lbfgs "
-                     "gradient against finite differences instead",
+    "gradient against finite differences instead",
 }
 
 

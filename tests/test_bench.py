@@ -1,6 +1,5 @@
 """The benchmark command runs end to end (tiny shapes; it measures speed, so nothing here is timed)."""
 
-
 import pytest
 from conftest import run_cli
 
@@ -45,4 +44,3 @@ def test_mnist_download_without_a_network_fails_clearly(tmp_path, monkeypatch):
     with pytest.raises(bp.DataError, match="could not download .* by hand"):
         datasets.download_mnist(str(tmp_path / "mnist"))
     assert not any(p.suffix == ".part" for p in (tmp_path / "mnist").iterdir())
-

@@ -31,8 +31,10 @@ from backprop.export import from_torch, rebuild_note, save_torch, to_onnx, to_to
 
 TOLERANCE = 1e-5
 HIDDEN = ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
-OUTPUT_COSTS = [(output, "mse") for output in bp.ACTIVATIONS] + [("softmax", "cross_entropy"),
-                                                                   ("sigmoid", "binary_cross_entropy")]
+OUTPUT_COSTS = [(output, "mse") for output in bp.ACTIVATIONS] + [
+    ("softmax", "cross_entropy"),
+    ("sigmoid", "binary_cross_entropy"),
+]
 ROWS = 200  # rows per data set to train on and compare: enough to cover every class
 
 
@@ -164,8 +166,20 @@ def test_cli_export_matches_cli_predict_with_string_labels(tmp_path):
     lines = [",".join(["sl", "sw", "pl", "pw", "species"])]
     lines += [",".join([*map(repr, row), label]) for row, label in zip(X.tolist(), species)]
     (tmp_path / "iris.csv").write_text("\n".join(lines) + "\n")
-    trained = run_cli("train", "--data", "iris.csv", "--epochs", "3", "--layers", "8", "--out", "run", "--quiet",
-                      "--no-plots", cwd=tmp_path)
+    trained = run_cli(
+        "train",
+        "--data",
+        "iris.csv",
+        "--epochs",
+        "3",
+        "--layers",
+        "8",
+        "--out",
+        "run",
+        "--quiet",
+        "--no-plots",
+        cwd=tmp_path,
+    )
     assert trained.returncode == 0, trained.stderr
     exported = run_cli("export", "run/model.npz", "--out", "iris.onnx", cwd=tmp_path)
     assert exported.returncode == 0, exported.stderr
@@ -183,12 +197,26 @@ def test_cli_export_matches_cli_predict_with_string_labels(tmp_path):
 
 
 def test_cli_torch_state_dict_rebuilds_from_the_printed_note(tmp_path):
-    trained = run_cli("train", "--data", "wine", "--epochs", "2", "--layers", "7,5", "--activation", "tanh",
-                      "--out", "run", "--quiet", "--no-plots", cwd=tmp_path)
+    trained = run_cli(
+        "train",
+        "--data",
+        "wine",
+        "--epochs",
+        "2",
+        "--layers",
+        "7,5",
+        "--activation",
+        "tanh",
+        "--out",
+        "run",
+        "--quiet",
+        "--no-plots",
+        cwd=tmp_path,
+    )
     assert trained.returncode == 0, trained.stderr
     exported = run_cli("export", "run/model.npz", "--format", "torch", "--out", "wine.pt", cwd=tmp_path)
     assert exported.returncode == 0, exported.stderr
-    note = exported.stdout[exported.stdout.index("import torch"):].split("\nits inputs")[0]
+    note = exported.stdout[exported.stdout.index("import torch") :].split("\nits inputs")[0]
     state = torch.load(tmp_path / "wine.pt", weights_only=True)  # plain tensors: loads with pickle disabled
     assert all(isinstance(v, torch.Tensor) for v in state.values())
     namespace = {}
@@ -202,12 +230,13 @@ def test_cli_torch_state_dict_rebuilds_from_the_printed_note(tmp_path):
 
 def bp_load(path):
     from backprop import io
+
     return io.load(str(path))
 
 
 def test_readme_snippet_runs_on_an_exported_model(tmp_path, monkeypatch):
     readme = (Path(__file__).parents[1] / "README.md").read_text()
-    section = readme[readme.index("## Export"):readme.index("## Examples and benchmarks")]
+    section = readme[readme.index("## Export") : readme.index("## Examples and benchmarks")]
     snippet = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     assert len(snippet.strip().splitlines()) == 3
     model, X = trained_model("digits", "relu", "softmax", "cross_entropy", "standard", "float64")
@@ -241,24 +270,30 @@ def test_categorical_features_are_refused_until_the_onnx_step_exists():
         to_onnx(model)
 
 
-@pytest.mark.parametrize("modules,message", [
-    (lambda nn: [nn.Linear(2, 3), nn.Dropout(0.1), nn.Linear(3, 1)], "module 1 \\(Dropout\\) has no backprop"),
-    (lambda nn: [nn.ReLU(), nn.Linear(2, 3)], "module 0 \\(ReLU\\) does not follow a Linear"),
-    (lambda nn: [nn.Linear(2, 3), nn.ReLU(), nn.Tanh(), nn.Linear(3, 1)], "module 2 \\(Tanh\\) does not follow"),
-    (lambda nn: [nn.Linear(2, 3), nn.LeakyReLU(0.2), nn.Linear(3, 1)], "slope 0.2"),
-    (lambda nn: [nn.Linear(2, 3), nn.Softmax(dim=0)], "dim 0"),
-    (lambda nn: [nn.Linear(2, 3), nn.Linear(4, 1)], "takes 4 inputs but the layer before gives 3"),
-    (lambda nn: [nn.Linear(2, 3, dtype=torch.float16)], "float16"),
-    (lambda nn: [], "no Linear layer"),
-])
+@pytest.mark.parametrize(
+    "modules,message",
+    [
+        (lambda nn: [nn.Linear(2, 3), nn.Dropout(0.1), nn.Linear(3, 1)], "module 1 \\(Dropout\\) has no backprop"),
+        (lambda nn: [nn.ReLU(), nn.Linear(2, 3)], "module 0 \\(ReLU\\) does not follow a Linear"),
+        (lambda nn: [nn.Linear(2, 3), nn.ReLU(), nn.Tanh(), nn.Linear(3, 1)], "module 2 \\(Tanh\\) does not follow"),
+        (lambda nn: [nn.Linear(2, 3), nn.LeakyReLU(0.2), nn.Linear(3, 1)], "slope 0.2"),
+        (lambda nn: [nn.Linear(2, 3), nn.Softmax(dim=0)], "dim 0"),
+        (lambda nn: [nn.Linear(2, 3), nn.Linear(4, 1)], "takes 4 inputs but the layer before gives 3"),
+        (lambda nn: [nn.Linear(2, 3, dtype=torch.float16)], "float16"),
+        (lambda nn: [], "no Linear layer"),
+    ],
+)
 def test_from_torch_refuses_what_a_network_cannot_hold(modules, message):
     with pytest.raises(bp.ConfigError, match=message):
         from_torch(torch.nn.Sequential(*modules(torch.nn)))
 
 
 def test_from_torch_reads_a_linear_without_bias_or_activation_as_identity():
-    module = torch.nn.Sequential(torch.nn.Linear(3, 4, bias=False, dtype=torch.float64), torch.nn.Tanh(),
-                                 torch.nn.Linear(4, 2, dtype=torch.float64))
+    module = torch.nn.Sequential(
+        torch.nn.Linear(3, 4, bias=False, dtype=torch.float64),
+        torch.nn.Tanh(),
+        torch.nn.Linear(4, 2, dtype=torch.float64),
+    )
     net = from_torch(module)
     assert [a.name for a in net.activations] == ["tanh", "identity"] and net.cost_function.name == "mse"
     X = np.random.default_rng(0).normal(size=(5, 3))

@@ -59,7 +59,9 @@ def test_full_disk_during_save_keeps_the_old_model(tmp_path):
     old = bp.Network([64, 4, 10], seed=0)
     model_io.save(out / "model.npz", old)
     before = (out / "model.npz").read_bytes()
-    result = run_cli("train", "--epochs", "1", "--no-plots", "--quiet", "--out", out, preexec_fn=limit_file_size(30000))
+    result = run_cli(
+        "train", "--epochs", "1", "--no-plots", "--quiet", "--out", out, "--force", preexec_fn=limit_file_size(30000)
+    )
     assert_one_error_line(result, "File too large")
     assert (out / "model.npz").read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == ["model.npz"]  # no temporary file left behind

@@ -18,12 +18,14 @@ def figures(monkeypatch):
         fig.savefig(path)
         caught.append(fig)
         return path
+
     monkeypatch.setattr(plots, "_save", keep)
     return caught
 
 
 def texts(fig):
     from matplotlib.text import Text
+
     found = [t.get_text() for t in fig.findobj(Text)]
     return " | ".join(found)
 
@@ -44,8 +46,9 @@ def test_boundary_has_a_class_legend_and_the_column_names(figures, tmp_path):
     X = np.random.default_rng(0).normal(size=(30, 2))
     labels = (X[:, 0] > 0).astype(int)
     proba = lambda P: np.column_stack([P[:, 0] <= 0, P[:, 0] > 0]).astype(float)  # noqa: E731
-    plots.decision_boundary(proba, X, labels, tmp_path / "b.png", classes=["low", "high"],
-                            feature_names=["alcohol", "ash"])
+    plots.decision_boundary(
+        proba, X, labels, tmp_path / "b.png", classes=["low", "high"], feature_names=["alcohol", "ash"]
+    )
     ax = figures[0].axes[0]
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("alcohol", "ash")
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["low", "high"]
@@ -67,8 +70,16 @@ def test_hidden_units_show_the_samples_a_scale_and_the_count(figures, tmp_path):
 
 
 def test_curves_show_accuracy_in_percent_and_mark_the_best_epoch(figures, tmp_path):
-    h = History(epoch=[1, 2, 3], cost=[1.0, 0.5, 0.4], accuracy=[0.5, 0.8, 0.9], val_cost=[1.1, 0.6, 0.7],
-                val_accuracy=[0.4, 0.7, 0.6], learning_rate=[0.1] * 3, seconds=[0.0] * 3, best_epoch=2)
+    h = History(
+        epoch=[1, 2, 3],
+        cost=[1.0, 0.5, 0.4],
+        accuracy=[0.5, 0.8, 0.9],
+        val_cost=[1.1, 0.6, 0.7],
+        val_accuracy=[0.4, 0.7, 0.6],
+        learning_rate=[0.1] * 3,
+        seconds=[0.0] * 3,
+        best_epoch=2,
+    )
     plots.curves(h, tmp_path / "c.png")
     cost, accuracy = figures[0].axes
     assert accuracy.get_ylabel() == "accuracy (%)" and max(accuracy.lines[0].get_ydata()) == pytest.approx(90)

@@ -148,8 +148,9 @@ def test_lbfgs_objective_gradient_matches_finite_differences():
 
     X, y = small_problem(12)
     for activation in ("identity", "logistic", "tanh", "relu"):
-        clf = MLPClassifier(hidden_layer_sizes=(3,), activation=activation, solver="lbfgs", max_iter=1,
-                            alpha=0.1, random_state=1)
+        clf = MLPClassifier(
+            hidden_layer_sizes=(3,), activation=activation, solver="lbfgs", max_iter=1, alpha=0.1, random_state=1
+        )
         with pytest.warns(sklearn.exceptions.ConvergenceWarning):
             clf.fit(X, y)
         Y = clf._label_binarizer.transform(y).astype(float)
@@ -170,21 +171,37 @@ def test_cosine_schedule_runs_over_max_iter_without_restarting(monkeypatch):
     from backprop.sklearn import base
 
     rates, one_epoch = [], base.one_epoch
+
     def recording(net, batches, rule, learning_rate, *rest):
         rates.append(learning_rate)
         return one_epoch(net, batches, rule, learning_rate, *rest)
 
     monkeypatch.setattr(base, "one_epoch", recording)
     X, y = small_problem()
-    MLPClassifier(hidden_layer_sizes=(4,), learning_rate="cosine", learning_rate_init=0.1, max_iter=8, tol=0,
-                  n_iter_no_change=100, random_state=0).fit(X, y)
+    MLPClassifier(
+        hidden_layer_sizes=(4,),
+        learning_rate="cosine",
+        learning_rate_init=0.1,
+        max_iter=8,
+        tol=0,
+        n_iter_no_change=100,
+        random_state=0,
+    ).fit(X, y)
     assert rates == pytest.approx([0.05 * (1 + math.cos(math.pi * k / 8)) for k in range(8)])
 
 
 def test_loss_curve_counts_the_l2_penalty_once_per_batch():
     X, y = small_problem(50)
-    clf = MLPClassifier(hidden_layer_sizes=(4,), solver="sgd", momentum=0, learning_rate_init=1e-12, alpha=3.0,
-                        batch_size=20, max_iter=1, random_state=0)
+    clf = MLPClassifier(
+        hidden_layer_sizes=(4,),
+        solver="sgd",
+        momentum=0,
+        learning_rate_init=1e-12,
+        alpha=3.0,
+        batch_size=20,
+        max_iter=1,
+        random_state=0,
+    )
     with pytest.warns(sklearn.exceptions.ConvergenceWarning):
         clf.fit(X, y)
     Y = clf._label_binarizer.transform(y)
@@ -232,8 +249,14 @@ def test_float32_input_trains_and_predicts_in_float32_unless_dtype_says_otherwis
 
 def test_backprops_additions_per_layer_activation_output_cost_and_class_weight():
     X, y = small_problem(90)
-    clf = MLPClassifier(hidden_layer_sizes=(6, 4), activation=["tanh", "relu"], output="softmax", max_iter=3,
-                        random_state=0, class_weight="balanced")
+    clf = MLPClassifier(
+        hidden_layer_sizes=(6, 4),
+        activation=["tanh", "relu"],
+        output="softmax",
+        max_iter=3,
+        random_state=0,
+        class_weight="balanced",
+    )
     with pytest.warns(sklearn.exceptions.ConvergenceWarning):
         clf.fit(X, y)
     assert [a.name for a in clf.network_.activations] == ["tanh", "relu", "softmax"]
@@ -250,7 +273,7 @@ def test_readme_snippet_runs():
     import re
 
     readme = (pathlib.Path(__file__).parents[1] / "README.md").read_text()
-    section = readme[readme.index("## With scikit-learn"):]
+    section = readme[readme.index("## With scikit-learn") :]
     snippet = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     assert "from backprop.sklearn import" in snippet
     exec(compile(snippet, "README.md", "exec"), {})
@@ -264,8 +287,9 @@ def test_bench_estimator_table_prints_a_row_per_setting():
     from harness import estimator_comparison
 
     lines = []
-    results = estimator_comparison(datasets=("mnist-shaped",), solvers=("adam", "lbfgs"), n=100, max_iter=2,
-                                   report=lines.append)
+    results = estimator_comparison(
+        datasets=("mnist-shaped",), solvers=("adam", "lbfgs"), n=100, max_iter=2, report=lines.append
+    )
     rows = [line for line in lines if line.startswith("| mnist-shaped |")]
     assert len(rows) == len(results) == 4 and all(row.count("|") == 10 for row in rows)
     assert any("speed-up" in line for line in lines)

@@ -21,10 +21,28 @@ TESTS = os.path.dirname(os.path.abspath(__file__))
 def test_scikit_learns_mlp_tests_pass_against_ours():
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([TESTS, os.environ.get("PYTHONPATH", "")])}
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "sklearn_mlp_plugin",
-         "--pyargs", "sklearn.neural_network.tests.test_mlp",
-         "-p", "no:cacheprovider", "-o", "addopts=", "-q", "-rs", "-W", "ignore"],
-        cwd=TESTS, capture_output=True, text=True, timeout=900, env=env,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "sklearn_mlp_plugin",
+            "--pyargs",
+            "sklearn.neural_network.tests.test_mlp",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "addopts=",
+            "-q",
+            "-rs",
+            "-W",
+            "ignore",
+        ],
+        cwd=TESTS,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
     )
     out = result.stdout + result.stderr
     summary = out.strip().splitlines()[-1]
@@ -37,9 +55,11 @@ def test_scikit_learns_mlp_tests_pass_against_ours():
 
 
 def test_the_plugin_points_the_import_at_ours():
-    code = ("import sklearn_mlp_plugin as p; p.pytest_configure(None); "
-            "from sklearn.neural_network import MLPClassifier, MLPRegressor; "
-            "print(MLPClassifier.__module__, MLPRegressor.__module__)")
+    code = (
+        "import sklearn_mlp_plugin as p; p.pytest_configure(None); "
+        "from sklearn.neural_network import MLPClassifier, MLPRegressor; "
+        "print(MLPClassifier.__module__, MLPRegressor.__module__)"
+    )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([TESTS, os.environ.get("PYTHONPATH", "")])}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert out.stdout.split() == ["backprop.sklearn.estimators"] * 2, out.stderr

@@ -1,5 +1,7 @@
 """Checking and converting the arrays users pass in: inputs X, targets Y, sample weights."""
 
+import numbers
+
 import numpy as np
 
 from .errors import ConfigError, DataError, ShapeError
@@ -9,10 +11,22 @@ DTYPES = ("float32", "float64")
 
 def as_dtype(dtype):
     """The numpy dtype for 'float32' or 'float64' (the only two the engine computes in)."""
-    name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
+    try:
+        name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
+    except TypeError:
+        name = None
     if name not in DTYPES:
         raise ConfigError(f"unsupported dtype {dtype!r}; choose one of: {', '.join(DTYPES)}")
     return np.dtype(name)
+
+
+def as_seed(seed):
+    """seed if it is None or an integer in 0..2**63 - 1 (what numpy's generators take)."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2**63:
+        raise ConfigError(f"seed must be None or an integer in 0..2**63 - 1, got {seed!r}")
+    return int(seed)
 
 
 def _numeric(array, what):

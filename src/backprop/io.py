@@ -1,28 +1,36 @@
-"""Model files: one .npz of plain arrays plus a JSON metadata entry; no pickle, atomic writes."""
+"""Model files: one .npz of plain arrays plus a JSON metadata entry; no pickle, atomic writes.
+
+The format and its limits are in backprop.model_file (the schema); this module reads and writes it.
+"""
 
 import json
+import math
 import os
+import signal
 import tempfile
 import zipfile
+from contextlib import contextmanager
 
 import numpy as np
 
+from . import model_file as schema
 from .errors import BackpropError, ModelFileError
+from .model_file import FORMAT, MAX_ARRAY_BYTES, VERSION
 from .network import Network
+from .data.files import MAX_RATIO, RATIO_FROM
 from .training.history import History
+from .training.interrupts import SIGNALS
 from .training.optimizers import get_optimizer
-from .training.options import TrainingOptions
 from .training.state import TrainingState
-
-FORMAT, VERSION = "backprop-model", 1
-MAX_UNCOMPRESSED = 1 << 30  # refuse archives that claim more than 1 GiB: a zip bomb, not a small MLP
 
 
 def save(path, net, **metadata):
     """Write net (weights, biases, optimizer state) and metadata to path, atomically.
 
     The file appears complete or not at all: written to a temporary file in the same folder,
-    flushed to disk, then renamed over path. Non-finite weights are refused, never saved.
+    flushed to disk, then renamed over path; SIGINT, SIGTERM and SIGHUP wait until that is done.
+    Non-finite weights, and metadata that load would refuse, are refused, never saved.
+    The file gets the permissions the umask gives any new file (not mkstemp's 0600).
     """
     params = net.weights + net.biases
     if not all(np.isfinite(p).all() for p in params):
@@ -40,23 +48,51 @@ def save(path, net, **metadata):
     meta = {"format": FORMAT, "version": VERSION, "sizes": net.sizes,
             "activations": [a.name for a in net.activations], "cost": net.cost_function.name,
             "dtype": net.dtype.name, "seed": net.seed, "training": training, **metadata}
-    arrays["metadata"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    try:
+        text = json.dumps(meta, allow_nan=False)
+        schema.check_metadata(json.loads(text))
+    except (TypeError, ValueError) as exc:  # includes ModelFileError: what load would refuse is never written
+        raise ModelFileError(f"refusing to save {path}: {exc}") from None
+    arrays["metadata"] = np.frombuffer(text.encode(), dtype=np.uint8)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise ModelFileError(f"cannot write {path}: the folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    _fsync_folder(folder)
+    with signals_held():
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                os.fchmod(f.fileno(), 0o666 & ~current_umask())
+                np.savez(f, **arrays)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        _fsync_folder(folder)
     return path
+
+
+def current_umask():
+    """The process's umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def signals_held():
+    """Block SIGINT, SIGTERM and SIGHUP for the duration: they are delivered, in order, when it ends."""
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+    except (AttributeError, ValueError, OSError):  # no pthread_sigmask on this platform
+        previous = None
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _fsync_folder(folder):
@@ -73,73 +109,130 @@ def _fsync_folder(folder):
 
 
 def load(path):
-    """(network, metadata) from a model file; every defect raises ModelFileError saying which."""
-    if not os.path.isfile(path):
+    """(network, metadata) from a model file; every defect raises ModelFileError saying which.
+
+    In order, each step bounded before the next: the file is a regular file; the zip directory
+    declares at most MAX_ARRAY_BYTES; the metadata (at most MAX_METADATA_BYTES) passes the schema
+    (backprop.model_file); every array's .npy header has the shape and dtype the metadata implies;
+    only then are the arrays read.
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
         raise ModelFileError(f"{path}: no such model file")
+    if not os.path.isfile(path):
+        raise ModelFileError(f"{path}: not a regular file; a model file is an .npz written by backprop")
     try:
         with zipfile.ZipFile(path) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNCOMPRESSED:
-                raise ModelFileError(f"{path}: the archive claims more than 1 GiB uncompressed; "
-                                     "refused as a likely zip bomb")
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files}
-    except ModelFileError:
-        raise
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            return _read(path, archive)
+    except ModelFileError as exc:
+        message = str(exc)
+        raise ModelFileError(message if message.startswith(path) else f"{path}: {message}") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
         raise ModelFileError(f"{path}: not a backprop model file (not a readable .npz archive: {exc})") from None
-    except ValueError as exc:  # an object array: loading it would need pickle
-        raise ModelFileError(f"{path}: holds an array that would need pickle to load; refused ({exc})") from None
-    except Exception as exc:  # zlib errors and other damage
+    except RecursionError:
+        raise ModelFileError(f"{path}: the metadata entry is nested too deeply; damaged or hostile file") from None
+    except MemoryError:
+        raise ModelFileError(f"{path}: too large to load") from None
+    except BackpropError as exc:
+        raise ModelFileError(f"{path}: inconsistent model file ({exc})") from None
+    except Exception as exc:  # zlib and CRC errors, numpy's header parser, other damage
         raise ModelFileError(f"{path}: damaged model file ({type(exc).__name__}: {exc})") from None
+
+
+def _read(path, archive):
+    members = {}
+    for info in archive.infolist():
+        if not info.filename.endswith(".npy"):
+            raise ModelFileError(f"unexpected entry {info.filename[:60]!r}; not a backprop model file")
+        members[info.filename[:-4]] = info
+    declared = sum(info.file_size for info in members.values())
+    if declared > MAX_ARRAY_BYTES + schema.MAX_METADATA_BYTES:
+        raise ModelFileError(f"the archive declares {declared / 2**20:.0f} MiB uncompressed, more than a model "
+                             f"file may hold ({MAX_ARRAY_BYTES >> 20} MiB of arrays); refused as a likely zip bomb")
+    for name, info in members.items():
+        if info.file_size > RATIO_FROM and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise ModelFileError(f"entry {name} would expand from {info.compress_size} bytes to "
+                                 f"{info.file_size / 2**20:.0f} MiB (more than {MAX_RATIO}:1); refused as a "
+                                 "likely zip bomb")
+    if "metadata" not in members:
+        raise ModelFileError("no metadata entry; not a backprop model file")
+    shape, dtype = _header(archive, members["metadata"], "metadata")
+    if dtype != np.uint8 or len(shape) != 1 or shape[0] > schema.MAX_METADATA_BYTES:
+        raise ModelFileError(f"the metadata entry must be at most {schema.MAX_METADATA_BYTES >> 20} MiB of "
+                             f"UTF-8 bytes, found shape {shape} of {dtype}")
+    raw = _array(archive, members["metadata"])
     try:
-        meta = json.loads(arrays["metadata"].tobytes().decode())
-    except KeyError:
-        raise ModelFileError(f"{path}: no metadata entry; not a backprop model file") from None
-    except (UnicodeDecodeError, json.JSONDecodeError, AttributeError, ValueError):
-        raise ModelFileError(f"{path}: the metadata entry is not valid JSON") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        found = meta.get("format") if isinstance(meta, dict) else None
-        raise ModelFileError(f"{path}: not a backprop model file (format {found!r})")
-    if meta.get("version") != VERSION:
-        raise ModelFileError(f"{path}: model format version {meta.get('version')!r} is not supported "
-                             f"(this backprop reads version {VERSION}); upgrade backprop")
-    try:
-        return _build(path, arrays, meta), meta
+        meta = json.loads(raw.tobytes().decode(), parse_constant=_no_constant, parse_float=_finite)
     except ModelFileError:
         raise
-    except KeyError as exc:
-        raise ModelFileError(f"{path}: the model file lacks the entry {exc}; it is damaged or not a backprop model")
-    except (BackpropError, TypeError, ValueError, IndexError) as exc:
-        raise ModelFileError(f"{path}: inconsistent model file ({type(exc).__name__}: {exc})") from None
+    except (UnicodeDecodeError, ValueError):
+        raise ModelFileError("the metadata entry is not valid JSON") from None
+    meta, shapes = schema.check_metadata(meta)
+    dtype = np.dtype(meta["dtype"])
+    extra = sorted(set(members) - set(shapes) - {"metadata"})
+    if extra:
+        raise ModelFileError(f"unexpected array {extra[0][:40]!r}; the metadata declares no such array")
+    for name, want in shapes.items():
+        if name not in members:
+            raise ModelFileError(f"missing array {name}")
+        shape, found = _header(archive, members[name], name)
+        if shape != want or found.kind != "f" or found.itemsize not in (4, 8):
+            raise ModelFileError(f"array {name} has shape {shape} and dtype {found}, expected {want} floats")
+    arrays = {name: _array(archive, members[name]) for name in shapes}
+    for name, value in arrays.items():
+        if not np.isfinite(value).all():
+            raise ModelFileError(f"array {name} holds NaN or infinite values")
+    return _build(arrays, meta, dtype), meta
 
 
-def _build(path, arrays, meta):
+def _finite(text):
+    value = float(text)
+    if not math.isfinite(value):
+        raise ModelFileError(f"the metadata holds the number {text[:30]}, beyond a float's range")
+    return value
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _header(archive, info, name):
+    """(shape, dtype) from a member's .npy header, reading a few hundred bytes; checks the member's size."""
+    with archive.open(info) as f:
+        version = np.lib.format.read_magic(f)
+        if version not in ((1, 0), (2, 0), (3, 0)):
+            raise ModelFileError(f"array {name}: unsupported .npy version {version}")
+        read = {(1, 0): np.lib.format.read_array_header_1_0}.get(version, np.lib.format.read_array_header_2_0)
+        shape, fortran, dtype = read(f, max_header_size=10000)
+        offset = f.tell()
+    if dtype.hasobject or dtype.fields is not None or dtype.kind not in "fu":
+        raise ModelFileError(f"array {name} has dtype {dtype}, which would need pickle (never used) or is not "
+                             "a float; a model file holds only float arrays")
+    if any(not isinstance(n, int) or n < 0 for n in shape) or             offset + math.prod(shape) * dtype.itemsize != info.file_size:
+        raise ModelFileError(f"array {name}: its header declares shape {shape} but the entry holds "
+                             f"{info.file_size - offset} bytes of data")
+    return shape, dtype
+
+
+def _array(archive, info):
+    with archive.open(info) as f:
+        return np.lib.format.read_array(f, allow_pickle=False)
+
+
+def _build(arrays, meta, dtype):
+    """The Network from checked metadata and arrays."""
     sizes, activations = meta["sizes"], meta["activations"]
-    if not isinstance(sizes, list) or len(activations) != len(sizes) - 1:
-        raise ModelFileError(f"{path}: metadata sizes and activations do not agree")
     net = Network(sizes, activation=activations[:-1], output=activations[-1], cost=meta["cost"],
                   seed=meta.get("seed"), dtype=meta["dtype"])
-    for l in range(len(sizes) - 1):
-        for name, target in ((f"W{l}", net.weights), (f"b{l}", net.biases)):
-            if name not in arrays:
-                raise ModelFileError(f"{path}: missing array {name}")
-            value = arrays[name]
-            if value.shape != target[l].shape or value.dtype.kind != "f":
-                raise ModelFileError(f"{path}: array {name} has shape {value.shape} and dtype {value.dtype}, "
-                                     f"expected {target[l].shape} floats")
-            if not np.isfinite(value).all():
-                raise ModelFileError(f"{path}: array {name} holds NaN or infinite values")
-            target[l] = value.astype(net.dtype)
+    L = len(sizes) - 1
+    net.weights = [arrays[f"W{l}"].astype(dtype) for l in range(L)]
+    net.biases = [arrays[f"b{l}"].astype(dtype) for l in range(L)]
     training = meta.get("training")
     if training:
-        options = TrainingOptions.from_dict(training["options"], where=f"{path}: ")
         opt = training["optimizer"]
         optimizer = get_optimizer(opt["name"], **opt.get("settings", {}))
-        optimizer.t = int(opt["t"])
+        optimizer.t = opt["t"]
         for key, count in opt.get("state", {}).items():
-            values = [arrays[f"opt_{key}_{i}"] for i in range(count)]
-            if [v.shape for v in values] != [p.shape for p in net.weights + net.biases]:
-                raise ModelFileError(f"{path}: optimizer state {key} does not match the weights' shapes")
-            optimizer.state[key] = [v.astype(net.dtype) for v in values]
-        net.training = TrainingState(optimizer, options, History.from_dict(training["history"]))
+            optimizer.state[key] = [arrays[f"opt_{key}_{i}"].astype(dtype) for i in range(count)]
+        net.training = TrainingState(optimizer, training["options"], History.from_dict(training["history"]))
     return net

@@ -23,18 +23,19 @@ with one sample per row, as numpy and scikit-learn do, and transpose (a view) at
 """
 
 import copy
+import numbers
 
 import numpy as np
-from scipy.sparse import issparse
 
 from .activations import get_activation
-from .checks import as_dtype, as_inputs, as_sample_weight, as_targets
+from .checks import as_dtype, as_inputs, as_sample_weight, as_seed, as_targets
 from .costs import get_cost
 from .errors import ConfigError
 from .initializers import initial_parameters
 
 # Output layer and cost pairs whose product dC/da_L * sigma'(z_L) simplifies to a_L - y.
 SIMPLE_OUTPUT_ERRORS = {("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy")}
+MAX_PARAMETERS = 10**9  # 8 GB of float64 weights: beyond it a typo, not a network
 
 
 class Network:
@@ -47,7 +48,10 @@ class Network:
     def __init__(self, sizes, activation="sigmoid", output=None, cost="mse", seed=None, dtype="float64"):
         self.sizes = _check_sizes(sizes)
         self.dtype = as_dtype(dtype)
-        self.seed = seed
+        self.seed = as_seed(seed)
+        if not isinstance(activation, (str, list, tuple)):
+            raise ConfigError(f"activation must be a name such as 'relu', or a list of one name per hidden layer; "
+                              f"got {activation!r}")
         names = [activation] * (len(self.sizes) - 2) if isinstance(activation, str) else list(activation)
         if len(names) != len(self.sizes) - 2:
             raise ConfigError(f"{len(names)} activations listed for {len(self.sizes) - 2} hidden layers")
@@ -162,7 +166,7 @@ class Network:
 def matmul(A, B, out=None):
     """A @ B (into out when given). B may be a scipy.sparse matrix: sparse inputs x = a_0 reach
     layer 1's products, (F) and (BP3), which scipy computes as sparse @ dense without densifying x."""
-    if not issparse(B):
+    if isinstance(B, np.ndarray):
         return np.matmul(A, B, out=out)
     product = (B.T @ A.T).T  # sparse @ dense is scipy's kernel; dense @ sparse is its transpose
     if out is None:
@@ -172,10 +176,20 @@ def matmul(A, B, out=None):
 
 
 def _check_sizes(sizes):
-    try:
-        sizes = [int(n) for n in sizes]
-    except (TypeError, ValueError):
-        raise ConfigError(f"sizes must be a list of layer widths such as [2, 3, 1], got {sizes!r}") from None
+    if isinstance(sizes, (str, bytes)) or not all(isinstance(n, numbers.Integral) for n in _iterable(sizes)):
+        raise ConfigError(f"sizes must be a list of integer layer widths such as [2, 3, 1], got {sizes!r}")
+    sizes = [int(n) for n in sizes]
     if len(sizes) < 2 or min(sizes) < 1:
         raise ConfigError(f"sizes needs at least an input and an output layer, each of size >= 1; got {sizes}")
+    n_params = sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes, sizes[1:]))
+    if n_params > MAX_PARAMETERS:
+        raise ConfigError(f"sizes {sizes} make {n_params:.3g} parameters, more than the {MAX_PARAMETERS:.0e} "
+                          "this engine allocates; use narrower layers")
     return sizes
+
+
+def _iterable(value):
+    try:
+        return list(value)
+    except TypeError:
+        return [None]

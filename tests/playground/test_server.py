@@ -198,8 +198,10 @@ def test_sessions_share_nothing_and_are_seeded():
 
 
 def test_the_core_imports_no_server_library():
-    code = ("import sys, backprop, backprop.learn.playground; "
-            "print(sorted(m for m in ('starlette', 'uvicorn') if m in sys.modules))")
+    code = (
+        "import sys, backprop, backprop.learn.playground; "
+        "print(sorted(m for m in ('starlette', 'uvicorn') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
     assert backprop.Network  # the package still works

@@ -5,7 +5,7 @@ import sys
 import warnings
 
 from ..errors import BackpropError
-from ..training.interrupts import Interrupted
+from ..training.interrupts import Interrupted, raising_signals
 from . import bench, datasets, evaluate, explain, export, gradcheck, info, playground, predict, train
 from .common import Parser
 
@@ -29,7 +29,7 @@ def main(argv=None):
         argv = ["bench", "--", *argv[1:]]
     args = build_parser().parse_args(argv)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), raising_signals():
             warnings.simplefilter("default")
             warnings.showwarning = lambda message, *a, **k: print(f"warning: {message}", file=sys.stderr)
             return args.run(args) or 0

@@ -1,7 +1,9 @@
 """What every command shares: the argument parser's error contract, layer lists, quiet output."""
 
 import argparse
+import os
 import sys
+import tempfile
 
 from ..errors import ConfigError
 
@@ -41,3 +43,49 @@ def load_model(path):
 
 
 MODEL_HELP = "a model file (.npz) written by backprop, or a run folder holding model.npz"
+
+
+def check_output(path, inputs, force, what="file"):
+    """The overwrite rule: an output is never one of the command's inputs (same path or same inode, even
+    with --force), and an existing file is replaced only with --force."""
+    real = os.path.realpath(path)
+    try:
+        out_stat = os.stat(path)
+    except OSError:
+        out_stat = None
+    for source in inputs:
+        if not source or not isinstance(source, str):
+            continue
+        source = source[len("mnist:"):] if source.startswith("mnist:") else source
+        same = os.path.realpath(source) == real
+        if not same and out_stat is not None:
+            try:
+                same = os.path.samestat(os.stat(source), out_stat)
+            except OSError:
+                pass
+        if same:
+            raise ConfigError(f"{path} is also an input of this command ({source}); writing it would destroy "
+                                  "that input. Choose another output name")
+    if out_stat is not None and not force:
+        raise ConfigError(f"{path} exists; pass --force to overwrite that {what}, or choose another name")
+    if out_stat is not None and not os.path.isfile(path):
+        raise ConfigError(f"{path} exists and is not a regular file; choose another name")
+
+
+def write_text(path, text):
+    """Write text to path atomically (a temporary file in the same folder, renamed), with the umask's mode."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ConfigError(f"cannot write {path}: the folder {folder} does not exist")
+    from ..io import current_umask, signals_held
+    with signals_held():
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".csv")
+        try:
+            with os.fdopen(fd, "w", newline="") as f:
+                os.fchmod(f.fileno(), 0o666 & ~current_umask())
+                f.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise

@@ -18,10 +18,10 @@ from ..costs import COSTS
 from ..data.datasets import NAMES as BUILT_IN
 from ..data.preprocessing import SCALES
 from ..data.sources import TASKS, check_task
-from ..errors import ConfigError
+from ..errors import ConfigError, DataError
 from ..training import Callback, Interrupted, TrainingOptions, train
 from ..training.options import Checked, add_arguments, cli_defaults, option
-from .common import parse_layers, say
+from .common import check_output, parse_layers, say
 from .evaluate import evaluation
 
 
@@ -59,6 +59,8 @@ def register(sub):
     add_arguments(p, TrainingOptions, skip=("class_weight", "shuffle", "max_weight_growth"))
     p.add_argument("--config", help="a TOML file of these options (flags override it) (default: none)")
     p.add_argument("--checkpoint", action="store_true", help="save the model after every epoch (default: off)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing model file at --out "
+                   "(default: refuse)")
     p.add_argument("--resume", metavar="MODEL", help="continue training a saved model (file or run folder) for "
                                                      "--epochs more (default: none, a new model)")
     p.add_argument("--plot", action="store_true", help="also draw what the network learned: boundaries over time "
@@ -71,6 +73,8 @@ def register(sub):
 # ---- options: defaults, then a saved model's (on --resume), then the config file, then the flags --------
 def read_config(path):
     """{option: value} from a TOML file."""
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise ConfigError(f"{path}: not a regular file; --config names a TOML file")
     try:
         with open(path, "rb") as f:
             table = tomllib.load(f)
@@ -125,6 +129,10 @@ def run(args):
     setup, options, given = settings(args, saved)
     if args.plot and args.no_plots:
         raise ConfigError("--plot and --no-plots contradict each other; pass one")
+    model_path, folder = output_paths(setup.out)
+    if setup.out:  # the overwrite rule, before anything is read or trained
+        check_output(model_path or os.path.join(folder, "model.npz"),
+                     [args.resume, setup.data, setup.test_data, args.config], args.force, "model")
     from ..data.tables import parse_columns
     dataset = load_source(setup.data, setup.target, options.seed, features=parse_columns(setup.features),
                           drop=parse_columns(setup.drop), impute=setup.impute)
@@ -159,7 +167,10 @@ def run(args):
     model = resumed or new_model(setup, options, dataset, task, X_train, y_train, y_test)
     model.data = {**asdict(setup), "held_out": row_keys(X_test, y_test) if len(X_test) <= 100_000 else None}
     inputs, targets = model.inputs(X_train), model.targets(y_train)
-    model_path, folder = output_paths(setup.out)
+    check_targets(model, y_train, "the training data")
+    if len(X_test):  # everything the report after training needs, checked before training
+        model.inputs(X_test)
+        check_targets(model, y_test, setup.test_data or "the test data")
     created = not (folder and os.path.isdir(folder))
     parent_created = not setup.out and not os.path.isdir("runs")
     if model_path is None:  # a run folder: made now, so a clash shows before training
@@ -199,6 +210,16 @@ def row_keys(X, y):
 def plottable(X, task):
     """--plot draws 2-D classification data (boundaries over time and hidden units)."""
     return task == "classification" and np.asarray(X).dtype.kind == "f" and np.shape(X)[1] == 2
+
+
+def check_targets(model, y, where):
+    """y fits the model: known class labels, or as many target columns as the network has outputs."""
+    if model.task == "classification":
+        model.targets(y)
+        return
+    k, n_out = (1 if np.ndim(y) == 1 else np.shape(y)[1]), model.network.sizes[-1]
+    if k != n_out:
+        raise DataError(f"{where}: {k} target column(s), but the model predicts {n_out}")
 
 
 def _saved_setup(model, args):
@@ -260,12 +281,13 @@ def new_run_folder(name, out):
 
 
 class Checkpoint(Callback):
-    """Saves the model after every epoch."""
+    """Saves the model after every epoch, with the history so far."""
 
-    def __init__(self, save, path):
-        self.save, self.path = save, path
+    def __init__(self, save, path, net):
+        self.save, self.path, self.net = save, path, net
 
     def on_epoch_end(self, epoch, logs):
+        self.net.training.history.stop_reason = "checkpoint"
         self.save(self.path)
 
 
@@ -293,7 +315,7 @@ def train_in(args, options, model, inputs, targets, dataset, task, folder, start
     save = lambda path: model_io.save(path, net, **model.metadata())  # noqa: E731
     callbacks = [] if args.quiet else [ProgressBar(), EpochLines()]
     if args.checkpoint:
-        callbacks.append(Checkpoint(save, model_path))
+        callbacks.append(Checkpoint(save, model_path, net))
     frames = None
     if args.plot and not args.no_plots and plottable(X_train, task):
         frames = BoundaryFrames(model, X_train, options.epochs)

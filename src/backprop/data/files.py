@@ -5,15 +5,41 @@ import gzip
 import io
 import os
 import re
+import stat
 import struct
 import warnings
 import zipfile
+import zlib
 
 import numpy as np
 
 from ..errors import DataError
 
 _INTEGER = re.compile(r"^[+-]?\d+$")
+MAX_DATA_BYTES = 4 << 30  # a data file's arrays, uncompressed (.npz members, .gz IDX files): 4 GiB
+# Real data compress a few times over; zeros 1000 times. Past this ratio, and past 16 MiB, a file is a bomb.
+MAX_RATIO, RATIO_FROM = 100, 16 << 20
+
+
+def check_ratio(path, declared, compressed, what="data"):
+    """Refuse a compressed entry that would expand more than MAX_RATIO times (beyond RATIO_FROM bytes)."""
+    if declared > RATIO_FROM and declared > MAX_RATIO * max(compressed, 1):
+        raise DataError(f"{path}: {what} would expand from {compressed} bytes to {declared / 2**20:.0f} MiB "
+                        f"(more than {MAX_RATIO}:1); refused as a likely decompression bomb")
+
+
+class MissingColumns(DataError):
+    """A CSV's header lacks a column the model takes."""
+
+
+def check_regular(path):
+    """Refuse what is not a regular file (a FIFO would hang, /dev/zero never ends) before opening it."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
+    if not stat.S_ISREG(mode):
+        raise DataError(f"{path}: not a regular file (a folder, FIFO or device); name a data file")
 
 
 def _float(cell):
@@ -23,14 +49,17 @@ def _float(cell):
         return None
 
 
-def read_csv(path, target=None, has_target=True):
+def read_csv(path, target=None, has_target=True, columns=None):
     """(X (n, d) float64, y (n,) int64/float64/str, feature_names, target_name) from a CSV file.
 
-    With has_target=False every column is a feature and y and target_name are None.
+    With has_target=False every column is a feature and y and target_name are None. With columns
+    (names) and a header row, X holds those columns in that order (any order in the file; others
+    are ignored) and y is None; a missing one is an error naming it.
 
     The delimiter (, ; tab |) and a header row are detected; target is a column name or index
     (default: the last column). Integer or string targets are class labels; others are real values.
     """
+    check_regular(path)
     try:
         with open(path, encoding="utf-8-sig", newline="") as f:  # utf-8-sig drops a byte-order mark
             text = f.read()
@@ -44,7 +73,7 @@ def read_csv(path, target=None, has_target=True):
         dialect = csv.Sniffer().sniff(text[:20000], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    rows = [(i + 1, row) for i, row in enumerate(csv.reader(io.StringIO(text), dialect)) if any(c.strip() for c in row)]
+    rows = [(i + 1, row) for i, row in enumerate(csv.reader(io.StringIO(text, newline=""), dialect)) if any(c.strip() for c in row)]
     if not rows:
         raise DataError(f"{path}: every cell is empty")
     first = [c.strip() for c in rows[0][1]]
@@ -52,6 +81,10 @@ def read_csv(path, target=None, has_target=True):
     has_header = (len(rows) == 1 and all(_float(c) is None for c in first)) or (
         len(rows) > 1 and any(_float(c) is None and j < len(numeric_below) and numeric_below[j]
                               for j, c in enumerate(first)))
+    if not has_header and _column_numbers(first):
+        has_header = True  # 1,2,3 or 0,1,2 over numbers: the columns' names, not a sample
+        warnings.warn(f"{path}: the first row ({','.join(first[:6])}{',...' if len(first) > 6 else ''}) numbers the "
+                      "columns; read as the header, not as data", RuntimeWarning, stacklevel=2)
     if has_header:
         names = first
         duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -71,6 +104,15 @@ def read_csv(path, target=None, has_target=True):
             raise DataError(f"{path}: row {line} has {len(row)} cells but the file has {width} columns")
     t = _target_index(path, target, names) if has_target else None
     feature_columns = [j for j in range(width) if j != t]
+    if columns is not None and has_header:
+        missing = [c for c in columns if c not in names]
+        if missing:
+            error = MissingColumns(f"{path}: no column {', '.join(map(repr, missing[:5]))}"
+                                   f"{' (and more)' if len(missing) > 5 else ''}; the model takes the columns "
+                                   f"{', '.join(columns[:10])}{', ...' if len(columns) > 10 else ''}")
+            error.header = names
+            raise error
+        t, feature_columns = None, [names.index(c) for c in columns]
     X = np.empty((len(rows), len(feature_columns)))
     for i, (line, row) in enumerate(rows):
         for k, j in enumerate(feature_columns):
@@ -82,13 +124,15 @@ def read_csv(path, target=None, has_target=True):
                                 "remove or impute it")
             X[i, k] = value
     if t is None:
-        return X, None, names, None
+        return X, None, [names[j] for j in feature_columns], None
     cells = [row[t].strip() for _, row in rows]
     for (line, _), cell in zip(rows, cells):
         if not cell:
             raise DataError(f"{path}: row {line}, column {names[t]!r}: the target is empty")
-    if all(_INTEGER.match(c) for c in cells):
+    if all(_INTEGER.match(c) for c in cells) and all(-2**63 <= int(c) < 2**63 for c in cells):
         y = np.array([int(c) for c in cells], dtype=np.int64)
+    elif all(_INTEGER.match(c) for c in cells):  # integers past int64 (ids, codes): kept as text labels
+        y = np.array(cells, dtype=str)
     elif all(_float(c) is not None for c in cells):
         y = np.array([float(c) for c in cells])
         if not np.isfinite(y).all():
@@ -97,6 +141,14 @@ def read_csv(path, target=None, has_target=True):
     else:
         y = np.array(cells, dtype=str)
     return X, y, [names[j] for j in feature_columns], names[t]
+
+
+def _column_numbers(first):
+    """True when the cells are 1..d or 0..d-1 in order: column numbers, written where names go."""
+    if len(first) < 2 or not all(_INTEGER.match(c) for c in first):
+        return False
+    values = [int(c) for c in first]
+    return values in (list(range(1, len(first) + 1)), list(range(len(first))))
 
 
 def _target_index(path, target, names):
@@ -115,8 +167,9 @@ def _target_index(path, target, names):
 
 def read_npz(path):
     """(X (n, d), y (n,) or (n, k)) from an .npz file holding arrays named X and y."""
-    if not os.path.isfile(path):
+    if not os.path.exists(path):
         raise DataError(f"{path}: no such file")
+    check_regular(path)
     if not zipfile.is_zipfile(path):
         raise DataError(f"{path}: not a valid .npz file (not a zip archive); save with np.savez(path, X=X, y=y)")
     try:
@@ -126,6 +179,7 @@ def read_npz(path):
                 found = ", ".join(archive.files) or "none"
                 raise DataError(f"{path}: no array named {' or '.join(missing)} (found: {found}); "
                                 "save with np.savez(path, X=X, y=y)")
+            _check_npz_sizes(path, archive.zip)
             X, y = archive["X"], archive["y"]
     except DataError:
         raise
@@ -136,6 +190,13 @@ def read_npz(path):
         raise DataError(f"{path}: not a readable .npz file ({exc})") from None
     except Exception as exc:  # zipfile.BadZipFile and friends
         raise DataError(f"{path}: not a valid .npz file ({type(exc).__name__}: {exc})") from None
+    if y.dtype.kind == "S":  # bytes labels (np.savez of b"..."): text, as a CSV's labels are
+        try:
+            y = np.char.decode(y, "utf-8")
+        except UnicodeDecodeError:
+            raise DataError(f"{path}: y holds byte strings that are not UTF-8; save the labels as str") from None
+    if y.dtype.kind not in "iufbU":
+        raise DataError(f"{path}: y must hold numbers or text labels, got dtype {y.dtype}")
     if X.dtype.kind not in "iufb":
         raise DataError(f"{path}: X must be numeric, got dtype {X.dtype}")
     if X.ndim != 2:
@@ -153,29 +214,68 @@ def read_npz(path):
     return X.astype(float), y
 
 
+def _check_npz_sizes(path, archive):
+    """Refuse an archive whose members declare more than MAX_DATA_BYTES, or more than their headers say."""
+    total = 0
+    for info in archive.infolist():
+        check_ratio(path, info.file_size, info.compress_size, f"entry {info.filename}")
+        with archive.open(info) as f:
+            try:
+                version = np.lib.format.read_magic(f)
+                read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+                shape, _, dtype = read(f, max_header_size=10000)
+            except ValueError:
+                continue  # not an .npy member; np.load reports it
+            if dtype.hasobject:
+                continue  # pickled objects: np.load refuses them below, saying so
+            declared = int(np.prod(shape, dtype=object)) * dtype.itemsize
+            if f.tell() + declared != info.file_size:
+                raise DataError(f"{path}: entry {info.filename} declares shape {shape} but holds "
+                                f"{info.file_size - f.tell()} bytes; a damaged or hostile file")
+        check_ratio(path, declared, info.compress_size, f"entry {info.filename}")
+        total += declared
+        if total > MAX_DATA_BYTES:
+            raise DataError(f"{path}: the arrays declare {total / 2**30:.1f} GiB uncompressed, more than the "
+                            f"{MAX_DATA_BYTES >> 30} GiB backprop reads; refused")
+
+
 IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
 def read_idx(path):
-    """The array in an IDX file (the MNIST format), raw or gzip-compressed."""
+    """The array in an IDX file (the MNIST format), raw or gzip-compressed.
+
+    The header's shape is checked against MAX_DATA_BYTES before the data are read, and no more
+    bytes than it declares are ever decompressed: a .gz bomb costs a few kilobytes.
+    """
+    check_regular(path)
     try:
-        with open(path, "rb") as f:
-            data = f.read()
-        if data[:2] == b"\x1f\x8b":
-            data = gzip.decompress(data)
-    except (OSError, EOFError) as exc:
+        with open(path, "rb") as raw:
+            gzipped = raw.read(2) == b"\x1f\x8b"
+        with (gzip.open if gzipped else open)(path, "rb") as f:
+            head = f.read(4)
+            if len(head) < 4 or head[:2] != b"\0\0" or head[2] not in IDX_TYPES:
+                raise DataError(f"{path}: not an IDX file (bad magic number)")
+            ndim = head[3]
+            dims = f.read(4 * ndim)
+            if len(dims) < 4 * ndim:
+                raise DataError(f"{path}: IDX header is truncated")
+            shape = struct.unpack(f">{ndim}I", dims)
+            dtype = np.dtype(IDX_TYPES[head[2]])
+            size = int(np.prod(shape, dtype=object)) * dtype.itemsize
+            if size > MAX_DATA_BYTES:
+                raise DataError(f"{path}: the IDX header declares shape {shape}, {size / 2**30:.1f} GiB, more "
+                                f"than the {MAX_DATA_BYTES >> 30} GiB backprop reads; refused")
+            if gzipped:
+                check_ratio(path, size, os.path.getsize(path), "the IDX data")
+            data = f.read(size)
+            extra = f.read(1)
+    except (OSError, EOFError, zlib.error) as exc:
         raise DataError(f"{path}: cannot read IDX file ({exc})") from None
-    if len(data) < 4 or data[:2] != b"\0\0" or data[2] not in IDX_TYPES:
-        raise DataError(f"{path}: not an IDX file (bad magic number)")
-    ndim = data[3]
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise DataError(f"{path}: IDX header is truncated")
-    shape = struct.unpack(f">{ndim}I", data[4:header])
-    dtype = np.dtype(IDX_TYPES[data[2]])
-    if len(data) - header != int(np.prod(shape)) * dtype.itemsize:
-        raise DataError(f"{path}: IDX file holds {len(data) - header} bytes of data, expected shape {shape}")
-    return np.frombuffer(data, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
+    if len(data) != size or extra:
+        held = f"more than {size}" if extra else str(len(data))
+        raise DataError(f"{path}: IDX file holds {held} bytes of data, expected shape {shape} ({size} bytes)")
+    return np.frombuffer(data, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
 
 
 def _find(folder, stem):

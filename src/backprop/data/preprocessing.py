@@ -63,6 +63,11 @@ def encode_labels(y, classes=None):
     classes = np.asarray(classes)
     y = np.asarray(y)
     if classes.dtype.kind in "iu" and y.dtype.kind in "iuf":  # integer classes, labels read as numbers
+        fractional = y.dtype.kind == "f" and not np.array_equal(y, np.round(y))
+        if fractional:  # 0.5 is no class; truncating it to 0 would score a wrong label as right
+            bad = y[y != np.round(y)][:5].tolist()
+            raise DataError(f"labels {', '.join(map(repr, bad))} are not whole numbers; the training classes "
+                            f"are {', '.join(map(str, classes.tolist()))}")
         y = y.astype(classes.dtype)
     lookup = {c: i for i, c in enumerate(classes.tolist())}
     unknown = sorted({v for v in y.tolist() if v not in lookup}, key=str)

@@ -19,16 +19,22 @@ import contextlib
 import os
 
 import numpy as np
-from scipy.linalg import blas
-from threadpoolctl import ThreadpoolController
 
-_GEMM = {np.dtype(np.float32): blas.sgemm, np.dtype(np.float64): blas.dgemm}
-_AXPY = {np.dtype(np.float32): blas.saxpy, np.dtype(np.float64): blas.daxpy}
+_GEMM, _AXPY = {}, {}
+
+
+def _blas(table, dtype):
+    """BLAS gemm or axpy for dtype, or None; scipy.linalg is imported on the first step (0.3 s at startup)."""
+    if not _GEMM:
+        from scipy.linalg import blas
+        _GEMM.update({np.dtype(np.float32): blas.sgemm, np.dtype(np.float64): blas.dgemm})
+        _AXPY.update({np.dtype(np.float32): blas.saxpy, np.dtype(np.float64): blas.daxpy})
+    return table.get(dtype)
 
 
 def add_scaled(y, x, alpha):
     """y <- y + alpha x in place, by BLAS axpy: numpy's y += alpha * x first writes alpha * x to a temporary."""
-    axpy = _AXPY.get(y.dtype)
+    axpy = _blas(_AXPY, y.dtype)
     if axpy is None or x.dtype != y.dtype or not (y.flags.c_contiguous and x.flags.c_contiguous and y.flags.writeable):
         y += alpha * x
         return
@@ -37,7 +43,7 @@ def add_scaled(y, x, alpha):
 
 def add_outer_product(W, delta, a, alpha, beta=1.0):
     """W (n, k) <- beta W + alpha delta (n, m) @ a (k, m)^T, in place."""
-    gemm = _GEMM.get(W.dtype)
+    gemm = _blas(_GEMM, W.dtype)
     fits = (gemm is not None and isinstance(a, np.ndarray)  # sparse a: numpy's two steps
             and W.flags.c_contiguous and W.flags.writeable and delta.dtype == a.dtype == W.dtype
             and delta.flags.c_contiguous and (a.flags.c_contiguous or a.flags.f_contiguous))
@@ -62,6 +68,8 @@ _scipy_pools = []
 def single_threaded_scipy_blas():
     """Limit scipy's own BLAS library to one thread inside the block, where it is not numpy's."""
     if not _scipy_pools:
+        from threadpoolctl import ThreadpoolController
+        _blas(_GEMM, np.dtype(np.float64))  # load scipy's BLAS first, so that the controller sees it
         controller = ThreadpoolController()
         own = [lib.filepath for lib in controller.lib_controllers
                if lib.user_api == "blas" and os.path.basename(os.path.dirname(lib.filepath)) == "scipy.libs"]

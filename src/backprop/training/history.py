@@ -8,6 +8,7 @@ STOP_REASONS = {
     "early_stopping": "validation cost stopped improving; best weights restored",
     "diverged": "cost became non-finite or weights ran away; the epoch's starting weights restored",
     "interrupted": "interrupted; the weights of the last completed epoch kept",
+    "checkpoint": "still training when this checkpoint was saved",
 }
 
 

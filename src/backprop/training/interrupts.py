@@ -37,3 +37,22 @@ def deferred_signals():
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+    check()  # one that came after the last step (during validation, a checkpoint) is not lost
+
+
+@contextmanager
+def raising_signals():
+    """SIGTERM and SIGHUP raise Interrupted, as SIGINT raises KeyboardInterrupt, so cleanup code runs."""
+    def interrupt(number, frame):
+        raise Interrupted(number)
+    previous = {}
+    try:
+        for signum in SIGNALS[1:]:
+            previous[signum] = signal.signal(signum, interrupt)
+    except ValueError:  # not the main thread
+        pass
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

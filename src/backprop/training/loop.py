@@ -44,8 +44,8 @@ def train(net, X, Y, *, sample_weight=None, validation_data=None, callbacks=(), 
         with deferred_signals() as check_signals, np.errstate(over="ignore", invalid="ignore"), \
                 state.optimizer.running():
             run_epochs(net, data, state, options, run, callbacks, check_signals)
-    finally:
-        state.history.extend(run)
+    finally:  # the epochs are already in state.history (a checkpoint holds them all); how it ended:
+        state.history.stop_reason, state.history.best_epoch = run.stop_reason, run.best_epoch
         for cb in callbacks:
             cb.on_train_end(run)
     return run
@@ -86,9 +86,12 @@ def run_epochs(net, data, state, options, run, callbacks, check_signals):
         row = {"epoch": epoch, "cost": cost, "accuracy": accuracy, **validate(net, data),
                "learning_rate": learning_rate, "seconds": time.perf_counter() - started}
         run.append(row)
+        state.history.append(row)
+        stop = best.should_stop(row, params)
+        state.history.best_epoch = best.epoch
         for cb in callbacks:
             cb.on_epoch_end(epoch, row)
-        if best.should_stop(row, params):
+        if stop:
             run.stop_reason = "early_stopping"
             break
         if options.tol is not None and cost < options.tol:

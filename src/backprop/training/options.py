@@ -158,6 +158,8 @@ class TrainingOptions(Checked):
 
     def _check_field(self, f, value):
         if f.name == "class_weight" and isinstance(value, dict):  # from Python: {class index: weight}
+            if not all(isinstance(k, int) or (isinstance(k, str) and k.isdigit()) for k in value):
+                raise ConfigError(f"class_weight keys must be class indices 0, 1, ..., got {list(value)[:5]!r}")
             return {int(k): Spec(float, "", low=0).check(f"class_weight[{k}]", v) for k, v in value.items()}
         return super()._check_field(f, value)
 

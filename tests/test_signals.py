@@ -1,0 +1,134 @@
+"""SIGTERM and SIGHUP during `backprop train`: the last completed epoch is saved, with its whole history."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from backprop import io as model_io
+
+
+def data_file(folder):
+    rng = np.random.default_rng(0)
+    X = rng.random((64, 4))
+    y = (X.sum(axis=1) > 2).astype(int)
+    path = folder / "d.csv"
+    path.write_text("a,b,c,d,t\n" + "".join(",".join(map(str, r)) + f",{t}\n" for r, t in zip(X, y)))
+    return path
+
+
+def start(folder, *extra):
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "backprop",
+            "train",
+            "--data",
+            "d.csv",
+            "--layers",
+            "8",
+            "--epochs",
+            "100000",
+            "--batch-size",
+            "8",
+            "--no-plots",
+            "--quiet",
+            "--out",
+            "run",
+            *extra,
+        ],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for(path, timeout=30):
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert time.monotonic() < deadline, "no checkpoint appeared"
+        time.sleep(0.01)
+
+
+def assert_complete(path):
+    """A loadable model whose history has one row per epoch trained, numbered 1..N."""
+    net, meta = model_io.load(path)
+    history = net.training.history
+    n = len(history)
+    assert n >= 1 and history.epoch == list(range(1, n + 1))
+    assert all(len(getattr(history, name)) == n for name in ("cost", "accuracy", "val_cost", "learning_rate"))
+    assert history.stop_reason in ("interrupted", "checkpoint", "completed")
+    return n
+
+
+def test_sigterm_at_20_random_moments_of_a_checkpointed_run(tmp_path):
+    data_file(tmp_path)
+    rng = np.random.default_rng(1)
+    survived = 0
+    for trial in range(20):
+        run = tmp_path / "run"
+        for p in run.glob("*"):
+            p.unlink()
+        proc = start(tmp_path, "--checkpoint", "--force")
+        wait_for(run / "model.npz")
+        time.sleep(rng.random() * 0.3)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 128 + signal.SIGTERM, err
+        assert "Traceback" not in err and "interrupted" in err
+        assert_complete(run / "model.npz")
+        assert sorted(p.name for p in run.iterdir()) == ["model.npz"]  # no .tmp-* left behind
+        survived += 1
+    assert survived == 20
+
+
+def test_sighup_without_checkpoints_saves_the_last_completed_epoch(tmp_path):
+    data_file(tmp_path)
+    proc = start(tmp_path)
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGHUP)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 128 + signal.SIGHUP, err
+    assert "saved epoch" in err and "Traceback" not in err
+    n = assert_complete(tmp_path / "run" / "model.npz")
+    # --resume continues the same history
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "backprop",
+            "train",
+            "--resume",
+            "run/model.npz",
+            "--data",
+            "d.csv",
+            "--epochs",
+            "2",
+            "--no-plots",
+            "--quiet",
+            "--out",
+            "run2",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert assert_complete(tmp_path / "run2" / "model.npz") == n + 2
+
+
+def test_sigterm_during_data_loading_leaves_no_run_folder(tmp_path):
+    big = tmp_path / "d.csv"
+    rows = np.random.default_rng(0).random((100_000, 5))
+    big.write_text("a,b,c,d,t\n" + "\n".join(",".join(f"{v:.3f}" for v in r) for r in rows) + "\n")
+    proc = start(tmp_path)
+    time.sleep(0.8)
+    os.kill(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 128 + signal.SIGTERM and "Traceback" not in err, err
+    assert not (tmp_path / "run" / "model.npz").exists()
