@@ -9,7 +9,6 @@ import struct
 import numpy as np
 import pytest
 
-import backprop as bp
 from attack import assert_refused, run_attacks
 
 TRAIN = ("train", "--epochs", "1", "--no-plots", "--quiet", "--out", "run")

@@ -208,7 +208,8 @@ def _header(archive, info, name):
     if dtype.hasobject or dtype.fields is not None or dtype.kind not in "fu":
         raise ModelFileError(f"array {name} has dtype {dtype}, which would need pickle (never used) or is not "
                              "a float; a model file holds only float arrays")
-    if any(not isinstance(n, int) or n < 0 for n in shape) or             offset + math.prod(shape) * dtype.itemsize != info.file_size:
+    if any(not isinstance(n, int) or n < 0 for n in shape) or \
+            offset + math.prod(shape) * dtype.itemsize != info.file_size:
         raise ModelFileError(f"array {name}: its header declares shape {shape} but the entry holds "
                              f"{info.file_size - offset} bytes of data")
     return shape, dtype

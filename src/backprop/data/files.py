@@ -73,7 +73,8 @@ def read_csv(path, target=None, has_target=True, columns=None):
         dialect = csv.Sniffer().sniff(text[:20000], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    rows = [(i + 1, row) for i, row in enumerate(csv.reader(io.StringIO(text, newline=""), dialect)) if any(c.strip() for c in row)]
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    rows = [(i + 1, row) for i, row in enumerate(reader) if any(c.strip() for c in row)]
     if not rows:
         raise DataError(f"{path}: every cell is empty")
     first = [c.strip() for c in rows[0][1]]
