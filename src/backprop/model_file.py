@@ -141,6 +141,8 @@ METADATA = record({
     "scaler": (SCALER, False), "target_scaler": (SCALER, False),
     "feature_names": (list_of(string(), 10**8), False), "target_name": (optional(string()), False),
     "data": (lambda v, where: _data(v, where), False),
+    "encoder": (lambda v, where: _encoder(v, where), False),
+    "playground": (lambda v, where: _settings(v, where), False),
 })
 
 
@@ -170,13 +172,38 @@ def _options(value, where):
         raise ModelFileError(f"metadata field {where}: {exc}") from None
 
 
-def _data(value, where):
-    """Where the training data came from: plain settings only. A path here is never opened unless the user names it."""
+def _settings(value, where):
+    """An object of at most 100 plain settings (names to None, booleans, strings or numbers)."""
     if not isinstance(value, dict) or len(value) > 100:
         raise Invalid(where, "an object of at most 100 settings", type(value).__name__)
     for key, v in value.items():
         string(max_length=100)(key, f"{where} key")
         scalar(v, f"{where}.{key}")
+    return value
+
+
+def _encoder(value, where):
+    """The table encoder: the raw columns read, each categorical column's categories, each column's fill value."""
+    columns = list_of(string(max_length=1000), 10**6)
+    if not isinstance(value, dict) or set(value) - {"columns", "categories", "fill"}:
+        raise Invalid(where, "an object of columns, categories and fill", str(value)[:60])
+    columns(value.get("columns", []), f"{where}.columns")
+    for field_name, inner in (("categories", columns), ("fill", scalar)):
+        table = value.get(field_name, {})
+        if not isinstance(table, dict) or len(table) > 10**6:
+            raise Invalid(f"{where}.{field_name}", "an object keyed by column", type(table).__name__)
+        for key, v in table.items():
+            inner(v, f"{where}.{field_name}.{str(key)[:40]}")
+    return value
+
+
+def _data(value, where):
+    """Where the training data came from: plain settings only. A path here is never opened unless the user names it."""
+    held_out = value.get("held_out") if isinstance(value, dict) else None
+    if held_out is not None:  # fingerprints of the held-out rows (evaluate --held-out)
+        list_of(string(max_length=64), 10**6)(held_out, f"{where}.held_out")
+        value = {k: v for k, v in value.items() if k != "held_out"}
+    _settings(value, where)
     if "test_split" in value:
         number(0, 1)(value["test_split"], f"{where}.test_split")
     if "seed" in value:
@@ -184,7 +211,7 @@ def _data(value, where):
     for key in ("data", "test_data", "target"):
         if value.get(key) is not None and not isinstance(value[key], (str, int)):
             raise Invalid(f"{where}.{key}", "a string", value[key])
-    return value
+    return value if held_out is None else {**value, "held_out": held_out}
 
 
 # ---- the whole file ------------------------------------------------------------------------------
