@@ -8,7 +8,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "src" / "backprop"
 LAYERS = [
     {"network", "activations", "costs", "initializers", "gradcheck", "checks", "errors"},
     {"training", "data"},
-    {"model", "io", "plots"},
+    {"model", "model_file", "io", "plots"},
     {"cli", "sklearn", "learn", "export"},
 ]
 TOP = {"__init__", "__main__"}  # the package's front door re-exports from anywhere

@@ -142,7 +142,7 @@ def test_npz_and_config_file_and_flag_override(tmp_path):
     assert (
         net.sizes == [3, 5, 2]
         and net.training.epochs_trained == 4
-        and meta["training"]["options"]["optimizer"] == "sgd"
+        and net.training.options.optimizer == "sgd"
     )
 
 

@@ -169,7 +169,11 @@ def test_every_hostile_model_file_is_refused_by_info(hostile):
         ["info", "fifo.npz"],
         ["info", "random.npz"],
     ]
-    messages = [message for _, _, message in CASES.values()] + ["not a regular file"] * 2 + ["not a backprop model"]
+    messages = (
+        [message for _, _, message in CASES.values()]
+        + ["a folder without a model.npz", "not a regular file"]
+        + ["not a backprop model"]
+    )
     results = run_attacks(argvs, hostile)
     failures = []
     for result, message in zip(results, messages):

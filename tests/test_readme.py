@@ -124,7 +124,7 @@ def fill(cmd):
         if words[1] != "info" and len(words) == 3:
             words += ["--data", "FILE.csv"]
     if words[:2] == ["backprop", "bench"] or words[1:2] == ["benchmarks/bench.py"]:
-        words += ["--sizes", "8-4-2", "--samples", "128", "--rounds", "1"]
+        words += ["--sizes", "8-4-2", "--samples", "128", "--rounds", "1", "--systems", "backprop,gemm"]
     if words[:2] == ["backprop", "train"] and "--epochs" not in words:
         words += ["--epochs", "3", "--no-plots"]
     return words

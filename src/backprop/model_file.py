@@ -173,12 +173,15 @@ def _options(value, where):
 
 
 def _settings(value, where):
-    """An object of at most 100 plain settings (names to None, booleans, strings or numbers)."""
+    """An object of at most 100 plain settings: names to None, booleans, strings, numbers or short lists of them."""
     if not isinstance(value, dict) or len(value) > 100:
         raise Invalid(where, "an object of at most 100 settings", type(value).__name__)
     for key, v in value.items():
         string(max_length=100)(key, f"{where} key")
-        scalar(v, f"{where}.{key}")
+        if isinstance(v, list):
+            list_of(scalar, 1000)(v, f"{where}.{key}")
+        else:
+            scalar(v, f"{where}.{key}")
     return value
 
 

@@ -48,6 +48,7 @@ def load_source(source, target=None, seed=0, has_target=True, features=None, dro
         return Dataset(X, y, source, [f"x{i + 1}" for i in range(X.shape[1])], "y")
     if not os.path.exists(source):
         raise DataError(f"{source}: no such file, and not a built-in data set ({', '.join(datasets.NAMES)})")
+    files.check_regular(source)  # a FIFO or a device would hang or never end
     if table_options:
         return _table(source, target, features, drop, impute, has_target)
     try:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import files
 from ..errors import ConfigError, DataError
 
 MISSING = {"", "na", "n/a", "nan", "null", "none", "?", "-"}
@@ -145,6 +146,7 @@ class Encoder:
 
 def read_cells(path):
     """(names, cells (n, d) of str, lines) from a CSV with a header row; delimiter detected as in files.read_csv."""
+    files.check_regular(path)
     try:
         with open(path, encoding="utf-8-sig", newline="") as f:
             text = f.read()
