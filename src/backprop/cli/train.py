@@ -116,7 +116,7 @@ def _apply(options, **changes):
 
 # ---- the command ---------------------------------------------------------------------------------
 def run(args):
-    from ..data.sources import infer_task, load_source, split
+    from ..data.sources import infer_task, load_source
     started = time.perf_counter()
     resumed = None
     saved = None
@@ -138,32 +138,14 @@ def run(args):
                           drop=parse_columns(setup.drop), impute=setup.impute)
     if resumed and resumed.encoder.active and dataset.encoder is None:
         dataset = load_source(setup.data, setup.target, options.seed, features=resumed.encoder.columns)
-    if len(dataset.X) < 20 and not resumed:  # too few to hold any out, unless the user insists
-        for name, where in (("test_split", "setup"), ("validation_split", "options")):
-            value = getattr(setup if where == "setup" else options, name)
-            if name not in given and value:
-                if where == "setup":
-                    setup = _apply(setup, test_split=0.0)
-                else:
-                    options = _apply(options, validation_split=0.0)
-                say(args, f"note: only {len(dataset.X)} samples, so no {name.replace('_', ' ')} "
-                          f"(pass --{name.replace('_', '-')} to insist)")
+    setup, options = small_data(args, setup, options, given, dataset, resumed)
     task = resumed.task if resumed else infer_task(dataset.y, setup.task, dataset.task)
     check_task(dataset.y, setup.task)
     if args.plot and not plottable(dataset.X, task):
         raise ConfigError(f"--plot draws 2-D classification data only; {dataset.name} has "
                           f"{np.shape(dataset.X)[1]} features ({task}); leave --plot out (curves and the confusion "
                           "matrix are drawn anyway, first-layer weights for square images)")
-    X_train, X_test, y_train, y_test = split(dataset, task, setup.test_split, options.seed, setup.test_data,
-                                             setup.target)
-    if task == "classification" and not resumed:
-        missing = sorted(set(np.unique(dataset.y).tolist()) - set(np.unique(y_train).tolist()), key=str)
-        if missing and setup.test_data is None:
-            raise ConfigError(f"--test-split {setup.test_split:g} leaves {len(y_train)} training rows, and no "
-                              f"training row of class {', '.join(map(repr, missing[:3]))}; use a smaller --test-split")
-    if not resumed and setup.test_data is None and setup.test_split > 0 and len(y_train) < 10:
-        raise ConfigError(f"--test-split {setup.test_split:g} leaves only {len(y_train)} of {len(dataset.y)} rows "
-                          "for training; use a smaller --test-split")
+    X_train, X_test, y_train, y_test = split_rows(setup, options, dataset, task, resumed)
     model = resumed or new_model(setup, options, dataset, task, X_train, y_train, y_test)
     model.data = {**asdict(setup), "held_out": row_keys(X_test, y_test) if len(X_test) <= 100_000 else None}
     inputs, targets = model.inputs(X_train), model.targets(y_train)
@@ -187,6 +169,38 @@ def run(args):
             if parent_created and not os.listdir("runs"):
                 os.rmdir("runs")
         raise
+
+
+def small_data(args, setup, options, given, dataset, resumed):
+    """(setup, options) with no test or validation split for fewer than 20 samples, unless the user asked."""
+    if len(dataset.X) >= 20 or resumed:
+        return setup, options
+    for name, where in (("test_split", "setup"), ("validation_split", "options")):
+        value = getattr(setup if where == "setup" else options, name)
+        if name not in given and value:
+            if where == "setup":
+                setup = _apply(setup, test_split=0.0)
+            else:
+                options = _apply(options, validation_split=0.0)
+            say(args, f"note: only {len(dataset.X)} samples, so no {name.replace('_', ' ')} "
+                      f"(pass --{name.replace('_', '-')} to insist)")
+    return setup, options
+
+
+def split_rows(setup, options, dataset, task, resumed):
+    """(X_train, X_test, y_train, y_test), refusing a split that leaves too little to train on."""
+    from ..data.sources import split
+    X_train, X_test, y_train, y_test = split(dataset, task, setup.test_split, options.seed, setup.test_data,
+                                             setup.target)
+    if task == "classification" and not resumed:
+        missing = sorted(set(np.unique(dataset.y).tolist()) - set(np.unique(y_train).tolist()), key=str)
+        if missing and setup.test_data is None:
+            raise ConfigError(f"--test-split {setup.test_split:g} leaves {len(y_train)} training rows, and no "
+                              f"training row of class {', '.join(map(repr, missing[:3]))}; use a smaller --test-split")
+    if not resumed and setup.test_data is None and setup.test_split > 0 and len(y_train) < 10:
+        raise ConfigError(f"--test-split {setup.test_split:g} leaves only {len(y_train)} of {len(dataset.y)} rows "
+                          "for training; use a smaller --test-split")
+    return X_train, X_test, y_train, y_test
 
 
 def output_paths(out):

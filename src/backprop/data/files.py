@@ -59,43 +59,8 @@ def read_csv(path, target=None, has_target=True, columns=None):
     The delimiter (, ; tab |) and a header row are detected; target is a column name or index
     (default: the last column). Integer or string targets are class labels; others are real values.
     """
-    check_regular(path)
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as f:  # utf-8-sig drops a byte-order mark
-            text = f.read()
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 CSV") from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
-    if not text.strip():
-        raise DataError(f"{path}: the file is empty")
-    try:
-        dialect = csv.Sniffer().sniff(text[:20000], delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    rows = [(i + 1, row) for i, row in enumerate(reader) if any(c.strip() for c in row)]
-    if not rows:
-        raise DataError(f"{path}: every cell is empty")
-    first = [c.strip() for c in rows[0][1]]
-    numeric_below = len(rows) > 1 and [_float(c) is not None for c in rows[1][1]]
-    has_header = (len(rows) == 1 and all(_float(c) is None for c in first)) or (
-        len(rows) > 1 and any(_float(c) is None and j < len(numeric_below) and numeric_below[j]
-                              for j, c in enumerate(first)))
-    if not has_header and _column_numbers(first):
-        has_header = True  # 1,2,3 or 0,1,2 over numbers: the columns' names, not a sample
-        warnings.warn(f"{path}: the first row ({','.join(first[:6])}{',...' if len(first) > 6 else ''}) numbers the "
-                      "columns; read as the header, not as data", RuntimeWarning, stacklevel=2)
-    if has_header:
-        names = first
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise DataError(f"{path}: the header names column(s) {', '.join(map(repr, duplicates))} more than once")
-        rows = rows[1:]
-    else:
-        names = [f"column {j + 1}" for j in range(len(first))]
-    if not rows:
-        raise DataError(f"{path}: a header but no data rows")
+    rows = _csv_rows(path)
+    names, rows, has_header = _header(path, rows)
     width = len(names)
     if width < 2 and has_target:
         raise DataError(f"{path}: only one column; a data file needs feature columns and a target column "
@@ -114,6 +79,61 @@ def read_csv(path, target=None, has_target=True, columns=None):
             error.header = names
             raise error
         t, feature_columns = None, [names.index(c) for c in columns]
+    X = _features(path, rows, names, feature_columns)
+    if t is None:
+        return X, None, [names[j] for j in feature_columns], None
+    return X, _target(path, rows, names, t), [names[j] for j in feature_columns], names[t]
+
+
+def _csv_rows(path):
+    """[(line number, cells)] of the non-empty rows of a CSV file; the delimiter is detected."""
+    check_regular(path)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:  # utf-8-sig drops a byte-order mark
+            text = f.read()
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 CSV") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
+    if not text.strip():
+        raise DataError(f"{path}: the file is empty")
+    try:
+        dialect = csv.Sniffer().sniff(text[:20000], delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    rows = [(i + 1, row) for i, row in enumerate(reader) if any(c.strip() for c in row)]
+    if not rows:
+        raise DataError(f"{path}: every cell is empty")
+    return rows
+
+
+def _header(path, rows):
+    """(column names, data rows, whether the first row was a header): a row of words over numbers is one."""
+    first = [c.strip() for c in rows[0][1]]
+    numeric_below = len(rows) > 1 and [_float(c) is not None for c in rows[1][1]]
+    has_header = (len(rows) == 1 and all(_float(c) is None for c in first)) or (
+        len(rows) > 1 and any(_float(c) is None and j < len(numeric_below) and numeric_below[j]
+                              for j, c in enumerate(first)))
+    if not has_header and _column_numbers(first):
+        has_header = True  # 1,2,3 or 0,1,2 over numbers: the columns' names, not a sample
+        warnings.warn(f"{path}: the first row ({','.join(first[:6])}{',...' if len(first) > 6 else ''}) numbers the "
+                      "columns; read as the header, not as data", RuntimeWarning, stacklevel=3)
+    if has_header:
+        names = first
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise DataError(f"{path}: the header names column(s) {', '.join(map(repr, duplicates))} more than once")
+        rows = rows[1:]
+    else:
+        names = [f"column {j + 1}" for j in range(len(first))]
+    if not rows:
+        raise DataError(f"{path}: a header but no data rows")
+    return names, rows, has_header
+
+
+def _features(path, rows, names, feature_columns):
+    """X (n, len(feature_columns)): every cell a finite number, or an error naming its row and column."""
     X = np.empty((len(rows), len(feature_columns)))
     for i, (line, row) in enumerate(rows):
         for k, j in enumerate(feature_columns):
@@ -124,24 +144,26 @@ def read_csv(path, target=None, has_target=True, columns=None):
                 raise DataError(f"{path}: row {line}, column {names[j]!r}: {row[j].strip()} is not a finite number; "
                                 "remove or impute it")
             X[i, k] = value
-    if t is None:
-        return X, None, [names[j] for j in feature_columns], None
+    return X
+
+
+def _target(path, rows, names, t):
+    """The target column: int64 class labels, text labels, or finite real values."""
     cells = [row[t].strip() for _, row in rows]
     for (line, _), cell in zip(rows, cells):
         if not cell:
             raise DataError(f"{path}: row {line}, column {names[t]!r}: the target is empty")
     if all(_INTEGER.match(c) for c in cells) and all(-2**63 <= int(c) < 2**63 for c in cells):
-        y = np.array([int(c) for c in cells], dtype=np.int64)
-    elif all(_INTEGER.match(c) for c in cells):  # integers past int64 (ids, codes): kept as text labels
-        y = np.array(cells, dtype=str)
-    elif all(_float(c) is not None for c in cells):
+        return np.array([int(c) for c in cells], dtype=np.int64)
+    if all(_INTEGER.match(c) for c in cells):  # integers past int64 (ids, codes): kept as text labels
+        return np.array(cells, dtype=str)
+    if all(_float(c) is not None for c in cells):
         y = np.array([float(c) for c in cells])
         if not np.isfinite(y).all():
             line = rows[int(np.argmin(np.isfinite(y)))][0]
             raise DataError(f"{path}: row {line}, column {names[t]!r}: the target is not a finite number")
-    else:
-        y = np.array(cells, dtype=str)
-    return X, y, [names[j] for j in feature_columns], names[t]
+        return y
+    return np.array(cells, dtype=str)
 
 
 def _column_numbers(first):
