@@ -8,7 +8,7 @@ const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin x1", "sin x2"];
 const DATASETS = { classification: ["circle", "xor", "gauss", "spiral"], regression: ["plane", "multi-gauss"] };
 const TUNABLE = ["learning_rate", "optimizer", "l2", "batch_size"];  // change without a reset
 const S = { id: null, data: null, frame: null, curve: [], playing: false, settings: null, picked: [0],
-  showTest: false, hasUpload: false, hover: null, busy: Promise.resolve() };
+  showTest: false, hasUpload: false, hover: null, busy: Promise.resolve(), changes: 0 };
 
 function fmt(v) {
   if (v === null || v === undefined) return "-";
@@ -56,9 +56,11 @@ function queue(task) {
 async function newSession() {
   pause();
   writeHash();
+  const sent = S.changes;
   const r = await api("/api/session", { settings: S.settings });
   S.id = r.id; S.data = r.data; S.hasUpload = r.has_upload; S.curve = [];
-  S.settings = r.data.settings;
+  // A change made while this request was in flight stays: its own request is queued behind this one.
+  if (S.changes === sent) S.settings = r.data.settings;
   S.picked = [0];
   say("");
   fillControls();
@@ -129,6 +131,7 @@ function fillControls() {
 }
 
 function change(update) {
+  S.changes += 1;
   Object.assign(S.settings, update);
   if (Object.keys(update).every(k => TUNABLE.includes(k)) && S.id) {
     writeHash();
