@@ -42,7 +42,7 @@ def main(out="docs/images"):
         rate = play("#dataset=circle&layers=8,8&activations=tanh,tanh&optimizer=adam&learning_rate=0.03&test=1", 4)
         print(f"browser: {rate:.1f} updates per second (2-8-8-1, every map at 50x50, drawn)")
         page.screenshot(path=f"{out}/playground-circle.png")
-        play("#dataset=spiral&classes=3&noise=0&layers=12,12&activations=tanh,tanh&optimizer=adam"
+        play("#dataset=spiral&classes=3&noise=0&layers=8,8,8&activations=tanh,tanh,tanh&optimizer=adam"
              "&learning_rate=0.03&features=x1,x2,sin%20x1,sin%20x2&batch_size=10", 20)
         page.screenshot(path=f"{out}/playground-spiral-3-classes.png")
         page.set_viewport_size({"width": 1280, "height": 1000})
