@@ -54,15 +54,25 @@ def save(path, net, **metadata):
     except (TypeError, ValueError) as exc:  # includes ModelFileError: what load would refuse is never written
         raise ModelFileError(f"refusing to save {path}: {exc}") from None
     arrays["metadata"] = np.frombuffer(text.encode(), dtype=np.uint8)
+    write_atomically(path, lambda f: np.savez(f, **arrays), error=ModelFileError)
+    return path
+
+
+def write_atomically(path, write, error=ModelFileError):
+    """Call write(binary file) on a temporary file beside path, then rename it over path: all or nothing.
+
+    Signals are held meanwhile; the file gets the umask's mode (mkstemp's 0600 would hide it from other
+    users); the temporary file is removed on every exit path. error: the exception for a missing folder.
+    """
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise ModelFileError(f"cannot write {path}: the folder {folder} does not exist")
+        raise error(f"cannot write {path}: the folder {folder} does not exist")
     with signals_held():
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.splitext(path)[1])
         try:
             with os.fdopen(fd, "wb") as f:
                 os.fchmod(f.fileno(), 0o666 & ~current_umask())
-                np.savez(f, **arrays)
+                write(f)
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, path)

@@ -3,7 +3,6 @@
 import argparse
 import os
 import sys
-import tempfile
 
 from ..errors import ConfigError
 
@@ -74,18 +73,5 @@ def check_output(path, inputs, force, what="file"):
 
 def write_text(path, text):
     """Write text to path atomically (a temporary file in the same folder, renamed), with the umask's mode."""
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise ConfigError(f"cannot write {path}: the folder {folder} does not exist")
-    from ..io import current_umask, signals_held
-    with signals_held():
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".csv")
-        try:
-            with os.fdopen(fd, "w", newline="") as f:
-                os.fchmod(f.fileno(), 0o666 & ~current_umask())
-                f.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+    from ..io import write_atomically
+    write_atomically(path, lambda f: f.write(text.encode()), error=ConfigError)
