@@ -19,7 +19,7 @@ from sklearn.utils import check_random_state
 
 from ..network import Network
 from ..training.data import Batches, TrainingData
-from ..training.guards import Diverged
+from ..training.guards import Diverged, Snapshot
 from ..training.loop import one_epoch
 from .solvers import LEARNING_RATES, StepSizes, fit_lbfgs
 
@@ -242,8 +242,7 @@ class BaseMLP(BaseEstimator):
                               "optimization hasn't converged yet; raise max_iter or tol", ConvergenceWarning,
                               stacklevel=4)
         if validation is not None and self._best is not None:  # keep the best epoch's weights
-            for p, best in zip(net.weights + net.biases, self._best):
-                np.copyto(p, best)
+            self._best.restore(net.weights + net.biases)
         elif diverged:
             raise ValueError(f"{DIVERGED} (the loss became non-finite at iteration {self.n_iter_})")
 
@@ -260,7 +259,11 @@ class BaseMLP(BaseEstimator):
                 if score < self.best_validation_score_ + self.tol else 0
             if score > self.best_validation_score_:
                 self.best_validation_score_ = score
-                self._best = [p.copy() for p in self.network_.weights + self.network_.biases]
+                params = self.network_.weights + self.network_.biases
+                if self._best is None:
+                    self._best = Snapshot(params)
+                else:
+                    self._best.take(params)
         else:
             loss = self.loss_curve_[-1]
             self._no_improvement_count = self._no_improvement_count + 1 if loss > self.best_loss_ - self.tol else 0
