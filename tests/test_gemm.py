@@ -5,32 +5,41 @@ import pathlib
 
 import numpy as np
 import pytest
+from scipy import sparse
 
 import backprop as bp
-from backprop.training.gemm import add_outer_product
+from backprop.blas import gemm, matmul
 from backprop.training.optimizers import SGD
 
 REFERENCE = pathlib.Path(__file__).parent / "reference" / "one_epoch_sgd.npz"
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("beta", [1.0, 0.99])
-def test_add_outer_product_matches_numpy(dtype, beta, rng):
-    W = rng.random((5, 7)).astype(dtype)
-    delta, a, rows = (
-        rng.random((5, 3)).astype(dtype),
-        rng.random((7, 3)).astype(dtype),
-        rng.random((3, 7)).astype(dtype),
-    )
-    tol = 1e-5 if dtype == "float32" else 1e-14
-    for b in (a, rows.T):  # a C array (hidden activations), and the transposed rows the first layer gets
-        expected = beta * W - 0.5 * delta @ b.T
-        add_outer_product(W, delta, b, -0.5, beta)
-        np.testing.assert_allclose(W, expected, rtol=tol, atol=tol)
-    for odd in (np.asfortranarray(W), W.astype("float64" if dtype == "float32" else "float32")):
-        expected = beta * odd - 0.5 * delta.astype(odd.dtype) @ a.astype(odd.dtype).T
-        add_outer_product(odd, delta, a, -0.5, beta)  # arrays the gemm cannot take: numpy's route
-        np.testing.assert_allclose(odd, expected, rtol=1e-5)
+@pytest.mark.parametrize("alpha, beta", [(1.0, 0.0), (-0.5, 1.0), (-0.5, 0.99)])
+def test_gemm_matches_numpy_for_every_layout(dtype, alpha, beta, rng):
+    tol = 1e-5 if dtype == "float32" else 1e-13
+    A, B = rng.random((5, 3)).astype(dtype), rng.random((3, 7)).astype(dtype)
+    # C- and Fortran-ordered operands (W^T in (BP2), the inputs X[rows].T), and a strided one numpy must take
+    for A_, B_ in [(A, B), (np.asfortranarray(A), B), (A, np.asfortranarray(B)),
+                   (np.asfortranarray(A), np.asfortranarray(B)), (A, np.repeat(B, 2, axis=1)[:, ::2])]:
+        C = rng.random((5, 7)).astype(dtype)
+        expected = alpha * (A_ @ B_) + beta * C
+        if beta == 0.0:
+            C[0, 0] = np.nan  # beta = 0: C's old values are not read, not even a NaN
+        assert gemm(A_, B_, C, alpha, beta) is C
+        np.testing.assert_allclose(C, expected, rtol=tol, atol=tol)
+
+
+def test_gemm_takes_numpys_route_for_what_blas_cannot_take(rng):
+    A, B = rng.random((4, 3)), rng.random((3, 2))
+    for C in (np.zeros((4, 2), "float32"), np.zeros((2, 4)).T):  # another dtype; a Fortran-ordered C
+        gemm(A.astype(C.dtype), B.astype(C.dtype), C, -2.0, 1.0)
+        np.testing.assert_allclose(C, -2.0 * A @ B, rtol=1e-6)
+    C = np.zeros((4, 2))
+    gemm(A, sparse.csr_matrix(B), C)  # sparse inputs: scipy's sparse kernel, never densified
+    np.testing.assert_allclose(C, A @ B)
+    np.testing.assert_allclose(matmul(A, B), A @ B)
+    assert matmul(A, B).flags.c_contiguous
 
 
 @pytest.mark.parametrize("weight_decay", [0.0, 0.1])

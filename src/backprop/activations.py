@@ -73,7 +73,12 @@ class ReLU(Activation):
         return (z > 0).astype(z.dtype)
 
     def backward(self, grad_a, z, a, out=None):
-        return np.multiply(grad_a, z > 0, out=out)
+        if out is None:
+            out = grad_a.copy()
+        elif out is not grad_a:
+            np.copyto(out, grad_a)
+        np.copyto(out, 0, where=z <= 0)  # relu'(z) is 0 there and 1 elsewhere: zeroing beats multiplying by a mask
+        return out
 
 
 class LeakyReLU(Activation):

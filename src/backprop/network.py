@@ -28,6 +28,7 @@ import numbers
 import numpy as np
 
 from .activations import get_activation
+from .blas import gemm, matmul, ones
 from .checks import as_dtype, as_inputs, as_sample_weight, as_seed, as_targets
 from .costs import get_cost
 from .errors import ConfigError
@@ -101,10 +102,11 @@ class Network:
         z = z if z is not None else [None] * (L + 1)
         a = a if a is not None else [None] * (L + 1)
         a[0] = x
+        ones_row = ones(x.shape[1], self.dtype)[None, :]  # (1, m)
         for l in range(1, L + 1):
-            z[l] = matmul(W[l], a[l - 1], out=z[l])     # (F)   z_l = W_l a_{l-1} ...
-            z[l] += b[l][:, None]                        #       ... + b_l
-            a[l] = sigma[l].value(z[l], out=a[l])        # (F)   a_l = sigma_l(z_l)
+            z[l] = matmul(W[l], a[l - 1], out=z[l])          # (F)   z_l = W_l a_{l-1} ...
+            gemm(b[l][:, None], ones_row, z[l], 1.0, 1.0)     #       ... + b_l 1^T (b_l added to every column)
+            a[l] = sigma[l].value(z[l], out=a[l])             # (F)   a_l = sigma_l(z_l)
         return z, a
 
     def backprop(self, x, y, r=None, grad_w=None, grad_b=None, z=None, a=None, delta=None):
@@ -122,12 +124,13 @@ class Network:
         delta[L] = self.output_error(z[L], a[L], y, out=delta[L])      # (BP1) delta_L, per sample
         delta[L] *= (1.0 / m) if r is None else r * (1.0 / m)          #       ... of the mean cost C
         for l in range(L - 1, 0, -1):
-            delta[l] = np.matmul(W[l + 1].T, delta[l + 1], out=delta[l])          # (BP2) W_{l+1}^T delta_{l+1} ...
-            delta[l] = sigma[l].backward(delta[l], z[l], a[l], out=delta[l])     #       ... * sigma_l'(z_l)
+            delta[l] = matmul(W[l + 1].T, delta[l + 1], out=delta[l])           # (BP2) W_{l+1}^T delta_{l+1} ...
+            delta[l] = sigma[l].backward(delta[l], z[l], a[l], out=delta[l])   #       ... * sigma_l'(z_l)
         if grad_w is not None:
+            ones_column = ones(m, self.dtype)[:, None]  # (m, 1)
             for l in range(1, L + 1):
                 matmul(delta[l], a[l - 1].T, out=grad_w[l - 1])     # (BP3) dC/dW_l = delta_l a_{l-1}^T
-                np.sum(delta[l], axis=1, out=grad_b[l - 1])          # (BP4) dC/db_l = sum over samples of delta_l
+                gemm(delta[l], ones_column, grad_b[l - 1][:, None])  # (BP4) dC/db_l = delta_l 1, the sum over samples
         return a, delta
 
     def output_error(self, z_L, a_L, y, out=None, simplified=None):
@@ -161,18 +164,6 @@ class Network:
     def __repr__(self):
         acts = ",".join(act.name for act in self.activations)
         return f"Network({self.sizes}, activations=[{acts}], cost={self.cost_function.name!r}, dtype={self.dtype.name})"
-
-
-def matmul(A, B, out=None):
-    """A @ B (into out when given). B may be a scipy.sparse matrix: sparse inputs x = a_0 reach
-    layer 1's products, (F) and (BP3), which scipy computes as sparse @ dense without densifying x."""
-    if isinstance(B, np.ndarray):
-        return np.matmul(A, B, out=out)
-    product = (B.T @ A.T).T  # sparse @ dense is scipy's kernel; dense @ sparse is its transpose
-    if out is None:
-        return np.ascontiguousarray(product)
-    np.copyto(out, product)
-    return out
 
 
 def _check_sizes(sizes):

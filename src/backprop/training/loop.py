@@ -41,8 +41,7 @@ def train(net, X, Y, *, sample_weight=None, validation_data=None, callbacks=(), 
     # Overflow on the way to divergence is expected and reported below as a DivergenceError, so
     # numpy's own warnings would only repeat it less clearly.
     try:
-        with deferred_signals() as check_signals, np.errstate(over="ignore", invalid="ignore"), \
-                state.optimizer.running():
+        with deferred_signals() as check_signals, np.errstate(over="ignore", invalid="ignore"):
             run_epochs(net, data, state, options, run, callbacks, check_signals)
     finally:  # the epochs are already in state.history (a checkpoint holds them all); how it ended:
         state.history.stop_reason, state.history.best_epoch = run.stop_reason, run.best_epoch

@@ -11,7 +11,7 @@ L2 term added to the weights' gradients (decoupled from them in AdamW), biases n
 import numpy as np
 
 from ..errors import unknown_name
-from .gemm import add_outer_product, add_scaled, single_threaded_scipy_blas
+from .. import blas
 
 
 class Optimizer:
@@ -36,15 +36,11 @@ class Optimizer:
         if self.weight_decay:
             for p, g in zip(params, grads):
                 if p.ndim == 2:
-                    add_scaled(g, p, self.weight_decay)
+                    blas.add_scaled(g, p, self.weight_decay)
 
     def step(self, params, grads, learning_rate):
         """Update every array in params in place from the matching gradient in grads."""
         raise NotImplementedError
-
-    def running(self):
-        """A context the training loop holds while it steps: scipy's BLAS (gemm, axpy) on one thread."""
-        return single_threaded_scipy_blas()
 
     def settings(self):
         """The options this optimizer was built with, by name."""
@@ -74,10 +70,11 @@ class SGD(Optimizer):
         Equal to step() with the gradients of (BP3) and (BP4); a test checks that.
         """
         self.t += 1
+        decay = 1.0 - learning_rate * self.weight_decay  # (1 - lr wd) W: the L2 term's share of the step
+        ones = blas.ones(delta[-1].shape[1], delta[-1].dtype)[:, None]
         for l in range(1, len(weights) + 1):
-            decay = 1.0 - learning_rate * self.weight_decay  # (1 - lr wd) W: the L2 term's share of the step
-            add_outer_product(weights[l - 1], delta[l], a[l - 1], -learning_rate, decay)
-            biases[l - 1] -= learning_rate * delta[l].sum(axis=1)
+            blas.gemm(delta[l], a[l - 1].T, weights[l - 1], -learning_rate, decay)  # W_l <- decay W_l - lr delta_l a_{l-1}^T
+            blas.gemm(delta[l], ones, biases[l - 1][:, None], -learning_rate, 1.0)   # b_l <- b_l - lr delta_l 1 (the sum)
 
 
 class Momentum(Optimizer):

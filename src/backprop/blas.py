@@ -1,0 +1,97 @@
+"""Matrix products for the engine, all through one BLAS library: scipy's, by its public gemm.
+
+Every product of (F), (BP2) and (BP3), and the fused SGD step, is C <- alpha A B + beta C, which
+is what BLAS's gemm computes. numpy's matmul cannot add into an existing array (beta), and numpy's
+and scipy's wheels each ship their own OpenBLAS, each with a pool of worker threads that keep
+spinning for a while after a call. Mixing the two libraries, the pools fight for the cores: an
+epoch of 784-128-64-10 took 1.9 s instead of 0.16 s. Sending every product to scipy's gemm uses
+one pool, with all its threads for every product (benchmarks/bench.py measures the gain).
+
+gemm works on Fortran-ordered arrays; the transpose of a C-ordered array is one, so
+C = A B is computed as C^T = B^T A^T on those views, without copying. Arrays that do not fit
+(another dtype, neither C- nor Fortran-contiguous, sparse, read-only) take numpy's route; a test
+checks that both agree.
+"""
+
+import numpy as np
+
+_GEMM, _AXPY, _ONES = {}, {}, {}
+
+
+def _blas(table, dtype):
+    """scipy's gemm or axpy for dtype, or None; scipy.linalg is imported on first use (0.3 s, not at import)."""
+    if not _GEMM:
+        from scipy.linalg import blas
+        _GEMM.update({np.dtype(np.float32): blas.sgemm, np.dtype(np.float64): blas.dgemm})
+        _AXPY.update({np.dtype(np.float32): blas.saxpy, np.dtype(np.float64): blas.daxpy})
+    return table.get(dtype)
+
+
+def gemm(A, B, C, alpha=1.0, beta=0.0):
+    """C (n, m) <- alpha A (n, k) @ B (k, m) + beta C, in place; returns C. B may be scipy.sparse."""
+    routine = _GEMM.get(C.dtype) or _blas(_GEMM, C.dtype)
+    # In Fortran order: C^T (m, n) <- alpha B^T (m, k) @ A^T (k, n) + beta C^T.
+    b, trans_b = _transposed(B)
+    a, trans_a = _transposed(A)
+    if (routine is None or a is None or b is None or not (A.dtype == B.dtype == C.dtype)
+            or not (C.flags.c_contiguous and C.flags.writeable)):
+        return _numpy_gemm(A, B, C, alpha, beta)
+    routine(alpha, b, a, beta, C.T, trans_b, trans_a, True)  # positional: a third of the call's cost in keywords
+    return C
+
+
+def matmul(A, B, out=None):
+    """A (n, k) @ B (k, m), into out (n, m) when given, else into a new C-ordered array."""
+    if out is None:
+        out = np.empty((A.shape[0], B.shape[1]), dtype=np.result_type(A.dtype, B.dtype))
+    return gemm(A, B, out)
+
+
+def ones(m, dtype):
+    """A read-only vector of m ones, (m,): the 1 of b_l 1^T in (F) and of delta_l 1 in (BP4), as products.
+
+    A bias added to every column, or a row sum, is a product with a vector of ones: one gemm call,
+    3 to 4 times faster than numpy's broadcast add or sum over the short batch axis.
+    """
+    key = (m, np.dtype(dtype))
+    if key not in _ONES:
+        _ONES[key] = np.ones(m, dtype)
+        _ONES[key].flags.writeable = False
+    return _ONES[key]
+
+
+def add_scaled(y, x, alpha):
+    """y <- y + alpha x in place, by BLAS axpy: numpy's y += alpha * x first writes alpha * x to a temporary."""
+    axpy = _blas(_AXPY, y.dtype)
+    if axpy is None or x.dtype != y.dtype or not (y.flags.c_contiguous and x.flags.c_contiguous and y.flags.writeable):
+        y += alpha * x
+        return
+    axpy(x.reshape(-1), y.reshape(-1), a=alpha)  # reshape(-1) of a contiguous array is a view: y is updated
+
+
+def _transposed(M):
+    """(array, trans) whose op(array) is M^T for gemm, without a copy; (None, 0) when M has no such view.
+
+    A C-ordered M's transpose is Fortran-ordered: passed as it is (trans 0). A Fortran-ordered M
+    (the inputs x = X[rows].T) is passed itself, with gemm's trans flag set.
+    """
+    flags = getattr(M, "flags", None)  # None: a scipy.sparse matrix
+    if flags is None or M.ndim != 2:
+        return None, 0
+    if flags.c_contiguous:
+        return M.T, 0
+    return (M, 1) if flags.f_contiguous else (None, 0)
+
+
+def _numpy_gemm(A, B, C, alpha, beta):
+    """The same as gemm() with numpy's products: for sparse B, other dtypes, and odd layouts."""
+    if isinstance(B, np.ndarray):
+        product = np.matmul(A, B)
+    else:
+        product = (B.T @ A.T).T  # sparse @ dense is scipy's kernel; dense @ sparse is its transpose
+    if beta == 0.0:
+        np.multiply(product, alpha, out=C) if alpha != 1.0 else np.copyto(C, product)
+    else:
+        C *= beta
+        C += alpha * product
+    return C
