@@ -73,8 +73,9 @@ class SGD(Optimizer):
         decay = 1.0 - learning_rate * self.weight_decay  # (1 - lr wd) W: the L2 term's share of the step
         ones = blas.ones(delta[-1].shape[1], delta[-1].dtype)[:, None]
         for l in range(1, len(weights) + 1):
-            blas.gemm(delta[l], a[l - 1].T, weights[l - 1], -learning_rate, decay)  # W_l <- decay W_l - lr delta_l a_{l-1}^T
-            blas.gemm(delta[l], ones, biases[l - 1][:, None], -learning_rate, 1.0)   # b_l <- b_l - lr delta_l 1 (the sum)
+            # (BP3) and (BP4) with the step: W_l <- decay W_l - lr delta_l a_{l-1}^T, b_l <- b_l - lr delta_l 1
+            blas.gemm(delta[l], a[l - 1].T, weights[l - 1], -learning_rate, decay)
+            blas.gemm(delta[l], ones, biases[l - 1][:, None], -learning_rate, 1.0)
 
 
 class Momentum(Optimizer):
