@@ -6,7 +6,7 @@ import pathlib
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "src" / "backprop"
 # Lowest first. A module may import its own layer and the layers below, never above.
 LAYERS = [
-    {"network", "activations", "costs", "initializers", "gradcheck", "checks", "errors"},
+    {"network", "activations", "costs", "blas", "initializers", "gradcheck", "checks", "errors"},
     {"training", "data"},
     {"model", "model_file", "io", "plots"},
     {"cli", "sklearn", "learn", "export"},

@@ -6,6 +6,7 @@ import pytest
 from backprop.errors import ConfigError
 from backprop.training import TrainingOptions
 from backprop.training.optimizers import OPTIMIZERS, get_optimizer
+from backprop.training.parameters import flat, pack
 
 STEPS = 4
 
@@ -131,3 +132,31 @@ def test_an_option_the_schedule_does_not_take_is_an_error():
         "gamma": 0.5,
         "step_size": 3,
     }
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_flat_parameters_take_the_same_steps_as_separate_arrays(name, rng):
+    """Laid out in one buffer (as training does), the rule runs on two pieces; the numbers stay the same."""
+    params = [rng.normal(size=(3, 2)), rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=4)]
+    grads = [[rng.normal(size=p.shape) for p in params] for _ in range(STEPS)]
+    separate, packed = [p.copy() for p in params], pack(params, params[0].dtype)
+    assert flat(packed) is not None and flat(separate) is None
+    opt_separate, opt_packed = get_optimizer(name, weight_decay=0.1), get_optimizer(name, weight_decay=0.1)
+    for g in grads:
+        opt_separate.step(separate, [gi.copy() for gi in g], 0.05)
+        opt_packed.step(packed, pack(g, g[0].dtype), 0.05)
+    assert len(opt_packed._pieces(packed, pack(grads[0], np.float64))) == 2  # all weights, then all biases
+    for p, q in zip(separate, packed):
+        np.testing.assert_allclose(q, p, rtol=1e-14, atol=1e-15)
+
+
+def test_state_read_back_separately_is_laid_out_flat_again(rng):
+    params = pack([rng.normal(size=(3, 2)), rng.normal(size=3)], np.float64)
+    grads = pack([rng.normal(size=(3, 2)), rng.normal(size=3)], np.float64)
+    opt = get_optimizer("adam")
+    opt.step(params, grads, 0.1)
+    opt.state = {key: [a.copy() for a in arrays] for key, arrays in opt.state.items()}  # as a model file gives it
+    before = [m.copy() for m in opt.state["m"]]
+    opt.step(params, grads, 0.1)
+    assert all(flat(arrays) is not None for arrays in opt.state.values())
+    assert not np.array_equal(opt.state["m"][0], before[0])

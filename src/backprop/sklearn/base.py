@@ -21,6 +21,7 @@ from ..network import Network
 from ..training.data import Batches, TrainingData
 from ..training.guards import Diverged, Snapshot
 from ..training.loop import one_epoch
+from ..training.parameters import pack_network
 from .solvers import LEARNING_RATES, StepSizes, fit_lbfgs
 
 # scikit-learn's activation names, and backprop's own, mapped to backprop's
@@ -124,8 +125,8 @@ class BaseMLP(BaseEstimator):
             net.weights[l] = np.ascontiguousarray(self._random_state.uniform(-bound, bound, (fan_in, fan_out)).T,
                                                   dtype=dtype)
             net.biases[l] = self._random_state.uniform(-bound, bound, fan_out).astype(dtype)
-        self.coefs_ = [W.T for W in net.weights]
-        self.intercepts_ = list(net.biases)
+        pack_network(net)
+        self._expose(net)
         if self.solver != "lbfgs":
             self.loss_curve_, self._no_improvement_count, self._best = [], 0, None
             self.best_loss_ = None if self.early_stopping else np.inf
@@ -139,14 +140,22 @@ class BaseMLP(BaseEstimator):
             sizes = [np.shape(self.coefs_[0])[0]] + [np.shape(c)[1] for c in self.coefs_]
             dtype = np.asarray(self.coefs_[0]).dtype
             net = self.network_ = self._new_network(sizes, dtype if dtype in (np.float32, np.float64) else np.float64)
+        changed = False
         for l in range(len(net.weights)):
-            if getattr(self.coefs_[l], "base", None) is not net.weights[l]:
+            if not _is_transpose(self.coefs_[l], net.weights[l]):
                 net.weights[l] = np.array(np.asarray(self.coefs_[l], dtype=net.dtype).T, order="C")
-                self.coefs_[l] = net.weights[l].T
+                changed = True
             if self.intercepts_[l] is not net.biases[l]:
                 net.biases[l] = np.array(self.intercepts_[l], dtype=net.dtype).reshape(-1)
-                self.intercepts_[l] = net.biases[l]
+                changed = True
+        if pack_network(net) or changed:
+            self._expose(net)
         return net
+
+    def _expose(self, net):
+        """coefs_ and intercepts_ as views of the network's W_l (transposed to scikit-learn's layout) and b_l."""
+        self.coefs_ = [W.T for W in net.weights]
+        self.intercepts_ = list(net.biases)
 
     def _forward(self, X):
         """a_L for validated X (n_samples, n_features), one row per sample."""
@@ -273,6 +282,12 @@ class BaseMLP(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _is_transpose(c, W):
+    """Whether c is a view of W transposed: coefs_[l] while it is in step with the network's W_l."""
+    return (isinstance(c, np.ndarray) and c.shape == W.shape[::-1] and c.strides == W.strides[::-1]
+            and c.dtype == W.dtype and c.__array_interface__["data"][0] == W.__array_interface__["data"][0])
 
 
 def checked_sample_weight(sample_weight, X):

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..checks import as_inputs, as_sample_weight, as_targets
 from ..errors import ConfigError
+from .parameters import pack
 
 
 @dataclass
@@ -87,8 +88,9 @@ class Batches:
 
     def __init__(self, net, data):
         self.net, self.data, self.workspaces = net, data, {}
-        self.grad_w = [np.empty_like(W) for W in net.weights]
-        self.grad_b = [np.empty_like(b) for b in net.biases]
+        # Laid out like the parameters (training.parameters): the optimizer's rule runs on all at once.
+        grads = pack(net.weights + net.biases, net.dtype, copy=False)
+        self.grad_w, self.grad_b = grads[:len(net.weights)], grads[len(net.weights):]
 
     def __call__(self, order):
         """Yields (x (n_0, m), y (n_L, m), r (m,) or None, workspace) for each batch of the order."""

@@ -16,6 +16,7 @@ from .guards import DivergenceGuard, Diverged, EarlyStopping, Snapshot
 from .history import History
 from .interrupts import deferred_signals
 from .options import TrainingOptions
+from .parameters import pack_network
 from .schedules import get_schedule
 from .state import training_state
 
@@ -104,14 +105,13 @@ def run_epochs(net, data, state, options, run, callbacks, check_signals):
 
 
 def own_parameters(net):
-    """net's weights then biases, each made a writable C-ordered array of net.dtype (copied if it was not)."""
+    """net's weights then biases, checked, and laid out in one writable buffer of net.dtype (training.parameters)."""
     for arrays, kind in ((net.weights, "W"), (net.biases, "b")):
         for l, (p, n_out, n_in) in enumerate(zip(arrays, net.sizes[1:], net.sizes[:-1])):
             shape = (n_out, n_in) if kind == "W" else (n_out,)
             if np.shape(p) != shape:
                 raise ShapeError(f"{kind}_{l + 1} has shape {np.shape(p)}, but layer {l + 1} needs {shape}")
-            if not (isinstance(p, np.ndarray) and p.dtype == net.dtype and p.flags.c_contiguous and p.flags.writeable):
-                arrays[l] = np.array(p, dtype=net.dtype, order="C")
+    pack_network(net)
     return net.weights + net.biases
 
 

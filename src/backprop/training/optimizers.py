@@ -8,10 +8,13 @@ Rules follow PyTorch's torch.optim, so the two can be compared step by step; wei
 L2 term added to the weights' gradients (decoupled from them in AdamW), biases never decay.
 """
 
+import math
+
 import numpy as np
 
-from ..errors import unknown_name
 from .. import blas
+from ..errors import unknown_name
+from .parameters import flat, pack
 
 
 class Optimizer:
@@ -20,31 +23,64 @@ class Optimizer:
     name = ""
     default_learning_rate = 0.1
     options = ("weight_decay",)  # the keyword options this optimizer takes (TrainingOptions checks them)
+    buffers = ()  # the names of its state arrays, each a list shaped like params
 
     def __init__(self, weight_decay=0.0):
         self.weight_decay = weight_decay
         self.t = 0          # steps taken
         self.state = {}     # name -> list of arrays shaped like params
-
-    def _buffers(self, name, params):
-        if name not in self.state:
-            self.state[name] = [np.zeros_like(p) for p in params]
-        return self.state[name]
-
-    def _add_l2(self, params, grads):
-        """g <- g + wd W on the weight matrices: the gradient of (wd/2) ||W||^2."""
-        if self.weight_decay:
-            for p, g in zip(params, grads):
-                if p.ndim == 2:
-                    blas.add_scaled(g, p, self.weight_decay)
+        self._cache = None  # the last step's pieces, kept while the same arrays come back
 
     def step(self, params, grads, learning_rate):
         """Update every array in params in place from the matching gradient in grads."""
+        self.t += 1
+        for p, g, decays, *state in self._pieces(params, grads):
+            if decays and self.weight_decay:
+                self._decay(p, g, learning_rate)
+            self._update(p, g, learning_rate, *state)
+
+    def _decay(self, p, g, learning_rate):
+        """Weight decay as an L2 term, as torch.optim does: g <- g + wd W, the gradient of (wd/2) ||W||^2."""
+        blas.add_scaled(g, p, self.weight_decay)
+
+    def _update(self, p, g, learning_rate, *state):
+        """The rule on one piece: p, its gradient g (scratch space once spent), its state arrays."""
         raise NotImplementedError
+
+    def _pieces(self, params, grads):
+        """(p, g, decays, *state) for each piece a step updates; decays: weights take L2, biases never.
+
+        With params, grads and the state laid out flat (training.parameters, as the loop does), the
+        pieces are all the weights, then all the biases: each pass of the rule is one call, not 2L.
+        """
+        for name in self.buffers:
+            if name not in self.state:
+                zeros = [np.zeros_like(p) for p in params]
+                self.state[name] = pack(zeros, params[0].dtype) if flat(params) is not None else zeros
+        states = [self.state[name] for name in self.buffers]
+        cached = self._cache
+        if cached is not None and all(_same(a, b) for a, b in zip(cached[0], [params, grads, *states])):
+            return cached[1]
+        P, G = flat(params), flat(grads)
+        for state in states:  # state read from a model file: laid out like params from now on
+            if P is not None and flat(state) is None:
+                state[:] = pack(state, P.dtype)
+        S = [flat(state) for state in states]
+        n_weights = sum(p.ndim == 2 for p in params)
+        if P is None or G is None or any(x is None for x in S) or any(p.ndim == 2 for p in params[n_weights:]):
+            pieces = [(p, g, p.ndim == 2, *state) for p, g, *state in zip(params, grads, *states)]
+        else:
+            w = sum(p.size for p in params[:n_weights])  # the weights come first, then the biases
+            pieces = [(P[:w], G[:w], True, *[x[:w] for x in S]), (P[w:], G[w:], False, *[x[w:] for x in S])]
+        self._cache = ([list(params), list(grads), *[list(state) for state in states]], pieces)
+        return pieces
 
     def settings(self):
         """The options this optimizer was built with, by name."""
         return {name: getattr(self, name) for name in self.options}
+
+    def __getstate__(self):  # copies (deepcopy, a network's copy) leave the cache, which refers to params
+        return {**self.__dict__, "_cache": None}
 
     def __repr__(self):
         return f"<optimizer {self.name} {self.settings()}>"
@@ -55,12 +91,8 @@ class SGD(Optimizer):
 
     name = "sgd"
 
-    def step(self, params, grads, learning_rate):
-        self.t += 1
-        self._add_l2(params, grads)
-        for p, g in zip(params, grads):
-            g *= learning_rate  # in place: no temporary the size of p
-            p -= g
+    def _update(self, p, g, learning_rate):
+        blas.add_scaled(p, g, -learning_rate)  # p <- p - lr g, with no temporary lr g
 
     def step_from_deltas(self, weights, biases, delta, a, learning_rate):
         """The same step, with (BP3) and the update of each W_l in one BLAS call.
@@ -84,21 +116,16 @@ class Momentum(Optimizer):
     name = "momentum"
     default_learning_rate = 0.01
     options = ("momentum", "weight_decay")
+    buffers = ("velocity",)
 
     def __init__(self, momentum=0.9, weight_decay=0.0):
         super().__init__(weight_decay)
         self.momentum = momentum
 
-    def step(self, params, grads, learning_rate):
-        self.t += 1
-        self._add_l2(params, grads)
-        for p, g, v in zip(params, grads, self._buffers("velocity", params)):
-            v *= self.momentum
-            v += g
-            p -= learning_rate * self._direction(g, v)
-
-    def _direction(self, g, v):
-        return v
+    def _update(self, p, g, learning_rate, v):
+        v *= self.momentum
+        v += g                                    # v <- mu v + g
+        blas.add_scaled(p, v, -learning_rate)     # p <- p - lr v
 
 
 class Nesterov(Momentum):
@@ -106,8 +133,11 @@ class Nesterov(Momentum):
 
     name = "nesterov"
 
-    def _direction(self, g, v):
-        return g + self.momentum * v
+    def _update(self, p, g, learning_rate, v):
+        v *= self.momentum
+        v += g                                                    # v <- mu v + g
+        blas.add_scaled(p, g, -learning_rate)
+        blas.add_scaled(p, v, -learning_rate * self.momentum)     # p <- p - lr (g + mu v)
 
 
 class Adam(Optimizer):
@@ -116,36 +146,28 @@ class Adam(Optimizer):
     name = "adam"
     default_learning_rate = 0.001
     options = ("beta1", "beta2", "eps", "weight_decay")
+    buffers = ("m", "v")
 
     def __init__(self, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
         super().__init__(weight_decay)
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
 
-    def step(self, params, grads, learning_rate):
-        self.t += 1
-        self._decay(params, grads, learning_rate)
-        # The bias corrections m_hat = m / (1 - b1^t), v_hat = v / (1 - b2^t), folded into scalars.
-        correction1, correction2 = 1 - self.beta1 ** self.t, 1 - self.beta2 ** self.t
-        step_size = learning_rate / correction1
+    def _update(self, p, g, learning_rate, m, v):
+        # The bias corrections m_hat = m / c1, v_hat = v / c2 (c1 = 1 - b1^t, c2 = 1 - b2^t) fold into
+        # scalars: m_hat / (sqrt(v_hat) + eps) = (sqrt(c2) / c1) m / (sqrt(v) + eps sqrt(c2)).
+        root_c2 = math.sqrt(1 - self.beta2 ** self.t)
+        step_size = learning_rate * root_c2 / (1 - self.beta1 ** self.t)
         # In place, with g as the scratch space once it is spent: a temporary the size of p per
         # operation costs more than the arithmetic (fresh pages for every array past malloc's threshold).
-        for p, g, m, v in zip(params, grads, self._buffers("m", params), self._buffers("v", params)):
-            m -= g
-            m *= self.beta1
-            m += g                                # m <- b1 m + (1 - b1) g
-            g *= g
-            g *= 1 - self.beta2
-            v *= self.beta2
-            v += g                                # v <- b2 v + (1 - b2) g^2
-            denominator = np.divide(v, correction2, out=g)
-            np.sqrt(denominator, out=denominator)
-            denominator += self.eps               # sqrt(v_hat) + eps
-            step = np.divide(m, denominator, out=denominator)
-            step *= step_size
-            p -= step                             # p <- p - lr m_hat / (sqrt(v_hat) + eps)
-
-    def _decay(self, params, grads, learning_rate):
-        self._add_l2(params, grads)  # Adam's weight decay is an L2 term in the gradient (as torch.optim.Adam)
+        m *= self.beta1
+        blas.add_scaled(m, g, 1 - self.beta1)              # m <- b1 m + (1 - b1) g
+        g *= g
+        v *= self.beta2
+        blas.add_scaled(v, g, 1 - self.beta2)              # v <- b2 v + (1 - b2) g^2
+        denominator = np.sqrt(v, out=g)
+        denominator += self.eps * root_c2                  # sqrt(v) + eps sqrt(c2)
+        ratio = np.divide(m, denominator, out=denominator)
+        blas.add_scaled(p, ratio, -step_size)              # p <- p - lr m_hat / (sqrt(v_hat) + eps)
 
 
 class AdamW(Adam):
@@ -156,10 +178,13 @@ class AdamW(Adam):
     def __init__(self, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01):
         super().__init__(beta1, beta2, eps, weight_decay)
 
-    def _decay(self, params, grads, learning_rate):
-        for p in params:
-            if p.ndim == 2 and self.weight_decay:  # weight matrices decay; bias vectors do not
-                p -= (learning_rate * self.weight_decay) * p
+    def _decay(self, p, g, learning_rate):
+        p *= 1 - learning_rate * self.weight_decay  # p <- p - lr wd p, apart from the gradient
+
+
+def _same(arrays, others):
+    """Whether two lists hold the very same array objects."""
+    return len(arrays) == len(others) and all(a is b for a, b in zip(arrays, others))
 
 
 OPTIMIZERS = {cls.name: cls for cls in (SGD, Momentum, Nesterov, Adam, AdamW)}
