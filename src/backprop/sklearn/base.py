@@ -194,16 +194,7 @@ class BaseMLP(BaseEstimator):
                              "or call fit")
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = StepSizes.for_estimator(self)
-        validation = None
-        if self.early_stopping:
-            arrays = (X, Y) if sample_weight is None else (X, Y, sample_weight)
-            parts = train_test_split(*arrays, random_state=self._random_state, test_size=self.validation_fraction,
-                                     stratify=stratify)
-            X, Y, sample_weight = parts[0], parts[2], (parts[4] if sample_weight is not None else None)
-            validation = (parts[1], parts[3], parts[5] if sample_weight is not None else None)
-            if validation[0].shape[0] < 2:
-                raise ValueError("The validation set is too small. Increase 'validation_fraction' or the size of "
-                                 f"your dataset ({validation[0].shape[0]} validation sample(s) cannot be scored).")
+        X, Y, sample_weight, validation = self._split_validation(X, Y, sample_weight, stratify)
         n = X.shape[0]
         if self.batch_size != "auto" and self.batch_size > n:
             warnings.warn(f"batch_size={self.batch_size} is larger than the {n} training samples; using {n}",
@@ -235,16 +226,7 @@ class BaseMLP(BaseEstimator):
                 print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
             self._count_no_improvement(validation)
             steps.iteration_ends(self.t_, self.n_iter_)
-            if diverged:
-                break
-            if self._no_improvement_count > self.n_iter_no_change:
-                what = "Validation score" if validation is not None else "Training loss"
-                message = (f"{what} did not improve more than tol={self.tol:f} for {self.n_iter_no_change} "
-                           "consecutive epochs.")
-                if steps.trigger_stopping(message, self.verbose):
-                    break
-                self._no_improvement_count = 0
-            if incremental:
+            if diverged or self._stops(steps, validation) or incremental:
                 break
             if self.n_iter_ == self.max_iter:
                 warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
@@ -254,6 +236,31 @@ class BaseMLP(BaseEstimator):
             self._best.restore(net.weights + net.biases)
         elif diverged:
             raise ValueError(f"{DIVERGED} (the loss became non-finite at iteration {self.n_iter_})")
+
+    def _split_validation(self, X, Y, sample_weight, stratify):
+        """(X, Y, sample_weight, validation): with early_stopping, validation_fraction of the rows set apart."""
+        if not self.early_stopping:
+            return X, Y, sample_weight, None
+        arrays = (X, Y) if sample_weight is None else (X, Y, sample_weight)
+        parts = train_test_split(*arrays, random_state=self._random_state, test_size=self.validation_fraction,
+                                 stratify=stratify)
+        validation = (parts[1], parts[3], parts[5] if sample_weight is not None else None)
+        if validation[0].shape[0] < 2:
+            raise ValueError("The validation set is too small. Increase 'validation_fraction' or the size of "
+                             f"your dataset ({validation[0].shape[0]} validation sample(s) cannot be scored).")
+        return parts[0], parts[2], (parts[4] if sample_weight is not None else None), validation
+
+    def _stops(self, steps, validation):
+        """Whether training ends after n_iter_no_change iterations without improvement (sgd's adaptive rate
+        first shrinks the step instead, as scikit-learn's does)."""
+        if self._no_improvement_count <= self.n_iter_no_change:
+            return False
+        what = "Validation score" if validation is not None else "Training loss"
+        message = f"{what} did not improve more than tol={self.tol:f} for {self.n_iter_no_change} consecutive epochs."
+        if steps.trigger_stopping(message, self.verbose):
+            return True
+        self._no_improvement_count = 0
+        return False
 
     def _count_no_improvement(self, validation):
         """scikit-learn's counter of iterations without improvement by tol: of the validation score, or the loss."""
