@@ -62,11 +62,12 @@ def ones(m, dtype):
 
 def add_scaled(y, x, alpha):
     """y <- y + alpha x in place, by BLAS axpy: numpy's y += alpha * x first writes alpha * x to a temporary."""
-    axpy = _blas(_AXPY, y.dtype)
+    axpy = _AXPY.get(y.dtype) or _blas(_AXPY, y.dtype)
     if axpy is None or x.dtype != y.dtype or not (y.flags.c_contiguous and x.flags.c_contiguous and y.flags.writeable):
         y += alpha * x
         return
-    axpy(x.reshape(-1), y.reshape(-1), a=alpha)  # reshape(-1) of a contiguous array is a view: y is updated
+    # reshape(-1) of a contiguous array is a view, so y is updated; arguments by position cost less than keywords
+    axpy(x.reshape(-1), y.reshape(-1), y.size, alpha)
 
 
 def _transposed(M):

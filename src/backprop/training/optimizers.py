@@ -8,6 +8,7 @@ Rules follow PyTorch's torch.optim, so the two can be compared step by step; wei
 L2 term added to the weights' gradients (decoupled from them in AdamW), biases never decay.
 """
 
+import itertools
 import math
 
 import numpy as np
@@ -58,9 +59,10 @@ class Optimizer:
                 zeros = [np.zeros_like(p) for p in params]
                 self.state[name] = pack(zeros, params[0].dtype) if flat(params) is not None else zeros
         states = [self.state[name] for name in self.buffers]
-        cached = self._cache
-        if cached is not None and all(_same(a, b) for a, b in zip(cached[0], [params, grads, *states])):
-            return cached[1]
+        arrays = [*params, *grads, *itertools.chain(*states)]
+        key = tuple(map(id, arrays))  # while the cache holds the arrays, no other array can take their ids
+        if self._cache is not None and self._cache[0] == key:
+            return self._cache[2]
         P, G = flat(params), flat(grads)
         for state in states:  # state read from a model file: laid out like params from now on
             if P is not None and flat(state) is None:
@@ -72,7 +74,7 @@ class Optimizer:
         else:
             w = sum(p.size for p in params[:n_weights])  # the weights come first, then the biases
             pieces = [(P[:w], G[:w], True, *[x[:w] for x in S]), (P[w:], G[w:], False, *[x[w:] for x in S])]
-        self._cache = ([list(params), list(grads), *[list(state) for state in states]], pieces)
+        self._cache = (key, arrays, pieces)
         return pieces
 
     def settings(self):
@@ -180,11 +182,6 @@ class AdamW(Adam):
 
     def _decay(self, p, g, learning_rate):
         p *= 1 - learning_rate * self.weight_decay  # p <- p - lr wd p, apart from the gradient
-
-
-def _same(arrays, others):
-    """Whether two lists hold the very same array objects."""
-    return len(arrays) == len(others) and all(a is b for a, b in zip(arrays, others))
 
 
 OPTIMIZERS = {cls.name: cls for cls in (SGD, Momentum, Nesterov, Adam, AdamW)}
