@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import backprop as bp
+from backprop.training.parameters import flat
 from backprop.training.history import Callback, History
 from backprop.training.progress import ProgressBar
 from backprop.training import TrainingOptions
@@ -293,3 +294,19 @@ def test_history_round_trips_and_prints():
     history = bp.train(net, XOR_X, XOR_Y, epochs=3, optimizer="sgd")
     assert History.from_dict(history.as_dict()) == history
     assert history.table().splitlines()[0].split()[:2] == ["epoch", "cost"]
+
+
+def test_training_lays_the_parameters_out_in_one_buffer_and_keeps_them_there(rng):
+    """The optimizer's rule runs on all weights at once (training/parameters.py); nobody else should notice."""
+    net = bp.Network([4, 5, 3], activation="relu", output="softmax", cost="cross_entropy", seed=0)
+    X, y = rng.normal(size=(40, 4)), rng.integers(0, 3, 40)
+    bp.train(net, X, y, epochs=1, optimizer="adam", seed=0)
+    arrays = net.weights + net.biases
+    assert flat(arrays) is not None
+    bp.train(net, X, y, epochs=1, optimizer="adam", seed=0)
+    assert all(a is b for a, b in zip(net.weights + net.biases, arrays))  # laid out once, then kept
+    net.weights[0] = np.asfortranarray(net.weights[0] * 0.5)  # a user's own array: taken in, copied
+    mine = net.weights[0]
+    bp.train(net, X, y, epochs=1, optimizer="adam", seed=0)
+    assert flat(net.weights + net.biases) is not None and net.weights[0] is not mine
+    assert np.isfinite(net.weights[0]).all() and not np.array_equal(net.weights[0], mine)
