@@ -3,10 +3,13 @@
 scikit-learn's own MLP tests run against them in test_sklearn_suite.py; what they add is tested here.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
 sklearn = pytest.importorskip("sklearn")
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
 from backprop.sklearn import MLPClassifier, MLPRegressor  # noqa: E402
@@ -293,3 +296,19 @@ def test_bench_estimator_table_prints_a_row_per_setting():
     rows = [line for line in lines if line.startswith("| mnist-shaped |")]
     assert len(rows) == len(results) == 4 and all(row.count("|") == 10 for row in rows)
     assert any("speed-up" in line for line in lines)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_fits_take_scikit_learns_steps_exactly(solver, rng):
+    """Same initial weights, the same shuffles (each epoch reshuffles the last order) and scikit-learn's
+    Adam (eps added to sqrt(v)): the weights after five epochs equal scikit-learn's to rounding."""
+    from sklearn.neural_network import MLPClassifier as Theirs
+    X = rng.normal(size=(96, 5))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int) + (X[:, 2] > 1)
+    settings = dict(hidden_layer_sizes=(7,), solver=solver, batch_size=16, tol=0, learning_rate_init=0.05,
+                    max_iter=5, random_state=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours, theirs = MLPClassifier(**settings).fit(X, y), Theirs(**settings).fit(X, y)
+    for p, q in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(p, q, rtol=1e-10, atol=1e-12)

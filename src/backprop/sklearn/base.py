@@ -207,8 +207,10 @@ class BaseMLP(BaseEstimator):
         steps.rule.weight_decay = self.alpha / (batch * weight_mean)
         batches = Batches(net, TrainingData(X, Y, _relative(sample_weight, X.dtype), None, False, batch))
         self.n_iter_ = 0
+        order = np.arange(n)
         for _ in range(self.max_iter):
-            order = self._random_state.permutation(n) if self.shuffle else np.arange(n)
+            if self.shuffle:  # each epoch shuffles the last one's order, as scikit-learn does: the same batches
+                order = order[self._random_state.permutation(n)]
             with np.errstate(over="ignore", invalid="ignore"):
                 try:
                     cost, _ = one_epoch(net, batches, steps.rule, steps.learning_rate, order, self.n_iter_ + 1, (),

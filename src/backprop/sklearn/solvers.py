@@ -7,7 +7,7 @@ import numpy as np
 from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
 
-from ..training.optimizers import get_optimizer
+from ..training.optimizers import Adam, get_optimizer
 from ..training.schedules import SCHEDULES
 
 # scikit-learn's learning_rate values; backprop's schedules (step, exponential, cosine) are the others.
@@ -35,11 +35,12 @@ class StepSizes:
             rule = ("sgd", {}) if est.momentum == 0 else \
                 ("nesterov" if est.nesterovs_momentum else "momentum", {"momentum": est.momentum})
         else:
-            rule = (est.solver, {"beta1": est.beta_1, "beta2": est.beta_2, "eps": est.epsilon})
+            rule = (ScikitLearnAdam, {"beta1": est.beta_1, "beta2": est.beta_2, "eps": est.epsilon})
         # As in scikit-learn, invscaling and adaptive act on sgd only; backprop's schedules on any solver.
         schedule = est.learning_rate if est.solver == "sgd" or est.learning_rate not in SKLEARN_SCHEDULES \
             else "constant"
-        return cls(get_optimizer(rule[0], **rule[1]), est.learning_rate_init, schedule, est.power_t, est.max_iter)
+        optimizer = rule[0](**rule[1]) if isinstance(rule[0], type) else get_optimizer(rule[0], **rule[1])
+        return cls(optimizer, est.learning_rate_init, schedule, est.power_t, est.max_iter)
 
     def iteration_ends(self, t, iteration):
         """Set the rate for the next iteration, after `iteration` iterations of this fit and t samples in all."""
@@ -58,6 +59,14 @@ class StepSizes:
         if verbose:
             print(message + f" Setting learning rate to {self.learning_rate:f}")
         return False
+
+
+class ScikitLearnAdam(Adam):
+    """Adam as scikit-learn writes it: eps added to sqrt(v) rather than to sqrt(v_hat). The two differ
+    while t is small, and on coordinates whose gradient is only the L2 term they keep differing."""
+
+    def _eps_term(self, root_c2):
+        return self.eps
 
 
 def lbfgs_objective(net, X, Y, r, alpha, n):

@@ -167,9 +167,14 @@ class Adam(Optimizer):
         v *= self.beta2
         blas.add_scaled(v, g, 1 - self.beta2)              # v <- b2 v + (1 - b2) g^2
         denominator = np.sqrt(v, out=g)
-        denominator += self.eps * root_c2                  # sqrt(v) + eps sqrt(c2)
+        denominator += self._eps_term(root_c2)             # sqrt(v) + eps sqrt(c2)
         ratio = np.divide(m, denominator, out=denominator)
         blas.add_scaled(p, ratio, -step_size)              # p <- p - lr m_hat / (sqrt(v_hat) + eps)
+
+
+    def _eps_term(self, root_c2):
+        """What sqrt(v) gets added: eps sqrt(c2), so that eps is added to sqrt(v_hat) as torch.optim.Adam does."""
+        return self.eps * root_c2
 
 
 class AdamW(Adam):
