@@ -263,11 +263,60 @@ def test_an_activation_without_an_onnx_operator_is_refused_by_name():
         to_onnx(net)
 
 
-def test_categorical_features_are_refused_until_the_onnx_step_exists():
-    model = Model(bp.Network([2, 3, 1], seed=0), "regression")
-    model.categories = [["red", "green"]]
-    with pytest.raises(bp.ConfigError, match="categorical"):
-        to_onnx(model)
+def _table_model(folder, impute):
+    """A model trained by the CLI on a table with two string columns and a numeric one with gaps."""
+    rng = np.random.default_rng(0)
+    lines = ["id,colour,size,shape,label"]
+    for i in range(240):
+        colour, size, shape = rng.choice(["red", "green", "blue"]), rng.random(), rng.choice(["round", "square"])
+        label = "yes" if (colour == "red") != (size > 0.5) else "no"
+        lines.append(f"{i},{colour},{'' if impute and i % 17 == 0 else f'{size:.3f}'},"
+                     f"{'NA' if impute and i % 23 == 0 else shape},{label}")
+    (folder / "t.csv").write_text("\n".join(lines) + "\n")
+    extra = ["--impute", "most_frequent"] if impute else []
+    result = run_cli("train", "--data", "t.csv", "--drop", "id", *extra, "--epochs", "40", "--out", "t.npz",
+                     "--no-plots", "--quiet", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    return bp.load(folder / "t.npz")
+
+
+def _onnx_feeds(model, cells, names):
+    """The two ONNX inputs for raw table cells: numeric columns as float32 (a gap as NaN), string columns."""
+    numeric = [c for c in model.encoder.columns if c not in model.encoder.categories]
+    categorical = [c for c in model.encoder.columns if c in model.encoder.categories]
+    column = lambda c: cells[:, names.index(c)]  # noqa: E731
+    X = np.array([[float(v) if str(v).strip() else np.nan for v in column(c)] for c in numeric], np.float32).T
+    return {"input": X, "categories": np.array([[str(v) for v in column(c)] for c in categorical], object).T}
+
+
+@pytest.mark.parametrize("impute", [False, True])
+def test_one_hot_categorical_columns_are_exported_and_predict_what_backprop_predicts(tmp_path, impute):
+    model = _table_model(tmp_path, impute)
+    result = run_cli("export", "t.npz", "--out", "t.onnx", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "'input' (float32 rows of 1 raw feature) and 'categories' (strings, 2 categorical columns)" \
+        in result.stdout
+    proto = onnx.load(tmp_path / "t.onnx")
+    onnx.checker.check_model(proto, full_check=True)
+    props = {p.key: p.value for p in proto.metadata_props}
+    assert props["numeric_columns"] == '["size"]' and props["categorical_columns"] == '["colour", "shape"]'
+    names, cells, _ = bp.data.tables.read_cells(str(tmp_path / "t.csv"))
+    raw = cells[:, [names.index(c) for c in model.encoder.columns]]
+    session = ort.InferenceSession(str(tmp_path / "t.onnx"))
+    label, probabilities = session.run(["label", "probabilities"], _onnx_feeds(model, cells, names))
+    np.testing.assert_allclose(probabilities, model.predict_proba(raw), atol=TOLERANCE)
+    assert list(label) == list(model.predict(raw))
+    assert to_onnx(model).SerializeToString() == proto.SerializeToString()  # Python and the CLI agree
+
+
+def test_an_unseen_category_gives_all_zero_indicators(tmp_path):
+    model = _table_model(tmp_path, impute=False)
+    session = ort.InferenceSession(to_onnx(model).SerializeToString())
+    size = np.array([[0.3]], np.float32)
+    unseen = session.run(["probabilities"], {"input": size, "categories": np.array([["purple", "round"]], object)})
+    # backprop predict refuses the row; its one-hot block would be all zeros, which is what ONNX computes
+    encoded = model.scaler.transform(np.array([[0.0, 0.0, 0.0, 0.3, 1.0, 0.0]]))
+    np.testing.assert_allclose(unseen[0], model.network.predict(encoded), atol=TOLERANCE)
 
 
 @pytest.mark.parametrize(

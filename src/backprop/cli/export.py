@@ -24,8 +24,9 @@ def run(args):
     if args.format == "onnx":
         proto = export.to_onnx(model, args.out, overwrite=args.force)
         outputs = ", ".join(f"{o.name!r}" for o in proto.graph.output)
+        inputs = " and ".join(f"{i.name!r} ({_columns(i)})" for i in proto.graph.input)
         print(f"wrote {args.out} ({os.path.getsize(args.out)} bytes, ONNX opset {export.OPSET}): "
-              f"'input' float32 rows of {model.network.sizes[0]} raw features -> {outputs}")
+              f"{inputs} -> {outputs}")
     else:
         export.save_torch(model, args.out, overwrite=args.force)
         print(f"wrote {args.out} ({os.path.getsize(args.out)} bytes, a PyTorch state dict); rebuild the module with:")
@@ -34,3 +35,12 @@ def run(args):
             print(f"its inputs are {model.scaler.kind}-scaled rows: (x - center) / scale with the center and scale "
                   f"stored in {args.model} (the ONNX export includes this step)")
     return 0
+
+
+def _columns(value_info):
+    """'float32 rows of 3 raw features' or 'strings, 2 categorical columns': what an ONNX graph input holds."""
+    tensor = value_info.type.tensor_type
+    n = tensor.shape.dim[1].dim_value
+    plural = "" if n == 1 else "s"
+    return f"strings, {n} categorical column{plural}" if tensor.elem_type == 8 else \
+        f"float32 rows of {n} raw feature{plural}"

@@ -2,8 +2,10 @@
 
 The graph, in float32, opset 17 (the default ONNX domain only, so any runtime since 2022 reads it):
 
-    input (N, n_features) raw rows
-      -> preprocessing steps           scaler: Sub center, Div scale
+    input (N, n_features) raw rows     (a table with string columns: "input" (N, n_numeric) float32
+                                        and "categories" (N, n_categorical) strings, one-hot encoded
+                                        by the ai.onnx.ml LabelEncoder, version 2, then Equal)
+      -> scaler                        Sub center, Div scale
       -> per layer l: Gemm(a, W_l, b_l, transB=1) = a W_l^T + b_l, then the activation's operator
       -> classification: "probabilities" (N, n_classes) and "label" (N,) = classes[ArgMax]
          regression:     "value" (N, n_outputs) = a_L * target scale + target center
@@ -17,12 +19,14 @@ import numpy as np
 
 from .. import __version__
 from ..activations import LeakyReLU
+from ..data.tables import MISSING
 from ..errors import ConfigError
 from ..model import Model
 from ..network import Network
 from .files import write_atomically
 
 OPSET = 17
+ML_OPSET = 2  # ai.onnx.ml, for LabelEncoder on categorical columns
 
 # Activation name -> (ONNX operator, attributes); identity needs no node. An activation missing
 # here has no ONNX operator and is refused by name.
@@ -58,27 +62,60 @@ class Graph:
         return output
 
 
-# ---- preprocessing: a list of steps, each (graph, x) -> x ------------------------------------
-# A one-hot step for categorical columns fits the same shape: it would take a second graph input of
-# strings (N, n_categorical), compare each column with its categories (Equal against a constant,
-# Cast to float), and Concat the indicator columns with x in the order the Model's encoder puts them.
-def scaler_step(scaler, stem="scaler"):
-    """x' = (x - center) / scale, as the Model's Scaler computes it; no step for kind 'none'."""
+# ---- preprocessing: raw columns -> the network's inputs --------------------------------------
+def encoder_inputs(graph, encoder):
+    """x (N, width) from the raw table columns, in the encoder's order, and the graph inputs it reads.
+
+    "input" (N, n_numeric) float32 holds the numeric columns, "categories" (N, n_categorical) strings
+    the categorical ones, each in the order of encoder.columns. A number is kept (NaN, a missing cell,
+    becomes the training fill where the model imputes); a category becomes its one-hot block: the
+    ai.onnx.ml LabelEncoder maps it to its index (an unknown one to -1, all zeros), Equal compares
+    the index with 0..k-1. Missing spellings (empty, NA, ...) map to the fill category where there is one.
+    """
+    numeric = [c for c in encoder.columns if c not in encoder.categories]
+    categorical = [c for c in encoder.columns if c in encoder.categories]
+    blocks = []
+    for name in encoder.columns:
+        if name in encoder.categories:
+            cell = graph.op("Gather", ["categories", graph.const("column", np.array([categorical.index(name)]))],
+                            axis=1)  # (N, 1) strings
+            known = encoder.categories[name]
+            keys, values = list(known), list(range(len(known)))
+            if name in encoder.fill:
+                spellings = sorted({v for m in MISSING for v in (m, m.upper(), m.capitalize())} - set(keys))
+                keys, values = keys + spellings, values + [known.index(encoder.fill[name])] * len(spellings)
+            index = graph.op("LabelEncoder", [cell], domain="ai.onnx.ml", keys_strings=keys, values_int64s=values,
+                             default_int64=-1)
+            hot = graph.op("Equal", [index, graph.const("categories_of", np.arange(len(known))[None, :])])
+            blocks.append(graph.op("Cast", [hot], to=graph.helper.np_dtype_to_tensor_dtype(np.dtype(np.float32))))
+        else:
+            value = graph.op("Gather", ["input", graph.const("column", np.array([numeric.index(name)]))], axis=1)
+            if name in encoder.fill:
+                fill = graph.const("fill", np.array(encoder.fill[name], np.float32))
+                value = graph.op("Where", [graph.op("IsNaN", [value]), fill, value])
+            blocks.append(value)
+    x = graph.op("Concat", blocks, axis=1) if len(blocks) > 1 else blocks[0]
+    inputs = ([("input", np.float32, ["N", len(numeric)])] if numeric else []) + \
+        ([("categories", object, ["N", len(categorical)])] if categorical else [])
+    return x, inputs
+
+
+def scaler_step(graph, x, scaler, stem="scaler"):
+    """x' = (x - center) / scale, as the Model's Scaler computes it; x itself for kind 'none'."""
     if scaler.kind == "none":
-        return None
-
-    def step(graph, x):
-        x = graph.op("Sub", [x, graph.const(f"{stem}_center", scaler.center.astype(np.float32))])
-        return graph.op("Div", [x, graph.const(f"{stem}_scale", scaler.scale.astype(np.float32))])
-    return step
+        return x
+    x = graph.op("Sub", [x, graph.const(f"{stem}_center", scaler.center.astype(np.float32))])
+    return graph.op("Div", [x, graph.const(f"{stem}_scale", scaler.scale.astype(np.float32))])
 
 
-def preprocessing_steps(model):
-    """The steps that turn raw rows into the network's inputs, in order."""
-    if getattr(model, "categories", None):
-        raise ConfigError("this model one-hot encodes categorical features, which the ONNX export does not "
-                          "write yet; export a model trained on numeric features only")
-    return [step for step in (scaler_step(model.scaler),) if step is not None]
+def preprocessing(graph, model):
+    """(x, graph inputs): raw rows through the encoder (tables with named or string columns) and the scaler."""
+    encoder = getattr(model, "encoder", None)
+    if encoder is not None and encoder.active:
+        x, inputs = encoder_inputs(graph, encoder)
+    else:
+        x, inputs = "input", [("input", np.float32, ["N", model.network.sizes[0]])]
+    return scaler_step(graph, x, model.scaler), inputs
 
 
 # ---- the network ------------------------------------------------------------------------------
@@ -142,8 +179,10 @@ def regression_outputs(graph, model, a_L):
 def to_onnx(model, path=None, *, overwrite=False):
     """The ONNX ModelProto (opset 17) of a Model (or a bare Network); written atomically to path if given.
 
-    Input "input": float32 raw rows (N, n_features), N dynamic. Outputs: "label" (N,) and
-    "probabilities" (N, n_classes) float32 for classification (a single sigmoid unit gives [1 - p, p]);
+    Input "input": float32 raw rows (N, n_features), N dynamic; for a model read from a table with
+    string columns, "input" holds its numeric columns and "categories" (N, n_categorical) its string
+    columns, each in the model's column order (model properties numeric_columns, categorical_columns).
+    Outputs: "label" (N,) and "probabilities" (N, n_classes) float32 for classification (a single sigmoid unit gives [1 - p, p]);
     "value" (N, n_outputs) float32 in the target's units for regression.
     """
     try:
@@ -157,24 +196,29 @@ def to_onnx(model, path=None, *, overwrite=False):
     if not all(np.isfinite(p).all() for p in net.weights + net.biases):
         raise ConfigError("the network has NaN or infinite weights; there is nothing sensible to export")
     graph = Graph(helper, numpy_helper)
-    x = "input"
-    for step in preprocessing_steps(model):
-        x = step(graph, x)
+    x, inputs = preprocessing(graph, model)
     a_L = network_nodes(graph, net, x)
     if model.task == "classification":
         outputs = classification_outputs(graph, model, a_L)
     else:
         outputs = regression_outputs(graph, model, a_L)
     onnx_graph = helper.make_graph(
-        graph.nodes, "backprop", [_value_info(helper, "input", np.float32, ["N", net.sizes[0]])],
+        graph.nodes, "backprop", [_value_info(helper, name, dtype, shape) for name, dtype, shape in inputs],
         [_value_info(helper, name, dtype, shape) for name, (dtype, shape) in outputs.items()],
         initializer=graph.initializers)
     opsets = [helper.make_opsetid("", OPSET)]
+    if any(node.domain == "ai.onnx.ml" for node in graph.nodes):  # the categories' LabelEncoder
+        opsets.append(helper.make_opsetid("ai.onnx.ml", ML_OPSET))
     proto = helper.make_model(onnx_graph, opset_imports=opsets, producer_name="backprop", producer_version=__version__,
                               ir_version=helper.find_min_ir_version_for(opsets),
                               doc_string=f"{net!r}, task {model.task}, scaler {model.scaler.kind}")
+    encoder = getattr(model, "encoder", None)
+    columns = {"numeric_columns": [c for c in encoder.columns if c not in encoder.categories],
+               "categorical_columns": [c for c in encoder.columns if c in encoder.categories]} \
+        if encoder is not None and encoder.active else {}
     helper.set_model_props(proto, {"feature_names": json.dumps(list(model.feature_names)),
-                                   "target_name": json.dumps(model.target_name)})
+                                   "target_name": json.dumps(model.target_name),
+                                   **{key: json.dumps(value) for key, value in columns.items()}})
     onnx.checker.check_model(proto, full_check=True)
     if path is not None:
         write_atomically(path, proto.SerializeToString(), overwrite)
