@@ -182,8 +182,8 @@ def to_onnx(model, path=None, *, overwrite=False):
     Input "input": float32 raw rows (N, n_features), N dynamic; for a model read from a table with
     string columns, "input" holds its numeric columns and "categories" (N, n_categorical) its string
     columns, each in the model's column order (model properties numeric_columns, categorical_columns).
-    Outputs: "label" (N,) and "probabilities" (N, n_classes) float32 for classification (a single sigmoid unit gives [1 - p, p]);
-    "value" (N, n_outputs) float32 in the target's units for regression.
+    Outputs: "label" (N,) and "probabilities" (N, n_classes) float32 for classification (a single
+    sigmoid unit gives [1 - p, p]); "value" (N, n_outputs) float32 in the target's units for regression.
     """
     try:
         import onnx
