@@ -339,3 +339,13 @@ def test_explain_depth_json_is_json(tmp_path):
     result = run_cli("explain", "--depth", "3", "--format", "json", "--plot", "d.png", cwd=tmp_path)
     data = json.loads(result.stdout)
     assert data["depth"] == 3 and len(data["norms"]["sigmoid"]) == 3 and (tmp_path / "d.png").is_file()
+
+
+@pytest.mark.parametrize("targets", [["1", "2"], ["a", "b"], ["0.5", "1.5"], [str(2**70), str(2**70 + 1)]])
+def test_the_table_reader_reads_a_target_as_the_numeric_reader_does(tmp_path, targets):
+    """One CSV reading (files.csv_rows) and one target rule (files.target_values) behind both readers."""
+    path = tmp_path / "t.csv"
+    path.write_text("x;y\n" + "".join(f"{i};{targets[i % 2]}\n" for i in range(6)))
+    _, y_numeric, _, _ = bp.data.files.read_csv(str(path))
+    _, y_table, _, _, _ = bp.data.tables.read_table(str(path))
+    assert y_table.dtype == y_numeric.dtype and list(y_table) == list(y_numeric)

@@ -59,7 +59,7 @@ def read_csv(path, target=None, has_target=True, columns=None):
     The delimiter (, ; tab |) and a header row are detected; target is a column name or index
     (default: the last column). Integer or string targets are class labels; others are real values.
     """
-    rows = _csv_rows(path)
+    rows = csv_rows(path)
     names, rows, has_header = _header(path, rows)
     width = len(names)
     if width < 2 and has_target:
@@ -85,7 +85,7 @@ def read_csv(path, target=None, has_target=True, columns=None):
     return X, _target(path, rows, names, t), [names[j] for j in feature_columns], names[t]
 
 
-def _csv_rows(path):
+def csv_rows(path):
     """[(line number, cells)] of the non-empty rows of a CSV file; the delimiter is detected."""
     check_regular(path)
     try:
@@ -148,11 +148,17 @@ def _features(path, rows, names, feature_columns):
 
 
 def _target(path, rows, names, t):
-    """The target column: int64 class labels, text labels, or finite real values."""
-    cells = [row[t].strip() for _, row in rows]
-    for (line, _), cell in zip(rows, cells):
+    """The target column of the rows (see target_values)."""
+    return target_values([row[t] for _, row in rows], [line for line, _ in rows], f"{path}: ", names[t])
+
+
+def target_values(cells, lines, where, name):
+    """A target column's cells as int64 class labels, text labels, or finite real values; an empty or
+    infinite cell is an error naming its row (lines: each cell's line in the file)."""
+    cells = [str(c).strip() for c in cells]
+    for line, cell in zip(lines, cells):
         if not cell:
-            raise DataError(f"{path}: row {line}, column {names[t]!r}: the target is empty")
+            raise DataError(f"{where}row {line}, column {name!r}: the target is empty")
     if all(_INTEGER.match(c) for c in cells) and all(-2**63 <= int(c) < 2**63 for c in cells):
         return np.array([int(c) for c in cells], dtype=np.int64)
     if all(_INTEGER.match(c) for c in cells):  # integers past int64 (ids, codes): kept as text labels
@@ -160,8 +166,8 @@ def _target(path, rows, names, t):
     if all(_float(c) is not None for c in cells):
         y = np.array([float(c) for c in cells])
         if not np.isfinite(y).all():
-            line = rows[int(np.argmin(np.isfinite(y)))][0]
-            raise DataError(f"{path}: row {line}, column {names[t]!r}: the target is not a finite number")
+            line = lines[int(np.argmin(np.isfinite(y)))]
+            raise DataError(f"{where}row {line}, column {name!r}: the target is not a finite number")
         return y
     return np.array(cells, dtype=str)
 

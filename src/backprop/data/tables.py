@@ -1,12 +1,11 @@
 """Real tables: choosing columns, one-hot encoding string (categorical) columns, missing values.
 
-The numeric path stays in files.read_csv. This module reads a CSV's cells when a table needs more:
+The numeric path stays in files.read_csv; both read the file with files.csv_rows and a target column
+with files.target_values. This module reads a CSV's cells when a table needs more:
 a string feature column, a missing value, or --features/--drop. The Encoder it fits is stored in the
 model, so `predict` turns raw rows into the same inputs as training did.
 """
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -145,19 +144,8 @@ class Encoder:
 
 
 def read_cells(path):
-    """(names, cells (n, d) of str, lines) from a CSV with a header row; delimiter detected as in files.read_csv."""
-    files.check_regular(path)
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            text = f.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read ({exc})") from None
-    try:
-        dialect = csv.Sniffer().sniff(text[:20000], delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    rows = [(i + 1, [c.strip() for c in row]) for i, row in enumerate(csv.reader(io.StringIO(text), dialect))
-            if any(c.strip() for c in row)]
+    """(names, cells (n, d) of str, lines) from a CSV with a header row, read as files.read_csv reads it."""
+    rows = [(line, [c.strip() for c in row]) for line, row in files.csv_rows(path)]
     if len(rows) < 2:
         raise DataError(f"{path}: needs a header row and at least one data row")
     names = rows[0][1]
@@ -219,18 +207,5 @@ def read_table(path, target=None, features=None, drop=None, impute="none", has_t
         for line, c in zip(lines, column):
             if is_missing(c):
                 raise MissingValue(f"{path}: row {line}, column {target!r}: the target is missing")
-        y = labels(column)
+        y = files.target_values(column, lines, f"{path}: ", target)  # as files.read_csv reads a target
     return X, y, chosen, target, encoder
-
-
-def labels(column):
-    """Integer labels, real values or strings, as files.read_csv reads a target column."""
-    text = [str(c).strip() for c in column]
-    try:
-        return np.array([int(c) for c in text], dtype=np.int64)
-    except ValueError:
-        pass
-    numbers = [_number(c) for c in text]
-    if all(v is not None for v in numbers):
-        return np.array(numbers)
-    return np.array(text, dtype=str)
