@@ -395,3 +395,28 @@ def test_importing_the_exporters_loads_neither_onnx_nor_torch():
     script = "import sys, backprop.export; print([m for m in ('onnx', 'torch') if m in sys.modules])"
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+@pytest.mark.parametrize("kind", ["strings only", "numbers with gaps"])
+def test_tables_of_only_strings_or_only_imputed_numbers_export_with_one_input(tmp_path, kind):
+    rng = np.random.default_rng(1)
+    if kind == "strings only":
+        pairs = zip(rng.choice(["red", "blue", "green"], 120), rng.choice(["round", "square"], 120))
+        text = "colour,shape,label\n" + "".join(f"{c},{s},{int(c == 'red' or s == 'round')}\n" for c, s in pairs)
+        extra, inputs = [], ["categories"]
+    else:
+        pairs = enumerate(zip(rng.random(120), rng.random(120)))
+        text = "a,b,label\n" + "".join(f"{'' if i % 11 == 0 else round(x, 3)},{round(z, 3)},{int(x + z > 1)}\n"
+                                        for i, (x, z) in pairs)
+        extra, inputs = ["--impute", "mean"], ["input"]
+    (tmp_path / "t.csv").write_text(text)
+    trained = run_cli("train", "--data", "t.csv", *extra, "--epochs", "30", "--out", "t.npz", "--no-plots", "--quiet",
+                      cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    model = bp.load(tmp_path / "t.npz")
+    session = ort.InferenceSession(to_onnx(model).SerializeToString())
+    assert [i.name for i in session.get_inputs()] == inputs
+    names, cells, _ = bp.data.tables.read_cells(str(tmp_path / "t.csv"))
+    feeds = {key: value for key, value in _onnx_feeds(model, cells, names).items() if key in inputs}
+    raw = cells[:, [names.index(c) for c in model.encoder.columns]]
+    np.testing.assert_allclose(session.run(["probabilities"], feeds)[0], model.predict_proba(raw), atol=TOLERANCE)

@@ -1,6 +1,7 @@
 """ONNX export: raw feature rows in, labels and probabilities (or values in the target's units) out.
 
-The graph, in float32, opset 17 (the default ONNX domain only, so any runtime since 2022 reads it):
+The graph, in float32, opset 17 of the default ONNX domain (any runtime since 2022 reads it), plus
+ai.onnx.ml version 2 for the LabelEncoder of a table's string columns, only where a model has them:
 
     input (N, n_features) raw rows     (a table with string columns: "input" (N, n_numeric) float32
                                         and "categories" (N, n_categorical) strings, one-hot encoded
