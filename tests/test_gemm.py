@@ -40,6 +40,8 @@ def test_gemm_takes_numpys_route_for_what_blas_cannot_take(rng):
     np.testing.assert_allclose(C, A @ B)
     np.testing.assert_allclose(matmul(A, B), A @ B)
     assert matmul(A, B).flags.c_contiguous
+    for shape_a, shape_b in [((0, 3), (3, 2)), ((4, 3), (3, 0)), ((4, 0), (0, 2))]:  # empty: numpy's route
+        assert matmul(np.ones(shape_a), np.ones(shape_b)).shape == (shape_a[0], shape_b[1])
 
 
 @pytest.mark.parametrize("weight_decay", [0.0, 0.1])

@@ -34,7 +34,7 @@ def gemm(A, B, C, alpha=1.0, beta=0.0):
     b, trans_b = _transposed(B)
     a, trans_a = _transposed(A)
     if (routine is None or a is None or b is None or not (A.dtype == B.dtype == C.dtype)
-            or not (C.flags.c_contiguous and C.flags.writeable)):
+            or not (C.flags.c_contiguous and C.flags.writeable) or C.size == 0):  # f2py refuses empty C
         return _numpy_gemm(A, B, C, alpha, beta)
     routine(alpha, b, a, beta, C.T, trans_b, trans_a, True)  # positional: a third of the call's cost in keywords
     return C
