@@ -91,7 +91,7 @@ def _numpy_gemm(A, B, C, alpha, beta):
     else:
         product = (B.T @ A.T).T  # sparse @ dense is scipy's kernel; dense @ sparse is its transpose
     if beta == 0.0:
-        np.multiply(product, alpha, out=C) if alpha != 1.0 else np.copyto(C, product)
+        np.multiply(product, alpha, out=C)
     else:
         C *= beta
         C += alpha * product

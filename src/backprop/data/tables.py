@@ -65,6 +65,11 @@ class Encoder:
     def active(self):
         return bool(self.columns)
 
+    def split_columns(self):
+        """(numeric column names, categorical column names), each in the order of columns."""
+        return ([c for c in self.columns if c not in self.categories],
+                [c for c in self.columns if c in self.categories])
+
     def input_names(self):
         """The network's input names: a numeric column as is, a categorical one as column=category each."""
         names = []

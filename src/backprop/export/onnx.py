@@ -73,8 +73,7 @@ def encoder_inputs(graph, encoder):
     ai.onnx.ml LabelEncoder maps it to its index (an unknown one to -1, all zeros), Equal compares
     the index with 0..k-1. Missing spellings (empty, NA, ...) map to the fill category where there is one.
     """
-    numeric = [c for c in encoder.columns if c not in encoder.categories]
-    categorical = [c for c in encoder.columns if c in encoder.categories]
+    numeric, categorical = encoder.split_columns()
     blocks = []
     for name in encoder.columns:
         if name in encoder.categories:
@@ -214,8 +213,7 @@ def to_onnx(model, path=None, *, overwrite=False):
                               ir_version=helper.find_min_ir_version_for(opsets),
                               doc_string=f"{net!r}, task {model.task}, scaler {model.scaler.kind}")
     encoder = getattr(model, "encoder", None)
-    columns = {"numeric_columns": [c for c in encoder.columns if c not in encoder.categories],
-               "categorical_columns": [c for c in encoder.columns if c in encoder.categories]} \
+    columns = dict(zip(("numeric_columns", "categorical_columns"), encoder.split_columns())) \
         if encoder is not None and encoder.active else {}
     helper.set_model_props(proto, {"feature_names": json.dumps(list(model.feature_names)),
                                    "target_name": json.dumps(model.target_name),

@@ -8,6 +8,7 @@ from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
 
 from ..training.optimizers import Adam, get_optimizer
+from ..training.parameters import flat, pack, pack_network
 from ..training.schedules import SCHEDULES
 
 # scikit-learn's learning_rate values; backprop's schedules (step, exponential, cosine) are the others.
@@ -31,16 +32,16 @@ class StepSizes:
 
     @classmethod
     def for_estimator(cls, est):
-        if est.solver == "sgd":
-            rule = ("sgd", {}) if est.momentum == 0 else \
-                ("nesterov" if est.nesterovs_momentum else "momentum", {"momentum": est.momentum})
+        if est.solver != "sgd":
+            rule = ScikitLearnAdam(beta1=est.beta_1, beta2=est.beta_2, eps=est.epsilon)
+        elif est.momentum == 0:
+            rule = get_optimizer("sgd")
         else:
-            rule = (ScikitLearnAdam, {"beta1": est.beta_1, "beta2": est.beta_2, "eps": est.epsilon})
+            rule = get_optimizer("nesterov" if est.nesterovs_momentum else "momentum", momentum=est.momentum)
         # As in scikit-learn, invscaling and adaptive act on sgd only; backprop's schedules on any solver.
         schedule = est.learning_rate if est.solver == "sgd" or est.learning_rate not in SKLEARN_SCHEDULES \
             else "constant"
-        optimizer = rule[0](**rule[1]) if isinstance(rule[0], type) else get_optimizer(rule[0], **rule[1])
-        return cls(optimizer, est.learning_rate_init, schedule, est.power_t, est.max_iter)
+        return cls(rule, est.learning_rate_init, schedule, est.power_t, est.max_iter)
 
     def iteration_ends(self, t, iteration):
         """Set the rate for the next iteration, after `iteration` iterations of this fit and t samples in all."""
@@ -79,13 +80,13 @@ def lbfgs_objective(net, X, Y, r, alpha, n):
     """
     L = len(net.weights)
     x, y = X.T, Y.T  # the engine's columns
-    params = net.weights + net.biases
-    grads = [np.empty_like(p) for p in params]
-    ends = np.cumsum([p.size for p in params])[:-1]
+    pack_network(net)  # a no-op after the estimator's _network(): theta is then the parameters' own buffer
+    params = flat(net.weights + net.biases)
+    grads = pack(net.weights + net.biases, net.dtype, copy=False)
+    flat_grads = flat(grads)
 
     def unpack(theta):
-        for p, part in zip(params, np.split(theta, ends)):
-            p[...] = part.reshape(p.shape)
+        params[...] = theta
 
     def loss_and_gradient(theta):
         unpack(theta)
@@ -95,9 +96,9 @@ def lbfgs_objective(net, X, Y, r, alpha, n):
             loss = net.cost_of(a[-1], y, r) + 0.5 * alpha * squares / n
         for W, g in zip(net.weights, grads):
             g += (alpha / n) * W  # d/dW of (alpha / 2n) ||W||^2
-        return loss, np.concatenate([g.ravel() for g in grads]).astype(np.float64)
+        return loss, flat_grads.astype(np.float64)
 
-    theta0 = np.concatenate([p.ravel() for p in params]).astype(np.float64)
+    theta0 = params.astype(np.float64)
     return loss_and_gradient, theta0, unpack
 
 

@@ -171,7 +171,6 @@ class Adam(Optimizer):
         ratio = np.divide(m, denominator, out=denominator)
         blas.add_scaled(p, ratio, -step_size)              # p <- p - lr m_hat / (sqrt(v_hat) + eps)
 
-
     def _eps_term(self, root_c2):
         """What sqrt(v) gets added: eps sqrt(c2), so that eps is added to sqrt(v_hat) as torch.optim.Adam does."""
         return self.eps * root_c2
