@@ -312,3 +312,25 @@ def test_fits_take_scikit_learns_steps_exactly(solver, rng):
         ours, theirs = MLPClassifier(**settings).fit(X, y), Theirs(**settings).fit(X, y)
     for p, q in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
         np.testing.assert_allclose(p, q, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "poisson"])
+@pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
+def test_regressor_reports_scikit_learns_loss_and_stops_where_it_does(loss, solver, rng):
+    """scikit-learn's squared error averages over the outputs and its Poisson loss keeps y log y - y: loss_
+    is on its scale, so tol stops training at the same iteration and L-BFGS takes the same steps."""
+    from sklearn.neural_network import MLPRegressor as Theirs
+    X = rng.normal(size=(120, 4))
+    Y = np.exp(0.5 * X[:, :3] + 0.3 * rng.normal(size=(120, 3)))  # three positive outputs
+    settings = dict(loss=loss, hidden_layer_sizes=(6,), solver=solver, batch_size=20, learning_rate_init=0.01,
+                    max_iter=400 if solver == "sgd" else 50, tol=1e-3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours, theirs = MLPRegressor(**settings).fit(X, Y), Theirs(**settings).fit(X, Y)
+    assert ours.n_iter_ == theirs.n_iter_
+    if solver == "sgd":  # tol stopped both early; scikit-learn adds each batch's penalty with that batch's W
+        assert ours.n_iter_ < 400
+        np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-4)
+    else:
+        assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-9)
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-6, atol=1e-9)

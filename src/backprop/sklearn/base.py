@@ -164,6 +164,13 @@ class BaseMLP(BaseEstimator):
         with np.errstate(over="ignore", invalid="ignore"):
             return net.forward(x)[1][-1].T
 
+    def _reported_loss(self, Y, sample_weight):
+        """(scale, offset): scikit-learn's loss is scale C + offset for the network's cost C on targets Y (n, k).
+
+        The same for both estimators by default; the regressor's losses are written differently (below).
+        """
+        return 1.0, 0.0
+
     # ---- fitting ----------------------------------------------------------------------------------
     def _fit(self, X, Y, sample_weight, incremental, stratify=None):
         """Fit on validated X (n, n_features) and encoded targets Y (n, n_outputs); returns self."""
@@ -181,7 +188,8 @@ class BaseMLP(BaseEstimator):
             raise ValueError(f"the network has {np.shape(self.coefs_[-1])[1]} outputs but y needs {Y.shape[1]}; "
                              "fit with warm_start=False to start over")
         if self.solver == "lbfgs":
-            fit_lbfgs(self, net, X, Y, _relative(sample_weight, dtype), sample_weight)
+            fit_lbfgs(self, net, X, Y, _relative(sample_weight, dtype), sample_weight,
+                      self._reported_loss(Y, sample_weight))
         else:
             self._fit_stochastic(net, X, Y, sample_weight, incremental, stratify)
         if not all(np.isfinite(p).all() for p in net.weights + net.biases):
@@ -206,6 +214,7 @@ class BaseMLP(BaseEstimator):
         weight_mean = 1.0 if sample_weight is None else float(np.mean(sample_weight))
         steps.rule.weight_decay = self.alpha / (batch * weight_mean)
         batches = Batches(net, TrainingData(X, Y, _relative(sample_weight, X.dtype), None, False, batch))
+        scale, offset = self._reported_loss(Y, sample_weight)
         self.n_iter_ = 0
         order = np.arange(n)
         for _ in range(self.max_iter):
@@ -222,7 +231,7 @@ class BaseMLP(BaseEstimator):
             self.t_ += n
             # The epoch's loss as scikit-learn reports it: the penalty counted once per batch of m samples.
             squares = sum(float(np.vdot(W, W)) for W in net.weights)
-            self.loss_ = cost + 0.5 * self.alpha * squares * math.ceil(n / batch) / (n * weight_mean)
+            self.loss_ = scale * cost + offset + 0.5 * self.alpha * squares * math.ceil(n / batch) / (n * weight_mean)
             self.loss_curve_.append(self.loss_)
             if self.verbose:
                 print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")

@@ -1,6 +1,7 @@
 """MLPClassifier and MLPRegressor: scikit-learn's MLP estimators on backprop's engine."""
 
 import numpy as np
+from scipy.special import xlogy
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.preprocessing import LabelBinarizer
@@ -188,6 +189,16 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         if self.loss != "squared_error":
             raise ValueError(f"loss {self.loss!r} is not supported; choose 'squared_error' or 'poisson'")
         return self.output or "identity", self.cost or "mse"
+
+    def _reported_loss(self, Y, sample_weight):
+        """scikit-learn's squared error averages over the k outputs: (1/k) C. Its Poisson loss keeps the
+        terms y log y - y that the deviance's gradient does not need: C plus their weighted mean."""
+        if self.cost is not None or self.output is not None:  # backprop's own choice: nothing to match
+            return 1.0, 0.0
+        if self.loss == "squared_error":
+            return 1.0 / Y.shape[1], 0.0
+        constant = (xlogy(Y, Y) - Y).sum(axis=1)
+        return 1.0, float(np.average(constant, weights=sample_weight))
 
     def _targets(self, X, y, reset):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True, y_numeric=True,

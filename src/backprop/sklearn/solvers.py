@@ -70,14 +70,17 @@ class ScikitLearnAdam(Adam):
         return self.eps
 
 
-def lbfgs_objective(net, X, Y, r, alpha, n):
+def lbfgs_objective(net, X, Y, r, alpha, n, reported=(1.0, 0.0)):
     """(loss_and_gradient, theta0, unpack) for L-BFGS over every weight and bias of net, packed in one vector.
 
     loss_and_gradient(theta) sets the parameters to theta and returns C + (alpha / 2n) sum ||W_l||^2 and
     its gradient (float64, as scipy wants), from one forward and backward pass of the engine.
     X (m, n_0) dense or sparse, Y (m, n_L), r relative sample weights (mean 1) or None; n the samples'
-    total weight.
+    total weight. reported (scale, offset) puts the loss on scikit-learn's scale (scale C + offset) and
+    leaves the gradient that of C: for a squared error over k outputs scikit-learn's loss is C / k while
+    its gradient is C's, and L-BFGS-B's line search and stopping see both, so its steps do too.
     """
+    scale, offset = reported
     L = len(net.weights)
     x, y = X.T, Y.T  # the engine's columns
     pack_network(net)  # a no-op after the estimator's _network(): theta is then the parameters' own buffer
@@ -93,7 +96,7 @@ def lbfgs_objective(net, X, Y, r, alpha, n):
         with np.errstate(over="ignore", invalid="ignore"):
             a, _ = net.backprop(x, y, r, grads[:L], grads[L:])
             squares = sum(float(np.vdot(W, W)) for W in net.weights)
-            loss = net.cost_of(a[-1], y, r) + 0.5 * alpha * squares / n
+            loss = scale * net.cost_of(a[-1], y, r) + offset + 0.5 * alpha * squares / n
         for W, g in zip(net.weights, grads):
             g += (alpha / n) * W  # d/dW of (alpha / 2n) ||W||^2
         return loss, flat_grads.astype(np.float64)
@@ -102,10 +105,10 @@ def lbfgs_objective(net, X, Y, r, alpha, n):
     return loss_and_gradient, theta0, unpack
 
 
-def fit_lbfgs(est, net, X, Y, r, sample_weight=None):
+def fit_lbfgs(est, net, X, Y, r, sample_weight=None, reported=(1.0, 0.0)):
     """Minimise the loss of lbfgs_objective with scipy's L-BFGS-B; sets n_iter_ and loss_."""
     n = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))  # weight 2 counts as a duplicate
-    loss_and_gradient, theta0, unpack = lbfgs_objective(net, X, Y, r, est.alpha, n)
+    loss_and_gradient, theta0, unpack = lbfgs_objective(net, X, Y, r, est.alpha, n, reported)
     iterations = [0]
 
     def report(intermediate_result):
