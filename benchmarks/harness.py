@@ -217,7 +217,13 @@ def ask(proc, command):
 
 
 def run_setting(cfg, rounds, systems, report):
-    """Median epoch seconds and paired ratios for one setting; prints a table through report()."""
+    """Median epoch seconds and ratios for one setting; prints a table through report().
+
+    Two ratios per reference system: the median of the ratios paired within a round, and the ratio of
+    each system's fastest epoch. On a shared machine the hypervisor takes the CPU away in bursts (the
+    stolen share is printed); a burst slows whichever epoch it hits, so the fastest epochs are the ones
+    least disturbed, as timeit's documentation argues for its minimum.
+    """
     procs = {s: start(s, cfg) for s in systems}
     try:
         ask(procs["backprop"], "epoch") if "backprop" in procs else None  # warm-up: buffers, BLAS threads
@@ -225,9 +231,11 @@ def run_setting(cfg, rounds, systems, report):
             if s != "backprop" and s != "loop":
                 ask(procs[s], "epoch")
         times = {s: [] for s in systems}
+        stolen, wall = stolen_seconds(), time.perf_counter()
         for _ in range(rounds):
             for s in systems:
                 times[s].append(ask(procs[s], "epoch")["seconds"])
+        stolen, wall = stolen_seconds() - stolen, time.perf_counter() - wall
         accuracy = {s: ask(procs[s], "accuracy")["accuracy"] for s in systems}
     finally:
         for proc in procs.values():
@@ -236,22 +244,41 @@ def run_setting(cfg, rounds, systems, report):
             proc.stdout.close()
     sizes, n = cfg["sizes"], cfg["n"]
     flops = 6 * sum(a * b for a, b in zip(sizes[:-1], sizes[1:])) * n
+
+    def ratios(s, ref):
+        if ref not in times:
+            return None, None
+        return (statistics.median(a / b for a, b in zip(times[s], times[ref])), min(times[s]) / min(times[ref]))
+
     rows = []
     for s in systems:
         t = statistics.median(times[s])
-        vs_torch = statistics.median(a / b for a, b in zip(times[s], times["pytorch"])) if "pytorch" in times else None
-        vs_gemm = statistics.median(a / b for a, b in zip(times[s], times["gemm"])) if "gemm" in times else None
-        rows.append((s, t, n / t, flops / t / 1e9, accuracy[s], vs_torch, vs_gemm))
+        rows.append((s, t, n / t, flops / t / 1e9, accuracy[s], *ratios(s, "pytorch"), *ratios(s, "gemm")))
     output = "softmax+CE" if cfg["activation"] == "relu" else "sigmoid+MSE"
     title = (f"{'-'.join(map(str, sizes))} {cfg['activation']}/{output}"
              f" batch {cfg['batch_size']} {cfg['dtype']}, {n} samples, {rounds} rounds")
     report(f"\n### {title}\n")
-    report("| system | s/epoch | samples/s | GFLOP/s | test acc | x PyTorch | x GEMM bound |")
-    report("|---|---:|---:|---:|---:|---:|---:|")
+    if stolen is not None:
+        report(f"CPU time stolen by the hypervisor during the rounds: {stolen:.1f} s of {wall * os.cpu_count():.1f} "
+               f"({100 * stolen / (wall * os.cpu_count()):.0f}%)\n")
+    report("| system | s/epoch | samples/s | GFLOP/s | test acc | x PyTorch | x PyTorch, fastest epochs "
+           "| x GEMM bound | x GEMM bound, fastest epochs |")
+    report("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     fmt = lambda v, f: "-" if v is None else format(v, f)  # noqa: E731
-    for s, t, sps, gf, acc, r1, r2 in rows:
-        report(f"| {s} | {t:.4f} | {sps:,.0f} | {gf:.1f} | {fmt(acc, '.3f')} | {fmt(r1, '.2f')} | {fmt(r2, '.2f')} |")
+    for s, t, sps, gf, acc, *r in rows:
+        report(f"| {s} | {t:.4f} | {sps:,.0f} | {gf:.1f} | {fmt(acc, '.3f')} | "
+               + " | ".join(fmt(v, ".2f") for v in r) + " |")
     return rows
+
+
+def stolen_seconds():
+    """CPU seconds the hypervisor has taken from this machine since boot (Linux's steal time), or None."""
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def profile_epoch(cfg, repeats=3):
