@@ -356,7 +356,7 @@ def _compare_estimators(sk, ours, datasets, solvers, n, seeds, max_iter, blas_th
     report("\n| data | estimator | solver | fit s, backprop | fit s, scikit-learn | speed-up | score, backprop "
            "| score, scikit-learn | difference (points) |")
     report("|---|---|---|---:|---:|---:|---:|---:|---:|")
-    results = {}
+    results, stolen, wall = {}, stolen_seconds(), time.perf_counter()
     for data in datasets:
         X_train, X_test, y_train, y_test = estimator_data(data, n)
         for kind in ("MLPClassifier", "MLPRegressor"):
@@ -382,6 +382,9 @@ def _compare_estimators(sk, ours, datasets, solvers, n, seeds, max_iter, blas_th
                 results[(data, kind, solver)] = row
                 report(f"| {data} | {kind} | {solver} | {ours_s:.3f} | {sk_s:.3f} | {sk_s / ours_s:.2f}x | "
                        f"{ours_score:.4f} | {sk_score:.4f} | {100 * (ours_score - sk_score):+.2f} |")
+    if stolen is not None:
+        stolen, wall = stolen_seconds() - stolen, (time.perf_counter() - wall) * os.cpu_count()
+        report(f"\nCPU time stolen by the hypervisor meanwhile: {stolen:.1f} s of {wall:.1f} ({100 * stolen / wall:.0f}%)")
     return results
 
 
