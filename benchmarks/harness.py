@@ -384,7 +384,8 @@ def _compare_estimators(sk, ours, datasets, solvers, n, seeds, max_iter, blas_th
                        f"{ours_score:.4f} | {sk_score:.4f} | {100 * (ours_score - sk_score):+.2f} |")
     if stolen is not None:
         stolen, wall = stolen_seconds() - stolen, (time.perf_counter() - wall) * os.cpu_count()
-        report(f"\nCPU time stolen by the hypervisor meanwhile: {stolen:.1f} s of {wall:.1f} ({100 * stolen / wall:.0f}%)")
+        report(f"\nCPU time stolen by the hypervisor meanwhile: {stolen:.1f} s of {wall:.1f} "
+               f"({100 * stolen / wall:.0f}%)")
     return results
 
 
