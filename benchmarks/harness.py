@@ -366,18 +366,18 @@ def _compare_estimators(sk, ours, datasets, solvers, n, seeds, max_iter, blas_th
             for solver in solvers:
                 settings = dict(hidden_layer_sizes=(64,), solver=solver, batch_size=64, tol=0, learning_rate_init=0.01
                                 if solver == "sgd" else 0.001, max_iter=max_iter or (100 if solver == "lbfgs" else 20))
-                row = {}
-                for side, module in (("backprop", ours), ("sklearn", sk)):
-                    times, scores = [], []
-                    for seed in range(seeds):
+                sides = {"backprop": ours, "sklearn": sk}
+                times, scores = {side: [] for side in sides}, {side: [] for side in sides}
+                for seed in range(seeds):  # the sides take turns, so that a slow spell of the machine hits both
+                    for side, module in sides.items():
                         model = getattr(module, kind)(**settings, random_state=seed)
                         with warnings.catch_warnings():
                             warnings.simplefilter("ignore")  # ConvergenceWarning at max_iter, on both sides
                             start = time.perf_counter()
                             model.fit(X_train, y_fit)
-                            times.append(time.perf_counter() - start)
-                        scores.append(model.score(X_test, y_score))
-                    row[side] = (statistics.median(times), float(np.mean(scores)))
+                            times[side].append(time.perf_counter() - start)
+                        scores[side].append(model.score(X_test, y_score))
+                row = {side: (statistics.median(times[side]), float(np.mean(scores[side]))) for side in sides}
                 (ours_s, ours_score), (sk_s, sk_score) = row["backprop"], row["sklearn"]
                 results[(data, kind, solver)] = row
                 report(f"| {data} | {kind} | {solver} | {ours_s:.3f} | {sk_s:.3f} | {sk_s / ours_s:.2f}x | "
