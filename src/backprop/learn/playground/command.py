@@ -32,10 +32,10 @@ def run(args):
     sock = server.bind(args.port)
     uv, _ = server.make_server(sock, upload)
     url = f"http://127.0.0.1:{sock.getsockname()[1]}/" + ("#dataset=upload" if upload else "")
-    print(f"backprop playground: {url}  (Ctrl-C stops it)", flush=True)
-    if not args.no_browser:
-        webbrowser.open(url)
-    try:
+    try:  # from the moment the address is out, Ctrl-C is a clean stop, even before uvicorn takes over
+        print(f"backprop playground: {url}  (Ctrl-C stops it)", flush=True)
+        if not args.no_browser:
+            webbrowser.open(url)
         uv.run(sockets=[sock])  # uvicorn handles Ctrl-C: it stops accepting, finishes, and returns
     except KeyboardInterrupt:
         pass
