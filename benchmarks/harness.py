@@ -231,11 +231,11 @@ def run_setting(cfg, rounds, systems, report):
             if s != "backprop" and s != "loop":
                 ask(procs[s], "epoch")
         times = {s: [] for s in systems}
-        stolen, wall = stolen_seconds(), time.perf_counter()
+        since = stolen_seconds(), time.perf_counter()
         for _ in range(rounds):
             for s in systems:
                 times[s].append(ask(procs[s], "epoch")["seconds"])
-        stolen, wall = stolen_seconds() - stolen, time.perf_counter() - wall
+        stolen = stolen_since(*since)
         accuracy = {s: ask(procs[s], "accuracy")["accuracy"] for s in systems}
     finally:
         for proc in procs.values():
@@ -258,9 +258,8 @@ def run_setting(cfg, rounds, systems, report):
     title = (f"{'-'.join(map(str, sizes))} {cfg['activation']}/{output}"
              f" batch {cfg['batch_size']} {cfg['dtype']}, {n} samples, {rounds} rounds")
     report(f"\n### {title}\n")
-    if stolen is not None:
-        report(f"CPU time stolen by the hypervisor during the rounds: {stolen:.1f} s of {wall * os.cpu_count():.1f} "
-               f"({100 * stolen / (wall * os.cpu_count()):.0f}%)\n")
+    if stolen:
+        report(f"CPU time stolen by the hypervisor during the rounds: {stolen}\n")
     report("| system | s/epoch | samples/s | GFLOP/s | test acc | x PyTorch | x PyTorch, fastest epochs "
            "| x GEMM bound | x GEMM bound, fastest epochs |")
     report("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -279,6 +278,16 @@ def stolen_seconds():
         return int(fields[8]) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return None
+
+
+def stolen_since(stolen, started):
+    """'x s of y (z%)': the CPU time stolen since the stolen_seconds() and perf_counter() readings given,
+    out of all cores' time meanwhile; None where the machine does not report it."""
+    now = stolen_seconds()
+    if stolen is None or now is None:
+        return None
+    total = (time.perf_counter() - started) * os.cpu_count()
+    return f"{now - stolen:.1f} s of {total:.1f} ({100 * (now - stolen) / total:.0f}%)"
 
 
 def profile_epoch(cfg, repeats=3):
@@ -356,7 +365,7 @@ def _compare_estimators(sk, ours, datasets, solvers, n, seeds, max_iter, blas_th
     report("\n| data | estimator | solver | fit s, backprop | fit s, scikit-learn | speed-up | score, backprop "
            "| score, scikit-learn | difference (points) |")
     report("|---|---|---|---:|---:|---:|---:|---:|---:|")
-    results, stolen, wall = {}, stolen_seconds(), time.perf_counter()
+    results, since = {}, (stolen_seconds(), time.perf_counter())
     for data in datasets:
         X_train, X_test, y_train, y_test = estimator_data(data, n)
         for kind in ("MLPClassifier", "MLPRegressor"):
@@ -382,10 +391,9 @@ def _compare_estimators(sk, ours, datasets, solvers, n, seeds, max_iter, blas_th
                 results[(data, kind, solver)] = row
                 report(f"| {data} | {kind} | {solver} | {ours_s:.3f} | {sk_s:.3f} | {sk_s / ours_s:.2f}x | "
                        f"{ours_score:.4f} | {sk_score:.4f} | {100 * (ours_score - sk_score):+.2f} |")
-    if stolen is not None:
-        stolen, wall = stolen_seconds() - stolen, (time.perf_counter() - wall) * os.cpu_count()
-        report(f"\nCPU time stolen by the hypervisor meanwhile: {stolen:.1f} s of {wall:.1f} "
-               f"({100 * stolen / wall:.0f}%)")
+    stolen = stolen_since(*since)
+    if stolen:
+        report(f"\nCPU time stolen by the hypervisor meanwhile: {stolen}")
     return results
 
 

@@ -167,7 +167,7 @@ class BaseMLP(BaseEstimator):
     def _reported_loss(self, Y, sample_weight):
         """(scale, offset): scikit-learn's loss is scale C + offset for the network's cost C on targets Y (n, k).
 
-        The same for both estimators by default; the regressor's losses are written differently (below).
+        The classifier's log losses are the network's costs as they are; MLPRegressor overrides this.
         """
         return 1.0, 0.0
 
@@ -188,8 +188,7 @@ class BaseMLP(BaseEstimator):
             raise ValueError(f"the network has {np.shape(self.coefs_[-1])[1]} outputs but y needs {Y.shape[1]}; "
                              "fit with warm_start=False to start over")
         if self.solver == "lbfgs":
-            fit_lbfgs(self, net, X, Y, _relative(sample_weight, dtype), sample_weight,
-                      self._reported_loss(Y, sample_weight))
+            fit_lbfgs(self, net, X, Y, _relative(sample_weight, dtype), sample_weight)
         else:
             self._fit_stochastic(net, X, Y, sample_weight, incremental, stratify)
         if not all(np.isfinite(p).all() for p in net.weights + net.biases):

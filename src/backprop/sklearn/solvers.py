@@ -105,9 +105,10 @@ def lbfgs_objective(net, X, Y, r, alpha, n, reported=(1.0, 0.0)):
     return loss_and_gradient, theta0, unpack
 
 
-def fit_lbfgs(est, net, X, Y, r, sample_weight=None, reported=(1.0, 0.0)):
-    """Minimise the loss of lbfgs_objective with scipy's L-BFGS-B; sets n_iter_ and loss_."""
+def fit_lbfgs(est, net, X, Y, r, sample_weight=None):
+    """Minimise the loss of lbfgs_objective with scipy's L-BFGS-B; sets n_iter_ and loss_ (scikit-learn's scale)."""
     n = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))  # weight 2 counts as a duplicate
+    reported = est._reported_loss(Y, sample_weight)
     loss_and_gradient, theta0, unpack = lbfgs_objective(net, X, Y, r, est.alpha, n, reported)
     iterations = [0]
 
