@@ -35,9 +35,9 @@ class Optimizer:
     def step(self, params, grads, learning_rate):
         """Update every array in params in place from the matching gradient in grads."""
         self.t += 1
-        for p, g, decays, *state in self._pieces(params, grads):
-            if decays and self.weight_decay:
-                self._decay(p, g, learning_rate)
+        for p, g, decayed, *state in self._pieces(params, grads):
+            if decayed is not None and self.weight_decay:
+                self._decay(*decayed, learning_rate)
             self._update(p, g, learning_rate, *state)
 
     def _decay(self, p, g, learning_rate):
@@ -49,10 +49,12 @@ class Optimizer:
         raise NotImplementedError
 
     def _pieces(self, params, grads):
-        """(p, g, decays, *state) for each piece a step updates; decays: weights take L2, biases never.
+        """(p, g, decayed, *state) for each piece a step updates; decayed: the (p, g) views that take L2
+        (the weights; biases never), or None.
 
-        With params, grads and the state laid out flat (training.parameters, as the loop does), the
-        pieces are all the weights, then all the biases: each pass of the rule is one call, not 2L.
+        With params, grads and the state laid out flat (training.parameters, as the loop does), there
+        is one piece, the whole buffer, whose first part (the weights) decays: each pass of the rule is
+        one call, not 2L, and on small networks the calls' fixed cost is most of a step.
         """
         for name in self.buffers:
             if name not in self.state:
@@ -70,10 +72,10 @@ class Optimizer:
         S = [flat(state) for state in states]
         n_weights = sum(p.ndim == 2 for p in params)
         if P is None or G is None or any(x is None for x in S) or any(p.ndim == 2 for p in params[n_weights:]):
-            pieces = [(p, g, p.ndim == 2, *state) for p, g, *state in zip(params, grads, *states)]
+            pieces = [(p, g, (p, g) if p.ndim == 2 else None, *state) for p, g, *state in zip(params, grads, *states)]
         else:
             w = sum(p.size for p in params[:n_weights])  # the weights come first, then the biases
-            pieces = [(P[:w], G[:w], True, *[x[:w] for x in S]), (P[w:], G[w:], False, *[x[w:] for x in S])]
+            pieces = [(P, G, (P[:w], G[:w]) if w else None, *S)]
         self._cache = (key, arrays, pieces)
         return pieces
 

@@ -3,9 +3,8 @@
 An optimizer's rule is a handful of elementwise passes (Adam's is nine). Applied array by array, a
 network with L layers costs 2L numpy calls per pass, and on small layers each call's fixed cost
 outweighs its arithmetic. Laid out as consecutive views of one buffer, the weights first and then
-the biases, every pass covers all the weights in one call and all the biases in another: L2 decay
-touches the first part only. The weight and bias arrays stay the arrays everybody else sees (W_l,
-b_l); only where their memory lies changes.
+the biases, every pass covers all of them in one call: L2 decay touches the first part only. The
+weight and bias arrays stay the arrays everybody else sees (W_l, b_l); only where their memory lies changes.
 """
 
 import numpy as np
