@@ -27,6 +27,20 @@ def test_gradient_matches_finite_differences(name, rng):
     np.testing.assert_allclose(cost.gradient(a, y), numeric, rtol=1e-6, atol=1e-9)
 
 
+@pytest.mark.parametrize("name", list(COSTS))
+def test_total_is_the_weighted_sum_of_the_per_sample_costs(name, rng):
+    """total() is what the training loop reports each batch; y comes as a Fortran-ordered view there."""
+    cost = get_cost(name)
+    a = rng.uniform(0.1, 0.9, size=(3, 7))
+    a /= a.sum(axis=0)
+    y = np.asfortranarray(np.eye(3)[rng.integers(0, 3, 7)].T)
+    r = rng.random(7) * 2
+    per_sample = cost.per_sample(a, y)
+    assert cost.total(a, y) == pytest.approx(per_sample.sum(), rel=1e-14)
+    assert cost.total(a, y, r) == pytest.approx(float(np.sum(per_sample * r)), rel=1e-14)
+    assert cost.total(a, y, r) != pytest.approx(cost.total(a, y), rel=1e-3)  # the weights count
+
+
 def test_mse_is_the_reference_cost_with_several_outputs(rng):
     """C = 1/(2n) sum_i ||a_i - y_i||^2: summed over outputs, averaged over samples."""
     a, y = rng.random((3, 4)), rng.random((3, 4))

@@ -8,9 +8,8 @@ epoch of 784-128-64-10 took 1.9 s instead of 0.16 s. Sending every product to sc
 one pool, with all its threads for every product (benchmarks/bench.py measures the gain).
 
 gemm works on Fortran-ordered arrays; the transpose of a C-ordered array is one, so
-C = A B is computed as C^T = B^T A^T on those views, without copying. Arrays that do not fit
-(another dtype, neither C- nor Fortran-contiguous, sparse, read-only) take numpy's route; a test
-checks that both agree.
+C = A B is computed as C^T = B^T A^T on those views, without copying. Sparse operands, mixed
+dtypes and empty products take numpy's route; a test checks that both agree on every layout.
 """
 
 import numpy as np
@@ -30,13 +29,19 @@ def _blas(table, dtype):
 def gemm(A, B, C, alpha=1.0, beta=0.0):
     """C (n, m) <- alpha A (n, k) @ B (k, m) + beta C, in place; returns C. B may be scipy.sparse."""
     routine = _GEMM.get(C.dtype) or _blas(_GEMM, C.dtype)
-    # In Fortran order: C^T (m, n) <- alpha B^T (m, k) @ A^T (k, n) + beta C^T.
-    b, trans_b = _transposed(B)
-    a, trans_a = _transposed(A)
-    if (routine is None or a is None or b is None or not (A.dtype == B.dtype == C.dtype)
-            or not (C.flags.c_contiguous and C.flags.writeable) or C.size == 0):  # f2py refuses empty C
-        return _numpy_gemm(A, B, C, alpha, beta)
-    routine(alpha, b, a, beta, C.T, trans_b, trans_a, True)  # positional: a third of the call's cost in keywords
+    if routine is None or not isinstance(B, np.ndarray) or not A.dtype == B.dtype == C.dtype or C.size == 0:
+        return _numpy_gemm(A, B, C, alpha, beta)  # (f2py refuses an empty C)
+    # In Fortran order: C^T (m, n) <- alpha B^T (m, k) @ A^T (k, n) + beta C^T. A C-ordered
+    # operand's transpose is Fortran-ordered; any other goes as it is with gemm's trans flag (the
+    # inputs X[rows].T are Fortran-ordered; a strided view f2py copies). f2py works in C^T itself
+    # when it can and returns it; otherwise it returns a new array. On calls of a few microseconds,
+    # these checks are a third of the cost, so they are the fewest that decide.
+    b, trans_b = (B.T, 0) if B.flags.c_contiguous else (B, 1)
+    a, trans_a = (A.T, 0) if A.flags.c_contiguous else (A, 1)
+    c = C.T
+    out = routine(alpha, b, a, beta, c, trans_b, trans_a, True)  # positional: keywords cost a third more
+    if out is not c:
+        C[...] = out.T
     return C
 
 
@@ -68,20 +73,6 @@ def add_scaled(y, x, alpha):
         return
     # reshape(-1) of a contiguous array is a view, so y is updated; arguments by position cost less than keywords
     axpy(x.reshape(-1), y.reshape(-1), y.size, alpha)
-
-
-def _transposed(M):
-    """(array, trans) whose op(array) is M^T for gemm, without a copy; (None, 0) when M has no such view.
-
-    A C-ordered M's transpose is Fortran-ordered: passed as it is (trans 0). A Fortran-ordered M
-    (the inputs x = X[rows].T) is passed itself, with gemm's trans flag set.
-    """
-    flags = getattr(M, "flags", None)  # None: a scipy.sparse matrix
-    if flags is None or M.ndim != 2:
-        return None, 0
-    if flags.c_contiguous:
-        return M.T, 0
-    return (M, 1) if flags.f_contiguous else (None, 0)
 
 
 def _numpy_gemm(A, B, C, alpha, beta):

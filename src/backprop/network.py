@@ -142,8 +142,7 @@ class Network:
 
     def cost_of(self, a_L, y, r=None):
         """C = mean_i C_i(a_L, y) (weighted by r when given) as a float."""
-        per_sample = self.cost_function.per_sample(a_L, y)
-        return float((per_sample if r is None else per_sample * r).sum()) / per_sample.shape[0]
+        return self.cost_function.total(a_L, y, r) / a_L.shape[1]
 
     # ---- helpers ----------------------------------------------------------------------------
     def _columns(self, X, Y, sample_weight):
