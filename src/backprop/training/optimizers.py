@@ -128,7 +128,7 @@ class Momentum(Optimizer):
 
     def _update(self, p, g, learning_rate, v):
         v *= self.momentum
-        v += g                                    # v <- mu v + g
+        blas.add_scaled(v, g, 1.0)                # v <- mu v + g
         blas.add_scaled(p, v, -learning_rate)     # p <- p - lr v
 
 
@@ -139,7 +139,7 @@ class Nesterov(Momentum):
 
     def _update(self, p, g, learning_rate, v):
         v *= self.momentum
-        v += g                                                    # v <- mu v + g
+        blas.add_scaled(v, g, 1.0)                                # v <- mu v + g
         blas.add_scaled(p, g, -learning_rate)
         blas.add_scaled(p, v, -learning_rate * self.momentum)     # p <- p - lr (g + mu v)
 
