@@ -29,8 +29,9 @@ def _blas(table, dtype):
 def gemm(A, B, C, alpha=1.0, beta=0.0):
     """C (n, m) <- alpha A (n, k) @ B (k, m) + beta C, in place; returns C. B may be scipy.sparse."""
     routine = _GEMM.get(C.dtype) or _blas(_GEMM, C.dtype)
-    if routine is None or not isinstance(B, np.ndarray) or not A.dtype == B.dtype == C.dtype or C.size == 0:
-        return _numpy_gemm(A, B, C, alpha, beta)  # (f2py refuses an empty C)
+    if (routine is None or not (isinstance(A, np.ndarray) and isinstance(B, np.ndarray))
+            or not A.dtype == B.dtype == C.dtype or C.size == 0):  # (f2py refuses an empty C)
+        return _numpy_gemm(A, B, C, alpha, beta)
     # In Fortran order: C^T (m, n) <- alpha B^T (m, k) @ A^T (k, n) + beta C^T. A C-ordered
     # operand's transpose is Fortran-ordered; any other goes as it is with gemm's trans flag (the
     # inputs X[rows].T are Fortran-ordered; a strided view f2py copies). f2py works in C^T itself
