@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import backprop as bp
@@ -249,6 +249,7 @@ FIELDS = [
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(field=st.sampled_from(FIELDS), value=json_values())
+@example(field=("scaler",), value={"\n": None})  # found by the fuzzer: an unknown key holding a newline
 def test_fuzzed_metadata_is_loaded_or_refused_with_a_model_file_error(hostile, tmp_path_factory, field, value):
     """Any JSON value in any field: load returns a model or raises ModelFileError, nothing else."""
     path = hostile / "fuzzed.npz"

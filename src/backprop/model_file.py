@@ -83,8 +83,9 @@ def record(fields, where_name=""):
             raise Invalid(where, "an object", type(value).__name__)
         unknown = sorted(set(value) - set(fields), key=str)
         if unknown:
-            raise Invalid(f"{where}.{unknown[0]}" if where else str(unknown[0]), "absent (not a field of this format)",
-                          value[unknown[0]])
+            key = unknown[0]
+            shown = key if key.isidentifier() else repr(key)[:40]  # a key may hold a newline, or be long
+            raise Invalid(f"{where}.{shown}" if where else shown, "absent (not a field of this format)", value[key])
         out = {}
         for name, (checker, required) in fields.items():
             path = f"{where}.{name}" if where else name
