@@ -32,6 +32,9 @@ class Invalid(Exception):
 
     def __init__(self, where, wanted, got):
         shown = repr(got)
+        # The path holds the file's own keys, which may hold a newline or run long: the message stays one line.
+        where = where if where.isprintable() else repr(where)[1:-1]
+        where = where if len(where) <= 120 else where[:117] + "..."
         super().__init__(f"metadata field {where} must be {wanted}, got {shown[:60]}{'...' if len(shown) > 60 else ''}")
 
 
@@ -83,9 +86,8 @@ def record(fields, where_name=""):
             raise Invalid(where, "an object", type(value).__name__)
         unknown = sorted(set(value) - set(fields), key=str)
         if unknown:
-            key = unknown[0]
-            shown = key if key.isidentifier() else repr(key)[:40]  # a key may hold a newline, or be long
-            raise Invalid(f"{where}.{shown}" if where else shown, "absent (not a field of this format)", value[key])
+            raise Invalid(f"{where}.{unknown[0]}" if where else str(unknown[0]), "absent (not a field of this format)",
+                          value[unknown[0]])
         out = {}
         for name, (checker, required) in fields.items():
             path = f"{where}.{name}" if where else name
