@@ -310,3 +310,21 @@ def test_training_lays_the_parameters_out_in_one_buffer_and_keeps_them_there(rng
     bp.train(net, X, y, epochs=1, optimizer="adam", seed=0)
     assert flat(net.weights + net.biases) is not None and net.weights[0] is not mine
     assert np.isfinite(net.weights[0]).all() and not np.array_equal(net.weights[0], mine)
+
+
+@pytest.mark.parametrize("outputs", [3, 1])
+def test_an_epochs_accuracy_counts_every_sample_once_in_its_shuffled_batch(rng, outputs):
+    # With a step too small to move a weight, the epoch's accuracy must be the network's accuracy on
+    # the training set, whatever the order and the short last batch (50 samples in batches of 16).
+    X = rng.normal(size=(50, 4))
+    labels = rng.integers(0, max(outputs, 2), size=50)
+    Y = np.eye(3)[labels] if outputs == 3 else labels[:, None].astype(float)
+    net = bp.Network([4, 5, outputs], activation="tanh", output="softmax" if outputs == 3 else "sigmoid",
+                     cost="cross_entropy" if outputs == 3 else "binary_cross_entropy", seed=1)
+    predicted = net.predict(X)
+    expected = np.mean(predicted.argmax(axis=1) == labels if outputs == 3 else (predicted[:, 0] > 0.5) == labels)
+    assert 0.2 < expected < 0.8  # some right and some wrong, so a miscount shows
+    before = [W.copy() for W in net.weights]
+    history = bp.train(net, X, Y, epochs=2, batch_size=16, learning_rate=1e-300, seed=3)
+    assert all(np.array_equal(W, W0) for W, W0 in zip(net.weights, before))
+    assert history.accuracy == [expected, expected]

@@ -78,6 +78,13 @@ def is_classification(Y):
     return bool(binary and (Y.shape[1] == 1 or (Y.sum(axis=1) == 1).all()))
 
 
+def class_indices(a, out=None):
+    """The class each column of a (n_L, m) stands for, shape (m,): its arg max, or a 0.5 threshold for one row."""
+    if a.shape[0] == 1:
+        return np.greater(a[0], 0.5, out=out)
+    return np.argmax(a, axis=0, out=out)
+
+
 def epoch_rng(seed, *keys):
     """A generator from the seed and keys (epoch numbers); from the OS only when no seed was given anywhere."""
     return np.random.default_rng(None if seed is None else [seed, *keys])
@@ -91,6 +98,10 @@ class Batches:
         # Laid out like the parameters (training.parameters): the optimizer's rule runs on all at once.
         grads = pack(net.weights + net.biases, net.dtype, copy=False)
         self.grad_w, self.grad_b = grads[:len(net.weights)], grads[len(net.weights):]
+        # Each sample's class index (n,) when classifying, as the loop compares predictions with it.
+        self.classes = None
+        if data.classification:
+            self.classes = class_indices(data.Y.T).astype(np.intp)
 
     def __call__(self, order):
         """Yields (x (n_0, m), y (n_L, m), r (m,) or None, workspace) for each batch of the order."""

@@ -11,7 +11,7 @@ import time
 import numpy as np
 
 from ..errors import DivergenceError, ShapeError
-from .data import Batches, epoch_rng, prepare_data
+from .data import Batches, class_indices, epoch_rng, prepare_data
 from .guards import DivergenceGuard, Diverged, EarlyStopping, Snapshot
 from .history import History
 from .interrupts import deferred_signals
@@ -120,7 +120,10 @@ def one_epoch(net, batches, optimizer, learning_rate, order, epoch, callbacks, c
     params, grads = net.weights + net.biases, batches.grad_w + batches.grad_b
     # Plain SGD can take (BP3) and its step in one BLAS call per layer (optimizers.SGD.step_from_deltas).
     fused = getattr(optimizer, "step_from_deltas", None)
-    total_cost, correct = 0.0, 0
+    # Each batch writes the classes it predicts here; they are compared with the labels once per
+    # epoch, not per batch: two arg max calls a batch cost more than the rest of the bookkeeping.
+    predicted = np.empty(len(order), np.intp) if batches.classes is not None else None
+    total_cost, done = 0.0, 0
     for batch, (x, y, r, ws) in enumerate(batches(order), start=1):
         if fused:
             a, delta = net.backprop(x, y, r, None, None, ws.z, ws.a, ws.delta)
@@ -133,21 +136,23 @@ def one_epoch(net, batches, optimizer, learning_rate, order, epoch, callbacks, c
             fused(net.weights, net.biases, delta, a, learning_rate)
         else:
             optimizer.step(params, grads, learning_rate)
-        total_cost += cost * x.shape[1]
-        if batches.data.classification:
-            correct += n_correct(a[-1], y)
+        m = x.shape[1]
+        total_cost += cost * m
+        if predicted is not None:
+            class_indices(a[-1], out=predicted[done:done + m])
+        done += m
         for cb in callbacks:
             cb.on_batch_end(batch - 1, {"epoch": epoch, "cost": cost})
         check_signals()
     n = len(order)
-    return total_cost / n, (correct / n if batches.data.classification else None)
+    if predicted is None:
+        return total_cost / n, None
+    return total_cost / n, np.count_nonzero(predicted == batches.classes[order]) / n
 
 
 def n_correct(a, y):
-    """How many columns of a (n_L, m) pick the class of y: arg max, or a 0.5 threshold for one output."""
-    if a.shape[0] == 1:
-        return int(((a[0] > 0.5) == (y[0] > 0.5)).sum())
-    return int((a.argmax(axis=0) == y.argmax(axis=0)).sum())
+    """How many columns of a (n_L, m) pick the class of y (one-hot columns, or 0/1 in one row)."""
+    return int(np.count_nonzero(class_indices(a) == class_indices(y)))
 
 
 def validate(net, data):
