@@ -82,7 +82,7 @@ def class_indices(a, out=None):
     """The class each column of a (n_L, m) stands for, shape (m,): its arg max, or a 0.5 threshold for one row."""
     if a.shape[0] == 1:
         return np.greater(a[0], 0.5, out=out)
-    return np.argmax(a, axis=0, out=out)
+    return a.argmax(axis=0, out=out)
 
 
 def epoch_rng(seed, *keys):
