@@ -120,8 +120,8 @@ def one_epoch(net, batches, optimizer, learning_rate, order, epoch, callbacks, c
     params, grads = net.weights + net.biases, batches.grad_w + batches.grad_b
     # Plain SGD can take (BP3) and its step in one BLAS call per layer (optimizers.SGD.step_from_deltas).
     fused = getattr(optimizer, "step_from_deltas", None)
-    # Each batch writes the classes it predicts here; they are compared with the labels once per
-    # epoch, not per batch: two arg max calls a batch cost more than the rest of the bookkeeping.
+    # Each batch writes the classes it predicts here, and the epoch compares them with the labels
+    # once: one arg max a batch, instead of two with a compare and a sum.
     predicted = np.empty(len(order), np.intp) if batches.classes is not None else None
     total_cost, done = 0.0, 0
     for batch, (x, y, r, ws) in enumerate(batches(order), start=1):
