@@ -77,3 +77,12 @@ def test_no_hidden_imports():
     for path in PACKAGE.rglob("*.py"):
         text = path.read_text()
         assert "__import__(" not in text and "import_module(" not in text, path
+
+
+def test_the_architecture_page_shows_every_component_in_its_diagram_and_table():
+    page = (PACKAGE.parents[1] / "docs" / "architecture.md").read_text()
+    diagram = page.split("```")[1]
+    for name in set().union(*LAYERS):
+        shown = f"{name}/" if (PACKAGE / name).is_dir() else f"{name}.py"
+        assert shown in diagram, f"docs/architecture.md: the diagram does not show {shown}"
+        assert f"`{shown}`" in page, f"docs/architecture.md: the table does not say what {shown} holds"

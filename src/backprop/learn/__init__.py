@@ -1,1 +1,1 @@
-"""Tools for learning backprop: explain (one step with every number)."""
+"""Tools for learning backprop: explain (one step with every number) and the playground (a local web page)."""
