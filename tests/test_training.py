@@ -328,3 +328,35 @@ def test_an_epochs_accuracy_counts_every_sample_once_in_its_shuffled_batch(rng, 
     history = bp.train(net, X, Y, epochs=2, batch_size=16, learning_rate=1e-300, seed=3)
     assert all(np.array_equal(W, W0) for W, W0 in zip(net.weights, before))
     assert history.accuracy == [expected, expected]
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_an_epochs_cost_is_the_size_weighted_mean_of_the_costs_its_batches_reported(rng, weighted):
+    # The loop computes the epoch's cost once at its end, from every batch's kept outputs; a callback
+    # watching batches gets each batch's cost as it comes. The two must agree.
+    X, Y = rng.normal(size=(50, 3)), rng.random((50, 2))
+    sample_weight = rng.uniform(0.5, 2.0, size=50) if weighted else None
+    seen = []
+
+    class Watch(Callback):
+        def on_batch_end(self, batch, logs):
+            seen.append(logs["cost"])
+
+    net = bp.Network([3, 4, 2], seed=1)
+    history = bp.train(net, X, Y, sample_weight=sample_weight, epochs=2, batch_size=16, optimizer="adam",
+                       learning_rate=0.05, callbacks=[Watch()])
+    sizes = [16, 16, 16, 2]
+    for epoch, costs in enumerate((seen[:4], seen[4:])):
+        assert history.cost[epoch] == pytest.approx(np.dot(costs, sizes) / 50, rel=1e-12)
+    assert history.cost[1] < history.cost[0]
+
+
+def test_divergence_names_the_batch_whose_cost_first_became_infinite(rng):
+    X, Y = rng.normal(size=(20, 3)), rng.normal(size=(20, 2))
+    X[9] = 1e200  # the third batch of four rows: its squared error overflows
+    net = bp.Network([3, 4, 2], activation="identity", output="identity", seed=0)
+    before = [p.copy() for p in net.weights + net.biases]
+    with pytest.raises(bp.DivergenceError, match="epoch 1, batch 3: the cost became inf") as info:
+        bp.train(net, X, Y, epochs=2, batch_size=4, shuffle=False, learning_rate=0.01)
+    assert (info.value.epoch, info.value.batch) == (1, 3)
+    assert all(np.array_equal(p, q) for p, q in zip(net.weights + net.biases, before))

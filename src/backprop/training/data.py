@@ -98,7 +98,9 @@ class Batches:
         # Laid out like the parameters (training.parameters): the optimizer's rule runs on all at once.
         grads = pack(net.weights + net.biases, net.dtype, copy=False)
         self.grad_w, self.grad_b = grads[:len(net.weights)], grads[len(net.weights):]
-        # Each sample's class index (n,) when classifying, as the loop compares predictions with it.
+        # Each sample's class index (n,) when classifying, as the loop compares predictions with it,
+        # and room for the outputs a_L of every sample of an epoch (the loop's epoch_cost reads them).
+        self.outputs = np.empty((net.sizes[-1], data.n), net.dtype)
         self.classes = None
         if data.classification:
             self.classes = class_indices(data.Y.T).astype(np.intp)

@@ -13,7 +13,7 @@ import numpy as np
 from ..errors import DivergenceError, ShapeError
 from .data import Batches, class_indices, epoch_rng, prepare_data
 from .guards import DivergenceGuard, Diverged, EarlyStopping, Snapshot
-from .history import History
+from .history import Callback, History
 from .interrupts import deferred_signals
 from .options import TrainingOptions
 from .parameters import pack_network
@@ -116,38 +116,54 @@ def own_parameters(net):
 
 
 def one_epoch(net, batches, optimizer, learning_rate, order, epoch, callbacks, check_signals):
-    """One pass over the batches of order: backprop, then the optimizer's step. (mean cost, accuracy or None)."""
+    """One pass over the batches of order: backprop, then the optimizer's step. (mean cost, accuracy or None).
+
+    Each batch's outputs a_L are kept, and the epoch's cost and accuracy are computed from them once
+    at its end (epoch_cost): four numpy calls a batch fewer. A non-finite cost is found there too,
+    naming the first batch it appeared in; the loop then puts back the weights of the epoch's start.
+    """
     params, grads = net.weights + net.biases, batches.grad_w + batches.grad_b
     # Plain SGD can take (BP3) and its step in one BLAS call per layer (optimizers.SGD.step_from_deltas).
     fused = getattr(optimizer, "step_from_deltas", None)
-    # Each batch writes the classes it predicts here, and the epoch compares them with the labels
-    # once: one arg max a batch, instead of two with a compare and a sum.
-    predicted = np.empty(len(order), np.intp) if batches.classes is not None else None
-    total_cost, done = 0.0, 0
+    # Only callbacks that watch batches (a progress bar) need each batch's cost as it comes.
+    watchers = [cb for cb in callbacks if getattr(cb.on_batch_end, "__func__", None) is not Callback.on_batch_end]
+    done = 0
     for batch, (x, y, r, ws) in enumerate(batches(order), start=1):
         if fused:
             a, delta = net.backprop(x, y, r, None, None, ws.z, ws.a, ws.delta)
-        else:
-            a, delta = net.backprop(x, y, r, batches.grad_w, batches.grad_b, ws.z, ws.a, ws.delta)
-        cost = net.cost_of(a[-1], y, r)
-        if not math.isfinite(cost):
-            raise Diverged(f"the cost became {cost}", batch)
-        if fused:
             fused(net.weights, net.biases, delta, a, learning_rate)
         else:
+            a, delta = net.backprop(x, y, r, batches.grad_w, batches.grad_b, ws.z, ws.a, ws.delta)
             optimizer.step(params, grads, learning_rate)
         m = x.shape[1]
-        total_cost += cost * m
-        if predicted is not None:
-            class_indices(a[-1], out=predicted[done:done + m])
+        batches.outputs[:, done:done + m] = a[-1]  # a_L from the weights this batch saw
         done += m
-        for cb in callbacks:
-            cb.on_batch_end(batch - 1, {"epoch": epoch, "cost": cost})
+        for cb in watchers:
+            cb.on_batch_end(batch - 1, {"epoch": epoch, "cost": net.cost_of(a[-1], y, r)})
         check_signals()
-    n = len(order)
-    if predicted is None:
-        return total_cost / n, None
-    return total_cost / n, np.count_nonzero(predicted == batches.classes[order]) / n
+    return epoch_cost(net, batches, order)
+
+
+def epoch_cost(net, batches, order):
+    """(mean cost, accuracy or None) of the epoch just run, from its outputs (n_L, n) in the order's columns.
+
+    Raises Diverged naming the first batch whose cost is not finite.
+    """
+    data, n, m = batches.data, len(order), batches.data.batch_size
+    per_sample = net.cost_function.per_sample(batches.outputs, data.Y[order].T)  # C_i, (n,)
+    if data.r is not None:
+        per_sample *= data.r[order]
+    starts = np.arange(0, n, m)
+    sums = np.add.reduceat(per_sample, starts, dtype=np.float64)  # each batch's sum_i r_i C_i
+    bad = np.flatnonzero(~np.isfinite(sums))
+    if bad.size:
+        first = int(bad[0])
+        raise Diverged(f"the cost became {sums[first] / min(m, n - starts[first])}", first + 1)
+    cost = float(sums.sum()) / n  # C, the (weighted) mean of the C_i over the epoch
+    if batches.classes is None:
+        return cost, None
+    correct = np.count_nonzero(class_indices(batches.outputs) == batches.classes[order])
+    return cost, int(correct) / n
 
 
 def n_correct(a, y):
