@@ -99,7 +99,7 @@ class Batches:
         grads = pack(net.weights + net.biases, net.dtype, copy=False)
         self.grad_w, self.grad_b = grads[:len(net.weights)], grads[len(net.weights):]
         # Each sample's class index (n,) when classifying, as the loop compares predictions with it,
-        # and room for the outputs a_L of every sample of an epoch (the loop's epoch_cost reads them).
+        # and room for the outputs a_L of every sample of an epoch (loop.epoch_cost_and_accuracy reads them).
         self.outputs = np.empty((net.sizes[-1], data.n), net.dtype)
         self.classes = None
         if data.classification:

@@ -118,9 +118,10 @@ def own_parameters(net):
 def one_epoch(net, batches, optimizer, learning_rate, order, epoch, callbacks, check_signals):
     """One pass over the batches of order: backprop, then the optimizer's step. (mean cost, accuracy or None).
 
-    Each batch's outputs a_L are kept, and the epoch's cost and accuracy are computed from them once
-    at its end (epoch_cost): four numpy calls a batch fewer. A non-finite cost is found there too,
-    naming the first batch it appeared in; the loop then puts back the weights of the epoch's start.
+    Each batch's outputs a_L are kept, and the epoch's cost and accuracy are computed from them once,
+    at its end (epoch_cost_and_accuracy): one copy a batch instead of four numpy calls. A non-finite
+    cost is found there, naming the first batch it appeared in; the loop then puts back the weights
+    of the epoch's start.
     """
     params, grads = net.weights + net.biases, batches.grad_w + batches.grad_b
     # Plain SGD can take (BP3) and its step in one BLAS call per layer (optimizers.SGD.step_from_deltas).
@@ -141,10 +142,10 @@ def one_epoch(net, batches, optimizer, learning_rate, order, epoch, callbacks, c
         for cb in watchers:
             cb.on_batch_end(batch - 1, {"epoch": epoch, "cost": net.cost_of(a[-1], y, r)})
         check_signals()
-    return epoch_cost(net, batches, order)
+    return epoch_cost_and_accuracy(net, batches, order)
 
 
-def epoch_cost(net, batches, order):
+def epoch_cost_and_accuracy(net, batches, order):
     """(mean cost, accuracy or None) of the epoch just run, from its outputs (n_L, n) in the order's columns.
 
     Raises Diverged naming the first batch whose cost is not finite.
