@@ -7,6 +7,7 @@ import sys
 import time
 
 import numpy as np
+import pytest
 
 from backprop import io as model_io
 
@@ -53,6 +54,25 @@ def wait_for(path, timeout=30):
     while not path.exists():
         assert time.monotonic() < deadline, "no checkpoint appeared"
         time.sleep(0.01)
+
+
+def wait_for_handler(proc, signum, timeout=30):
+    """Wait until proc has installed its own handler for signum (Linux: the SigCgt mask in /proc/PID/status).
+
+    A fixed sleep races the child's start-up (imports, the parser): on a loaded machine the signal
+    could arrive before the handler and kill the process the default way.
+    """
+    status = f"/proc/{proc.pid}/status"
+    if not os.path.exists(status):
+        pytest.skip("needs /proc to see when the child handles the signal")
+    deadline = time.monotonic() + timeout
+    while True:
+        with open(status) as f:
+            caught = int(next(line.split()[1] for line in f if line.startswith("SigCgt:")), 16)
+        if caught >> (signum - 1) & 1:
+            return
+        assert proc.poll() is None and time.monotonic() < deadline, "the child never handled the signal"
+        time.sleep(0.005)
 
 
 def assert_complete(path):
@@ -127,7 +147,7 @@ def test_sigterm_during_data_loading_leaves_no_run_folder(tmp_path):
     rows = np.random.default_rng(0).random((100_000, 5))
     big.write_text("a,b,c,d,t\n" + "\n".join(",".join(f"{v:.3f}" for v in r) for r in rows) + "\n")
     proc = start(tmp_path)
-    time.sleep(0.8)
+    wait_for_handler(proc, signal.SIGTERM)  # then the 100,000 rows take about a second to read
     os.kill(proc.pid, signal.SIGTERM)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 128 + signal.SIGTERM and "Traceback" not in err, err
