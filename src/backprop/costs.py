@@ -66,8 +66,8 @@ class CrossEntropy(Cost):
         return -(y * _safe_log(a)).sum(axis=0)
 
     def total(self, a, y, r=None):
-        # sum_i r_i C_i = -sum_ik r_i y_ik log a_ik, one dot product over the batch (the training loop
-        # asks for it every batch, and per-sample sums take twice as long on a batch of 64)
+        # sum_i r_i C_i = -sum_ik r_i y_ik log a_ik, one dot product over the batch (a progress bar asks
+        # for it every batch, L-BFGS every evaluation; per-sample sums take twice as long on a batch of 64)
         return -float(np.vdot(y if r is None else y * r, _safe_log(a)))
 
     def gradient(self, a, y):

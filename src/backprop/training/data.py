@@ -98,8 +98,8 @@ class Batches:
         # Laid out like the parameters (training.parameters): the optimizer's rule runs on all at once.
         grads = pack(net.weights + net.biases, net.dtype, copy=False)
         self.grad_w, self.grad_b = grads[:len(net.weights)], grads[len(net.weights):]
-        # Each sample's class index (n,) when classifying, as the loop compares predictions with it,
-        # and room for the outputs a_L of every sample of an epoch (loop.epoch_cost_and_accuracy reads them).
+        # Room for the outputs a_L of every sample of an epoch, and each sample's class index (n,) when
+        # classifying: loop.epoch_cost_and_accuracy computes the epoch's cost and accuracy from them.
         self.outputs = np.empty((net.sizes[-1], data.n), net.dtype)
         self.classes = None
         if data.classification:

@@ -154,7 +154,7 @@ def epoch_cost_and_accuracy(net, batches, order):
     per_sample = net.cost_function.per_sample(batches.outputs, data.Y[order].T)  # C_i, (n,)
     if data.r is not None:
         per_sample *= data.r[order]
-    starts = np.arange(0, n, m)
+    starts = np.arange(0, n, m)  # each batch's first column, cut as Batches cuts them
     sums = np.add.reduceat(per_sample, starts, dtype=np.float64)  # each batch's sum_i r_i C_i
     bad = np.flatnonzero(~np.isfinite(sums))
     if bad.size:
