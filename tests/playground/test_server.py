@@ -124,6 +124,7 @@ def test_settings_change_without_a_reset_keeps_the_weights(running):
     assert status == 400
 
 
+@pytest.mark.slow
 def test_explain_endpoint_is_explains_json(running):
     sid, _ = new_session(running, dataset="worked-example", problem="regression", learning_rate=0.5)
     status, shown = running.request(f"/api/explain?id={sid}", {"points": [0], "learning_rate": 0.5})
@@ -144,6 +145,7 @@ def test_explain_endpoint_is_explains_json(running):
     np.testing.assert_array_equal(running.playground.sessions[sid].net.weights[0], net.weights[0])
 
 
+@pytest.mark.slow
 def test_downloaded_model_is_what_backprop_predict_reads(running, tmp_path):
     sid, _ = new_session(
         running,
@@ -197,6 +199,7 @@ def test_sessions_share_nothing_and_are_seeded():
     assert one.curve == two.curve
 
 
+@pytest.mark.slow
 def test_the_core_imports_no_server_library():
     code = (
         "import sys, backprop, backprop.learn.playground; "
@@ -210,6 +213,7 @@ def test_the_core_imports_no_server_library():
 COMMAND = ["-m", "backprop"]  # the real command line, wired in backprop.cli
 
 
+@pytest.mark.slow
 def test_command_prints_its_url_serves_and_stops_cleanly_on_ctrl_c():
     proc = subprocess.Popen(
         [sys.executable, *COMMAND, "playground", "--port", "0", "--no-browser"],
@@ -233,6 +237,7 @@ def test_command_prints_its_url_serves_and_stops_cleanly_on_ctrl_c():
     assert proc.returncode == 0 and "Traceback" not in err and err.strip().endswith("stopped")
 
 
+@pytest.mark.slow
 def test_command_errors_are_one_line():
     out = subprocess.run(
         [sys.executable, *COMMAND, "playground", "--port", "0", "--no-browser", "--data", "/nonexistent/file.csv"],
