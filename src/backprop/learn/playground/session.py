@@ -266,7 +266,7 @@ class Session:
         if any(not 0 <= i < len(self.X_train) for i in indices):
             raise engine.ConfigError(f"training point index out of range 0..{len(self.X_train) - 1}")
         step = engine.explain_step(self.net, self.X_train[indices], self.Y_train[indices], learning_rate)
-        step["indices"] = list(indices)
+        step["rows"] = [i + 1 for i in indices]  # 1-based, as the page numbers the training points
         return step
 
     def vanishing(self, depth=6, width=6, samples=16):
