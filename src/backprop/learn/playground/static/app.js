@@ -38,8 +38,11 @@ function writeHash() {
 }
 
 // ---- talking to the server --------------------------------------------------------------------
-async function api(path, body, raw) {
-  const options = body === undefined ? {} : { method: "POST", body: raw ? body : JSON.stringify(body) };
+// A POST carries the page's token (the server refuses a change without it) and a JSON body.
+const TOKEN = document.querySelector('meta[name="backprop-token"]').content;
+async function api(path, body) {
+  const options = body === undefined ? {} : { method: "POST", body: JSON.stringify(body),
+    headers: { "Content-Type": "application/json", "X-Backprop-Token": TOKEN } };
   const response = await fetch(path, options);
   const type = response.headers.get("content-type") || "";
   const value = type.includes("json") ? await response.json() : { error: await response.text() };
@@ -184,7 +187,7 @@ function wire() {
     if (!file) return;
     if (file.size > 10 * 1024 * 1024) return say("error: uploads are limited to 10 MB");
     queue(async () => {
-      const r = await api(`/api/upload?name=${encodeURIComponent(file.name)}`, file, true);
+      const r = await api("/api/upload", { name: file.name, text: await file.text() });
       S.hasUpload = true;
       Object.assign(S.settings, { dataset: "upload", problem: r.problem });
       await newSession();
@@ -307,15 +310,24 @@ function buildNetwork() {
     sel.onchange = () => { const acts = S.settings.activations.slice(); acts[l - 1] = sel.value; change({ activations: acts }); };
     h.append(sel);
   }
-  const out = head(L, `<div style="padding-top:18px">${S.data.activations[L - 1]}<br>${S.data.cost}</div>`);
+  const out = head(L, "");
+  const names = document.createElement("div");
+  names.style.paddingTop = "18px";
+  names.append(S.data.activations[L - 1], document.createElement("br"), S.data.cost);
+  out.append(names);
   out.setAttribute("aria-label", "output layer");
-  const legend = $("legend");
+  // Class names come from the user's data: they go in as text, never as HTML.
+  const legend = $("legend"), swatch = colour => {
+    const span = document.createElement("span"); span.style.background = colour; return span;
+  };
+  legend.replaceChildren();
   if (S.data.task === "classification") {
-    legend.innerHTML = "classes:" + S.data.classes.map((c, i) => {
+    legend.append("classes:");
+    S.data.classes.forEach((c, i) => {
       const colour = S.data.classes.length === 2 ? Draw.css(i ? Draw.POS : Draw.NEG) : Draw.css(Draw.PALETTE[i % 5]);
-      return `<span style="background:${colour}"></span>${c}`;
-    }).join("");
-  } else legend.innerHTML = `values: <span style="background:${Draw.css(Draw.NEG)}"></span>low <span style="background:${Draw.css(Draw.POS)}"></span>high`;
+      legend.append(swatch(colour), String(c));
+    });
+  } else legend.append("values: ", swatch(Draw.css(Draw.NEG)), "low ", swatch(Draw.css(Draw.POS)), "high");
 }
 
 function updateNetwork() {
