@@ -127,12 +127,23 @@ def test_the_whole_step_through_works_from_the_keyboard(page, running, reference
     check_stage(page, reference, 4)
     page.keyboard.press("ArrowLeft")
     check_stage(page, reference, 3)
+    page.keyboard.press(" ")  # Space presses the focused button (Worked example): the example again, step 1
+    check_stage(page, reference, 0)
+    for _ in range(6):  # Tab on to the Play steps button; Space presses it
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "autoplay":
+            break
     page.keyboard.press(" ")  # play the steps
-    page.wait_for_function("document.getElementById('stage-count').textContent === 'step 5 of 12'", timeout=5000)
-    page.keyboard.press(" ")  # pause
+    page.wait_for_function("document.getElementById('stage-count').textContent === 'step 3 of 12'", timeout=5000)
+    assert page.evaluate("document.activeElement.textContent") == "Pause steps"
+    page.keyboard.press(" ")  # pause, from the same button
     stopped = page.locator("#stage-count").text_content()
     page.wait_for_timeout(1200)
     assert page.locator("#stage-count").text_content() == stopped
+    page.evaluate("document.activeElement.blur()")
+    page.keyboard.press(" ")  # with no control focused, Space plays the steps
+    page.wait_for_function(f"document.getElementById('stage-count').textContent !== '{stopped}'", timeout=5000)
+    page.keyboard.press(" ")
 
 
 def test_vanishing_gradients_view_marks_the_layers(page, running):

@@ -9,6 +9,12 @@ const Stepper = (() => {
   const layer = l => r.layers[l - 1];
 
   function active() { return on; }
+  // The explanation is of the weights at r.epoch; once training moves past them it is stale, and says so.
+  const current = () => r && A().S.frame && r.epoch === A().S.frame.epoch;
+  let shownStale = false;
+  function frameChanged() {
+    if (on && r && !current() !== shownStale) render();
+  }
 
   // The steps and their equations with numbers come from the server (backprop.learn.equations).
   function buildStages() {
@@ -91,8 +97,18 @@ const Stepper = (() => {
     const box = $("stage");
     $("stage-count").textContent = on && r ? `step ${at + 1} of ${stages.length}` : "";
     for (const id of ["prev", "next", "autoplay"]) $(id).disabled = !on || !r;
+    const el = (tag, cls, text) => { const e = document.createElement(tag); if (cls) e.className = cls; e.textContent = text; return e; };
+    shownStale = on && r && !current();
     if (!on || !r) { box.replaceChildren(); return; }
-    const st = stages[at], el = (tag, cls, text) => { const e = document.createElement(tag); if (cls) e.className = cls; e.textContent = text; return e; };
+    if (shownStale) {
+      const note = el("p", "stale", `Training has moved on to epoch ${A().S.frame.epoch}; the step shown was for epoch ` +
+        `${r.epoch}, so it is hidden. Pause (or press Step) to step through the current weights.`);
+      note.id = "stale-note";
+      box.replaceChildren(note);
+      decorate();
+      return;
+    }
+    const st = stages[at];
     const title = el("h3", "", st.title); title.id = "stage-title";
     const hint = `training point(s) ${r.rows.join(", ")}: m = ${r.samples}; \u03b4 is each sample's own, the 1/m is in BP3 and BP4; ` +
       `\u2191/\u2193 choose the ${st.k === "bp3" || st.k === "update" ? "weight" : "unit"}.`;
@@ -120,7 +136,7 @@ const Stepper = (() => {
     if (!S.nodes) return;
     S.nodes.forEach(layerNodes => layerNodes.forEach(n => { n.classList.remove("lit", "picked"); n.querySelector(".val").textContent = ""; }));
     S.edges.forEach(ls => ls && ls.forEach(js => js.forEach(e => e.classList.remove("lit", "back"))));
-    if (!on || !r || !stages[at] || r.sizes.length !== S.nodes.length) return;
+    if (!on || !r || !current() || !stages[at] || r.sizes.length !== S.nodes.length) return;
     const st = stages[at], l = st.l, L = r.layers.length;
     const q = { z: "z", a: "a", cost: "a", bp1: "delta", bp2: "delta", bp4: "dC_db" }[st.k];
     if (q) S.nodes[l].forEach((n, i) => {
@@ -141,7 +157,7 @@ const Stepper = (() => {
 
   function hoverLines(t) {
     const { fmt } = A();
-    if (!on || !r || r.sizes.length !== A().S.nodes.length) return [];
+    if (!on || !r || !current() || r.sizes.length !== A().S.nodes.length) return [];
     if (t.kind === "edge") {
       const ly = layer(t.l);
       return [`gradient \u2202C/\u2202W_${t.l}[${t.j + 1},${t.k + 1}] = ${fmt(ly.dC_dW[t.j][t.k])}`];
@@ -205,6 +221,8 @@ const Stepper = (() => {
       if (!on || e.altKey || e.ctrlKey || e.metaKey) return;
       const tag = (e.target.tagName || "").toLowerCase();
       if (["input", "select", "textarea"].includes(tag)) return;
+      // Space and Enter press the focused control (a button, a link, the Features list): theirs, not ours.
+      if ((e.key === " " || e.key === "Enter") && ["button", "a", "summary"].includes(tag)) return;
       if (e.key === "ArrowRight") { e.preventDefault(); stopAuto(); go(1); }
       else if (e.key === "ArrowLeft") { e.preventDefault(); stopAuto(); go(-1); }
       else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
@@ -214,7 +232,7 @@ const Stepper = (() => {
     });
   }
   document.addEventListener("DOMContentLoaded", wire);
-  return { active, reload, decorate, hoverLines, stopAuto, render };
+  return { active, reload, decorate, hoverLines, stopAuto, render, frameChanged };
 })();
 
 // The vanishing-gradient view: |delta| per unit of a deep sigmoid and a deep relu network, on a log scale.
