@@ -21,7 +21,7 @@ from .data.files import MAX_RATIO, RATIO_FROM
 from .training.history import History
 from .training.interrupts import SIGNALS
 from .training.optimizers import get_optimizer
-from .training.state import TrainingState
+from .training.state import TrainingState, attach_state, state_of
 
 
 def save(path, net, **metadata):
@@ -32,19 +32,19 @@ def save(path, net, **metadata):
     Non-finite weights, and metadata that load would refuse, are refused, never saved.
     The file gets the permissions the umask gives any new file (not mkstemp's 0600).
     """
-    params = net.weights + net.biases
-    if not all(np.isfinite(p).all() for p in params):
+    if not np.isfinite(net.parameters).all():
         raise ModelFileError(f"refusing to save {path}: the network has NaN or infinite weights")
     arrays = {f"W{l}": W for l, W in enumerate(net.weights)} | {f"b{l}": b for l, b in enumerate(net.biases)}
-    state = net.training
+    state = state_of(net)
     training = None
     if state is not None:
         optimizer = state.optimizer
         training = {"options": state.options.as_dict(), "history": state.history.as_dict(),
                     "optimizer": {"name": optimizer.name, "t": optimizer.t, "settings": optimizer.settings(),
-                                  "state": {key: len(values) for key, values in optimizer.state.items()}}}
-        for key, values in optimizer.state.items():
-            arrays |= {f"opt_{key}_{i}": v for i, v in enumerate(values)}
+                                  "state": {key: 2 * len(net.weights) for key in optimizer.state}}}
+        for key, buffer in optimizer.state.items():  # one array per weight and bias, as the file stores W and b
+            weights, biases = net.views(buffer)
+            arrays |= {f"opt_{key}_{i}": v for i, v in enumerate(weights + biases)}
     meta = {"format": FORMAT, "version": VERSION, "sizes": net.sizes,
             "activations": [a.name for a in net.activations], "cost": net.cost_function.name,
             "dtype": net.dtype.name, "seed": net.seed, "training": training, **metadata}
@@ -178,7 +178,6 @@ def _read(path, archive):
     except (UnicodeDecodeError, ValueError):
         raise ModelFileError("the metadata entry is not valid JSON") from None
     meta, shapes = schema.check_metadata(meta)
-    dtype = np.dtype(meta["dtype"])
     extra = sorted(set(members) - set(shapes) - {"metadata"})
     if extra:
         raise ModelFileError(f"unexpected array {extra[0][:40]!r}; the metadata declares no such array")
@@ -192,7 +191,7 @@ def _read(path, archive):
     for name, value in arrays.items():
         if not np.isfinite(value).all():
             raise ModelFileError(f"array {name} holds NaN or infinite values")
-    return _build(arrays, meta, dtype), meta
+    return _build(arrays, meta), meta
 
 
 def _finite(text):
@@ -230,20 +229,21 @@ def _array(archive, info):
         return np.lib.format.read_array(f, allow_pickle=False)
 
 
-def _build(arrays, meta, dtype):
+def _build(arrays, meta):
     """The Network from checked metadata and arrays."""
     sizes, activations = meta["sizes"], meta["activations"]
     net = Network(sizes, activation=activations[:-1], output=activations[-1], cost=meta["cost"],
                   seed=meta.get("seed"), dtype=meta["dtype"])
     L = len(sizes) - 1
-    net.weights = [arrays[f"W{l}"].astype(dtype) for l in range(L)]
-    net.biases = [arrays[f"b{l}"].astype(dtype) for l in range(L)]
+    net.set_parameters([arrays[f"W{l}"] for l in range(L)], [arrays[f"b{l}"] for l in range(L)])
     training = meta.get("training")
     if training:
         opt = training["optimizer"]
         optimizer = get_optimizer(opt["name"], **opt.get("settings", {}))
         optimizer.t = opt["t"]
-        for key, count in opt.get("state", {}).items():
-            optimizer.state[key] = [arrays[f"opt_{key}_{i}"].astype(dtype) for i in range(count)]
-        net.training = TrainingState(optimizer, training["options"], History.from_dict(training["history"]))
+        for key, count in opt.get("state", {}).items():  # count: 2L arrays, laid out again as one buffer
+            buffer = np.empty_like(net.parameters)
+            np.concatenate([arrays[f"opt_{key}_{i}"].ravel() for i in range(count)], out=buffer, casting="same_kind")
+            optimizer.state[key] = buffer
+        attach_state(net, TrainingState(optimizer, training["options"], History.from_dict(training["history"])))
     return net

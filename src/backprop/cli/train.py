@@ -19,7 +19,7 @@ from ..data.datasets import NAMES as BUILT_IN
 from ..data.preprocessing import SCALES
 from ..data.sources import TASKS, check_task
 from ..errors import ConfigError, DataError
-from ..training import Callback, Interrupted, TrainingOptions, train
+from ..training import Callback, Interrupted, TrainingOptions, state_of, train
 from ..training.options import Checked, add_arguments, cli_defaults, option
 from .common import check_output, parse_layers, say
 from .evaluate import evaluation
@@ -123,9 +123,9 @@ def run(args):
     if args.resume:
         from .common import load_model
         resumed = load_model(args.resume)
-        if resumed.network.training is None:
+        if state_of(resumed.network) is None:
             raise ConfigError(f"{args.resume}: this model holds no training state to resume")
-        saved = {**resumed.network.training.options.as_dict(), **_saved_setup(resumed, args)}
+        saved = {**state_of(resumed.network).options.as_dict(), **_saved_setup(resumed, args)}
     setup, options, given = settings(args, saved)
     if args.plot and args.no_plots:
         raise ConfigError("--plot and --no-plots contradict each other; pass one")
@@ -301,7 +301,7 @@ class Checkpoint(Callback):
         self.save, self.path, self.net = save, path, net
 
     def on_epoch_end(self, epoch, logs):
-        self.net.training.history.stop_reason = "checkpoint"
+        state_of(self.net).history.stop_reason = "checkpoint"
         self.save(self.path)
 
 
@@ -337,11 +337,11 @@ def train_in(args, options, model, inputs, targets, dataset, task, folder, start
     say(args, f"training {net} on {dataset.name}: {len(inputs)} samples, {task}")
     if task == "regression":
         say(args, "costs are on the standardized target (mean 0, std 1); the test metrics are in its own units")
-    epochs_before = net.training.epochs_trained if net.training else 0
+    epochs_before = state_of(net).epochs_trained if state_of(net) else 0
     try:
         history = train(net, inputs, targets, callbacks=callbacks, options=options)
     except KeyboardInterrupt as exc:
-        done = net.training.epochs_trained if net.training else 0
+        done = state_of(net).epochs_trained if state_of(net) else 0
         if done == epochs_before:
             print("interrupted before the first epoch ended; nothing saved", file=sys.stderr)
         else:
@@ -380,7 +380,7 @@ def draw(args, model, X_train, y_train, folder, report, frames=None):
     from .. import plots
     try:
         os.makedirs(folder, exist_ok=True)
-        written = [plots.curves(model.network.training.history, os.path.join(folder, "curves.png"),
+        written = [plots.curves(state_of(model.network).history, os.path.join(folder, "curves.png"),
                                 standardized=model.task == "regression")]
         if report and "confusion" in report:
             written.append(plots.confusion(report["confusion"], model.classes, os.path.join(folder, "confusion.png")))

@@ -92,10 +92,9 @@ def from_torch(sequential, cost=None, seed=None):
     cost = cost or ("cross_entropy" if names[-1] == "softmax" else "mse")
     net = Network(sizes, activation=names[:-1], output=names[-1], cost=cost, seed=seed,
                   dtype=str(dtype).removeprefix("torch."))
-    for l, (linear, _) in enumerate(layers):
-        net.weights[l] = linear.weight.detach().cpu().numpy().astype(net.dtype)
-        net.biases[l] = (np.zeros(linear.out_features, net.dtype) if linear.bias is None
-                         else linear.bias.detach().cpu().numpy().astype(net.dtype))
+    net.set_parameters([linear.weight.detach().cpu().numpy() for linear, _ in layers],
+                       [np.zeros(linear.out_features) if linear.bias is None else linear.bias.detach().cpu().numpy()
+                        for linear, _ in layers])
     return net
 
 
