@@ -22,6 +22,7 @@ Inside, columns are samples, as in the derivation; the public methods take and r
 with one sample per row, as numpy and scikit-learn do, and transpose (a view) at that edge.
 """
 
+import math
 import numbers
 
 import numpy as np
@@ -65,8 +66,8 @@ class Network:
             raise ConfigError(f"cost {self.cost_function.name!r} needs a {' or '.join(allowed)} output layer, "
                               f"got {self.activations[-1].name!r}; pass output={allowed[0]!r}")
         self.simple_output_error = (self.activations[-1].name, self.cost_function.name) in SIMPLE_OUTPUT_ERRORS
-        self.shapes = [(n_out, n_in) for n_in, n_out in zip(self.sizes, self.sizes[1:])] + \
-                      [(n_out,) for n_out in self.sizes[1:]]  # W_1..W_L, then b_1..b_L: the buffer's order
+        self.parameter_shapes = [(n_out, n_in) for n_in, n_out in zip(self.sizes, self.sizes[1:])] + \
+                                [(n_out,) for n_out in self.sizes[1:]]  # W_1..W_L, then b_1..b_L: the buffer's order
         self.n_weights = sum(n_out * n_in for n_in, n_out in zip(self.sizes, self.sizes[1:]))
         self._lay_out(np.empty(self.n_weights + sum(self.sizes[1:]), self.dtype))
         rng = np.random.default_rng(seed)
@@ -90,10 +91,9 @@ class Network:
 
     def views(self, buffer):
         """(weights, biases) of a 1-D buffer laid out as parameters (gradients, optimizer state): tuples of views."""
-        ends = np.cumsum([int(np.prod(shape)) for shape in self.shapes])
-        views = tuple(buffer[end - int(np.prod(shape)):end].reshape(shape) for end, shape in zip(ends, self.shapes))
-        L = len(self.sizes) - 1
-        return views[:L], views[L:]
+        ends = np.cumsum([math.prod(shape) for shape in self.parameter_shapes])
+        views = tuple(buffer[end - math.prod(s):end].reshape(s) for end, s in zip(ends, self.parameter_shapes))
+        return views[:len(self.sizes) - 1], views[len(self.sizes) - 1:]
 
     def set_parameters(self, weights, biases):
         """Copy weights (W_l, each (n_l, n_{l-1})) and biases (b_l, each (n_l,)) into parameters, in its dtype.
@@ -104,10 +104,13 @@ class Network:
         if len(weights) != L or len(biases) != L:
             raise ShapeError(f"{self!r} has {L} layers; got {len(weights)} weight and {len(biases)} bias arrays")
         names = [f"W_{l}" for l in range(1, L + 1)] + [f"b_{l}" for l in range(1, L + 1)]
-        arrays = [as_parameter(p, shape, name) for p, shape, name in zip([*weights, *biases], self.shapes, names)]
-        for view, p in zip(self._weights + self._biases, arrays):
-            if np.may_share_memory(p, self._parameters) and p is not view:
-                p = p.copy()  # a view of another part of the buffer, which this loop may overwrite first
+        arrays = [as_parameter(p, shape, name)
+                  for p, shape, name in zip([*weights, *biases], self.parameter_shapes, names)]
+        views = self._weights + self._biases
+        # An array inside the buffer (not its own place) is read before the loop can overwrite it.
+        arrays = [p.copy() if p is not view and np.may_share_memory(p, self._parameters) else p
+                  for p, view in zip(arrays, views)]
+        for view, p in zip(views, arrays):
             np.copyto(view, p, casting="same_kind")
 
     # ---- the public API: one sample per row -------------------------------------------------
