@@ -58,15 +58,18 @@ def save(path, net, **metadata):
     return path
 
 
-def write_atomically(path, write, error=ModelFileError):
+def write_atomically(path, write, *, overwrite=True, error=ModelFileError):
     """Call write(binary file) on a temporary file beside path, then rename it over path: all or nothing.
 
-    Signals are held meanwhile; the file gets the umask's mode (mkstemp's 0600 would hide it from other
-    users); the temporary file is removed on every exit path. error: the exception for a missing folder.
+    Model files, exports and the CLI's text outputs are written here. Signals are held meanwhile; the file
+    gets the umask's mode (mkstemp's 0600 would hide it from other users); the temporary file is removed on
+    every exit path. overwrite=False refuses an existing path. error: the exception for a path refused.
     """
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise error(f"cannot write {path}: the folder {folder} does not exist")
+    if not overwrite and os.path.exists(path):
+        raise error(f"{path} already exists; pass --force (overwrite=True in Python) to replace it")
     with signals_held():
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.splitext(path)[1])
         try:

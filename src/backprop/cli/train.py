@@ -8,7 +8,7 @@ import os
 import sys
 import time
 import tomllib
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 
@@ -31,7 +31,7 @@ class SetupOptions(Checked):
 
     data: str = option("digits", str, "built-in data set name, a .csv or .npz file, or mnist:DIR")
     target: str | None = option(None, str, "target column of a CSV, by name or index", none="the last column")
-    task: str = option("auto", str, "what to predict", choices=TASKS)
+    task: str = option("auto", str, "what to predict", choices=("auto", *TASKS))
     layers: str = option("128", str, "hidden layer sizes, comma-separated, e.g. 64,32 ('' for none)")
     activation: str = option("relu", str, "hidden layers' activation", choices=HIDDEN_ACTIVATIONS)
     output: str | None = option(None, str, "output activation", choices=OUTPUT_ACTIVATIONS,
@@ -110,10 +110,6 @@ def settings(args, saved=None):
     return setup, training, set(flags) | set(table)
 
 
-def _apply(options, **changes):
-    return type(options)(**{**asdict(options), **changes})
-
-
 # ---- the command ---------------------------------------------------------------------------------
 def run(args):
     from ..data.sources import infer_task, load_source
@@ -179,9 +175,9 @@ def small_data(args, setup, options, given, dataset, resumed):
         value = getattr(setup if where == "setup" else options, name)
         if name not in given and value:
             if where == "setup":
-                setup = _apply(setup, test_split=0.0)
+                setup = replace(setup, test_split=0.0)
             else:
-                options = _apply(options, validation_split=0.0)
+                options = replace(options, validation_split=0.0)
             say(args, f"note: only {len(dataset.X)} samples, so no {name.replace('_', ' ')} "
                       f"(pass --{name.replace('_', '-')} to insist)")
     return setup, options

@@ -11,8 +11,8 @@ import numpy as np
 
 from ..activations import LeakyReLU
 from ..errors import ConfigError
+from ..io import write_atomically
 from ..network import Network
-from .files import write_atomically
 
 # Activation name -> torch.nn module name and its keyword arguments.
 TORCH_MODULES = {
@@ -113,7 +113,7 @@ def save_torch(network_or_model, path, *, overwrite=False):
     torch = _torch()
     buffer = io.BytesIO()
     torch.save(to_torch(network_or_model).state_dict(), buffer)
-    return write_atomically(path, buffer.getvalue(), overwrite)
+    return write_atomically(path, lambda f: f.write(buffer.getvalue()), overwrite=overwrite, error=ConfigError)
 
 
 def rebuild_note(network_or_model, path):
