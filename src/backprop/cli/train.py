@@ -8,7 +8,7 @@ import os
 import sys
 import time
 import tomllib
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 
@@ -19,7 +19,7 @@ from ..data.datasets import NAMES as BUILT_IN
 from ..data.preprocessing import SCALES
 from ..data.sources import TASKS, check_task
 from ..errors import ConfigError, DataError
-from ..training import Callback, Interrupted, TrainingOptions, train
+from ..training import Callback, Interrupted, TrainingOptions, state_of, train
 from ..training.options import Checked, add_arguments, cli_defaults, option
 from .common import check_output, parse_layers, say
 from .evaluate import evaluation
@@ -31,7 +31,7 @@ class SetupOptions(Checked):
 
     data: str = option("digits", str, "built-in data set name, a .csv or .npz file, or mnist:DIR")
     target: str | None = option(None, str, "target column of a CSV, by name or index", none="the last column")
-    task: str = option("auto", str, "what to predict", choices=TASKS)
+    task: str = option("auto", str, "what to predict", choices=("auto", *TASKS))
     layers: str = option("128", str, "hidden layer sizes, comma-separated, e.g. 64,32 ('' for none)")
     activation: str = option("relu", str, "hidden layers' activation", choices=HIDDEN_ACTIVATIONS)
     output: str | None = option(None, str, "output activation", choices=OUTPUT_ACTIVATIONS,
@@ -116,10 +116,6 @@ def settings(args, saved=None):
     return setup, training, set(flags) | set(table)
 
 
-def _apply(options, **changes):
-    return type(options)(**{**asdict(options), **changes})
-
-
 # ---- the command ---------------------------------------------------------------------------------
 def run(args):
     from ..data.sources import infer_task, load_source
@@ -129,9 +125,9 @@ def run(args):
     if args.resume:
         from .common import load_model
         resumed = load_model(args.resume)
-        if resumed.network.training is None:
+        if state_of(resumed.network) is None:
             raise ConfigError(f"{args.resume}: this model holds no training state to resume")
-        saved = {**resumed.network.training.options.as_dict(), **_saved_setup(resumed, args)}
+        saved = {**state_of(resumed.network).options.as_dict(), **_saved_setup(resumed, args)}
     setup, options, given = settings(args, saved)
     if args.plot and args.no_plots:
         raise ConfigError("--plot and --no-plots contradict each other; pass one")
@@ -186,9 +182,9 @@ def small_data(args, setup, options, given, dataset, resumed):
         value = getattr(setup if where == "setup" else options, name)
         if name not in given and value:
             if where == "setup":
-                setup = _apply(setup, test_split=0.0)
+                setup = replace(setup, test_split=0.0)
             else:
-                options = _apply(options, validation_split=0.0)
+                options = replace(options, validation_split=0.0)
             say(args, f"note: only {len(dataset.X)} samples, so no {name.replace('_', ' ')} "
                       f"(pass --{name.replace('_', '-')} to insist)")
     return setup, options
@@ -307,7 +303,7 @@ class Checkpoint(Callback):
         self.save, self.path, self.net = save, path, net
 
     def on_epoch_end(self, epoch, logs):
-        self.net.training.history.stop_reason = "checkpoint"
+        state_of(self.net).history.stop_reason = "checkpoint"
         self.save(self.path)
 
 
@@ -343,11 +339,11 @@ def train_in(args, options, model, inputs, targets, dataset, task, folder, start
     say(args, f"training {net} on {dataset.name}: {len(inputs)} samples, {task}")
     if task == "regression":
         say(args, "costs are on the standardized target (mean 0, std 1); the test metrics are in its own units")
-    epochs_before = net.training.epochs_trained if net.training else 0
+    epochs_before = state_of(net).epochs_trained if state_of(net) else 0
     try:
         history = train(net, inputs, targets, callbacks=callbacks, options=options)
     except KeyboardInterrupt as exc:
-        done = net.training.epochs_trained if net.training else 0
+        done = state_of(net).epochs_trained if state_of(net) else 0
         if done == epochs_before:
             print("interrupted before the first epoch ended; nothing saved", file=sys.stderr)
         else:
@@ -386,7 +382,7 @@ def draw(args, model, X_train, y_train, folder, report, frames=None):
     from .. import plots
     try:
         os.makedirs(folder, exist_ok=True)
-        written = [plots.curves(model.network.training.history, os.path.join(folder, "curves.png"),
+        written = [plots.curves(state_of(model.network).history, os.path.join(folder, "curves.png"),
                                 standardized=model.task == "regression")]
         if report and "confusion" in report:
             written.append(plots.confusion(report["confusion"], model.classes, os.path.join(folder, "confusion.png")))

@@ -15,7 +15,7 @@ from . import datasets, engine
 GRID = 50                      # each unit's map is GRID x GRID pixels
 N_POINTS = 400                 # points in a generated data set
 HIDDEN = ("tanh", "sigmoid", "relu", "leaky_relu", "identity")
-OPTIMIZERS = ("sgd", "momentum", "adam")
+PAGE_OPTIMIZERS = ("sgd", "momentum", "adam")  # the page's menu (index.html): a subset of training's OPTIMIZERS
 MAX_LAYERS, MAX_UNITS = 6, 8
 EXAMPLE = "worked-example"     # the reference's 2-3-2 network (backprop explain's)
 UPLOAD = "upload"
@@ -78,8 +78,8 @@ class Settings:
              f"one activation per hidden layer, each one of: {', '.join(HIDDEN)}")
         need(math.isfinite(self.learning_rate) and 0 < self.learning_rate <= 10,
              f"learning rate must lie in (0, 10], got {self.learning_rate}")
-        need(self.optimizer in OPTIMIZERS,
-             f"unknown optimizer {self.optimizer!r}; choose one of: {', '.join(OPTIMIZERS)}")
+        need(self.optimizer in PAGE_OPTIMIZERS,
+             f"unknown optimizer {self.optimizer!r}; choose one of: {', '.join(PAGE_OPTIMIZERS)}")
         need(0 <= self.l2 <= 1, f"L2 rate must lie in [0, 1], got {self.l2}")
         need(0 <= self.seed < 2**32, f"seed must lie in 0..{2**32 - 1}, got {self.seed}")
         return self
