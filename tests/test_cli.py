@@ -140,7 +140,7 @@ def test_npz_and_config_file_and_flag_override(tmp_path):
     assert result.returncode == 0, result.stderr
     net, meta = model_io.load(tmp_path / "o" / "model.npz")
     assert (
-        net.sizes == [3, 5, 2]
+        net.sizes == [3, 5, 1]  # two classes: one logistic unit (backprop.tasks)
         and net.training.epochs_trained == 4
         and net.training.options.optimizer == "sgd"
     )

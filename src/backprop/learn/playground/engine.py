@@ -16,10 +16,12 @@ from ..explain import build, explain
 from ...gradcheck import relative_error
 from ...network import Network
 from ...model import Model
+from ...tasks import class_indices, output_layer
 from ...training import train
 
 __all__ = ["BackpropError", "ConfigError", "DataError", "DivergenceError", "Model", "Network", "Scaler",
-           "explain_step", "forward", "read_csv_bytes", "save_model_bytes", "train_epochs", "worked_example"]
+           "class_indices", "explain_step", "forward", "output_layer", "read_csv_bytes", "save_model_bytes",
+           "train_epochs", "worked_example"]
 
 
 def train_epochs(net, X, Y, epochs, **settings):

@@ -132,11 +132,7 @@ class Session:
         self.X_test = self.scaler.transform(self._inputs_raw(self.raw_test))
         self.Y_train, self.Y_test = self._targets(self.y_train_raw), self._targets(self.y_test_raw)
         k = len(self.classes) if self.classes else self.Y_train.shape[1]
-        if self.task == "classification":
-            output, cost = ("sigmoid", "binary_cross_entropy") if k == 2 else ("softmax", "cross_entropy")
-            n_out = 1 if k == 2 else k
-        else:
-            output, cost, n_out = "identity", "mse", self.Y_train.shape[1]
+        n_out, output, cost = engine.output_layer(self.task, k)
         self.net = engine.Network([self.X_train.shape[1], *s.layers, n_out], activation=list(s.activations),
                                   output=output, cost=cost, seed=s.seed)
         self._prepare_grid()
@@ -162,8 +158,8 @@ class Session:
         if self.task == "classification":
             kind = object if isinstance(self.classes[0], str) else None
             index = np.searchsorted(np.array(self.classes, dtype=kind), y)
-            k = len(self.classes)
-            return index.reshape(-1, 1).astype(float) if k == 2 else np.eye(k)[index]
+            units = engine.output_layer(self.task, len(self.classes))[0]
+            return index.reshape(-1, 1).astype(float) if units == 1 else np.eye(units)[index]
         y = np.asarray(y, dtype=float)
         return y.reshape(-1, 1) if y.ndim == 1 else y
 
@@ -212,7 +208,7 @@ class Session:
             if not self.plane:
                 return []
             labels = self._targets(y)
-            values = labels.argmax(axis=1) if labels.shape[1] > 1 else labels[:, 0]
+            values = engine.class_indices(labels)
             return [[round(float(p[0]), 4), round(float(p[1]), 4), round(float(v), 4)] for p, v in zip(P, values)]
         return {"task": self.task, "classes": self.classes, "plane": self.plane, "domain": self.domain,
                 "features": self.feature_names, "sizes": self.net.sizes,
@@ -248,7 +244,7 @@ class Session:
             units.append(layer)
         out = a[-1]
         if self.task == "classification" and out.shape[0] > 1:
-            output = {"kind": "classes", "class": _bytes(out.argmax(axis=0)),
+            output = {"kind": "classes", "class": _bytes(engine.class_indices(out, axis=0)),
                       "confidence": _bytes(out.max(axis=0) * 255)}
         elif self.task == "classification":
             output = {"kind": "binary", "p": _bytes(out[0] * 255)}
