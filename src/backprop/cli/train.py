@@ -22,8 +22,9 @@ from ..errors import ConfigError, DataError
 from ..metrics import evaluation
 from ..tasks import output_layer
 from ..training import Callback, Interrupted, TrainingOptions, train
-from ..training.options import Checked, add_arguments, cli_defaults, option
+from ..training.options import Checked, option
 from .common import check_output, parse_layers, say
+from .options import add_arguments, cli_defaults
 
 
 @dataclass(frozen=True)
