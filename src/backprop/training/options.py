@@ -45,6 +45,12 @@ class Spec:
             bounds.append(f"{'<' if self.high_open else '<='} {self.high:g}")
         return kind + (" " + " and ".join(bounds) if bounds else "")
 
+    def to_dict(self):
+        """The spec as JSON-ready values: what a page needs to offer only allowed values."""
+        return {"kind": self.kind.__name__, "help": self.help, "low": self.low, "high": self.high,
+                "low_open": self.low_open, "high_open": self.high_open, "choices": list(self.choices),
+                "none": self.none or None}
+
     def check(self, name, value):
         """value if it is allowed for the option called name; else ConfigError naming both."""
         if value is None:
@@ -85,6 +91,16 @@ def option(default, kind, help, **spec):
 
 def spec_of(f):
     return f.metadata["spec"]
+
+
+def narrowed(options_class, name, **changes):
+    """The Spec of options_class's option name with changes (a smaller range, fewer choices): a front end
+    that allows less than the library states it from the library's own Spec."""
+    spec = spec_of(next(f for f in fields(options_class) if f.name == name))
+    extra = set(changes.get("choices", ())) - set(spec.choices)
+    if extra:
+        raise ValueError(f"{name}: {sorted(extra)} are not choices of the option")
+    return replace(spec, **changes)
 
 
 class Checked:

@@ -18,7 +18,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from . import engine
-from .session import UPLOAD, Session, Settings
+from .session import UPLOAD, Session, Settings, options
 
 STATIC = os.path.join(os.path.dirname(__file__), "static")
 MAX_UPLOAD = 10 * 1024 * 1024
@@ -71,10 +71,15 @@ class Playground:
                 Route("/api/frame", self.frame),
                 Route("/api/explain", self.explain, methods=["POST"]), Route("/api/vanishing", self.vanishing),
                 Route("/api/upload", self.upload_csv, methods=["POST"]), Route("/api/model", self.model),
+                Route("/api/options", self.options),
                 Mount("/static", StaticFiles(directory=STATIC), name="static")]
 
     async def index(self, request):
         return FileResponse(os.path.join(STATIC, "index.html"))
+
+    async def options(self, request):
+        """GET: what each setting may be (the option specs as JSON), for the page's controls."""
+        return JSONResponse(options())
 
     async def create(self, request):
         """POST settings (JSON): a new session; answers its id, data and first frame."""

@@ -5,7 +5,6 @@ over a grid of points, weights as the network holds them.
 """
 
 import base64
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,6 +18,22 @@ OPTIMIZERS = ("sgd", "momentum", "adam")
 MAX_LAYERS, MAX_UNITS = 6, 8
 EXAMPLE = "worked-example"     # the reference's 2-3-2 network (backprop explain's)
 UPLOAD = "upload"
+DATASETS = datasets.CLASSIFICATION + datasets.REGRESSION + (EXAMPLE, UPLOAD)
+# What each setting may be: the training options' own specs where the page has one (narrowed to what a
+# page trains in a moment), the page's own otherwise. check() applies them; the server sends them to the
+# page as JSON (GET /api/options), which builds its controls from them.
+SPECS = {
+    "dataset": engine.Spec(str, "the data set", choices=DATASETS),
+    "problem": engine.Spec(str, "what to predict", choices=engine.TASKS),
+    "classes": engine.Spec(int, "classes of the spiral and gauss sets", low=2, high=5),
+    "noise": engine.Spec(float, "noise added to the points", low=0, high=0.5),
+    "train_ratio": engine.Spec(float, "fraction of the points used for training", low=0.1, high=0.9),
+    "batch_size": engine.training_spec("batch_size", high=1000, none=""),
+    "learning_rate": engine.training_spec("learning_rate", high=10, none=""),
+    "optimizer": engine.training_spec("optimizer", choices=OPTIMIZERS),
+    "l2": engine.training_spec("weight_decay", high=1, none=""),
+    "seed": engine.training_spec("seed", none=""),
+}
 
 
 @dataclass
@@ -60,13 +75,8 @@ class Settings:
         def need(ok, message):
             if not ok:
                 raise engine.ConfigError(message)
-        sets = datasets.CLASSIFICATION + datasets.REGRESSION + (EXAMPLE, UPLOAD)
-        need(self.dataset in sets, f"unknown dataset {self.dataset!r}; choose one of: {', '.join(sets)}")
-        need(self.problem in ("classification", "regression"), f"unknown problem type {self.problem!r}")
-        need(2 <= self.classes <= 5, f"classes must lie in 2..5, got {self.classes}")
-        need(0 <= self.noise <= 0.5, f"noise must lie in [0, 0.5], got {self.noise}")
-        need(0.1 <= self.train_ratio <= 0.9, f"train ratio must lie in [0.1, 0.9], got {self.train_ratio}")
-        need(1 <= self.batch_size <= 1000, f"batch size must lie in 1..1000, got {self.batch_size}")
+        for name, spec in SPECS.items():
+            spec.check(name, getattr(self, name))
         need(self.features and all(f in datasets.FEATURES for f in self.features) and
              len(set(self.features)) == len(self.features),
              f"features must be distinct names from: {', '.join(datasets.FEATURES)}")
@@ -74,15 +84,18 @@ class Settings:
              f"at most {MAX_LAYERS} hidden layers of 1..{MAX_UNITS} units")
         need(len(self.activations) == len(self.layers) and all(a in HIDDEN for a in self.activations),
              f"one activation per hidden layer, each one of: {', '.join(HIDDEN)}")
-        need(math.isfinite(self.learning_rate) and 0 < self.learning_rate <= 10,
-             f"learning rate must lie in (0, 10], got {self.learning_rate}")
-        need(self.optimizer in OPTIMIZERS,
-             f"unknown optimizer {self.optimizer!r}; choose one of: {', '.join(OPTIMIZERS)}")
-        need(0 <= self.l2 <= 1, f"L2 rate must lie in [0, 1], got {self.l2}")
         return self
 
     def as_dict(self):
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def options():
+    """What the page may choose, JSON-ready: each setting's spec, the defaults, and the network's limits."""
+    return {"settings": {name: spec.to_dict() for name, spec in SPECS.items()}, "defaults": Settings().as_dict(),
+            "datasets": {"classification": list(datasets.CLASSIFICATION), "regression": list(datasets.REGRESSION)},
+            "features": list(datasets.FEATURES), "activations": list(HIDDEN), "max_layers": MAX_LAYERS,
+            "max_units": MAX_UNITS}
 
 
 class Session:

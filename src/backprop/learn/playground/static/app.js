@@ -1,11 +1,8 @@
 // The playground page: controls, the URL, and drawing what the server sends. No backprop here.
 "use strict";
 const $ = id => document.getElementById(id);
-const DEFAULTS = { dataset: "circle", problem: "classification", classes: 2, noise: 0, train_ratio: 0.5, batch_size: 10,
-  features: ["x1", "x2"], layers: [4, 2], activations: ["tanh", "tanh"], learning_rate: 0.03, optimizer: "sgd",
-  l2: 0, seed: 0 };
-const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin x1", "sin x2"];
-const DATASETS = { classification: ["circle", "xor", "gauss", "spiral"], regression: ["plane", "multi-gauss"] };
+// What each setting may be, its default and the network's limits: the server's option specs (GET /api/options).
+let OPTIONS, DEFAULTS, FEATURES, DATASETS;
 const TUNABLE = ["learning_rate", "optimizer", "l2", "batch_size"];  // change without a reset
 const S = { id: null, data: null, frame: null, curve: [], playing: false, settings: null, picked: [0],
   showTest: false, hasUpload: false, hover: null, busy: Promise.resolve(), changes: 0 };
@@ -26,7 +23,7 @@ function readHash() {
     else if (k === "activations") s.activations = v ? v.split(",") : [];
     else if (k in s) s[k] = typeof DEFAULTS[k] === "number" ? Number(v) : v;
   }
-  while (s.activations.length < s.layers.length) s.activations.push(s.activations[0] || "tanh");
+  while (s.activations.length < s.layers.length) s.activations.push(s.activations[0] || OPTIONS.activations[0]);
   s.activations.length = s.layers.length;
   return s;
 }
@@ -171,7 +168,7 @@ function wire() {
   $("show-test").onchange = e => { S.showTest = e.target.checked; writeHash(); show(S.frame); };
   $("add-layer").onclick = () => {
     const s = S.settings;
-    if (s.layers.length >= 6) return say("at most 6 hidden layers");
+    if (s.layers.length >= OPTIONS.max_layers) return say(`at most ${OPTIONS.max_layers} hidden layers`);
     change({ layers: s.layers.concat([2]), activations: s.activations.concat([$("activation").value]) });
   };
   $("remove-layer").onclick = () => {
@@ -294,7 +291,7 @@ function buildNetwork() {
       plus.textContent = "+"; minus.textContent = "\u2212";
       plus.setAttribute("aria-label", `Add unit to layer ${l}`); minus.setAttribute("aria-label", `Remove unit from layer ${l}`);
       const units = d => () => {
-        const layers = S.settings.layers.slice(); layers[l - 1] = Math.min(8, Math.max(1, layers[l - 1] + d));
+        const layers = S.settings.layers.slice(); layers[l - 1] = Math.min(OPTIONS.max_units, Math.max(1, layers[l - 1] + d));
         change({ layers });
       };
       plus.onclick = units(1); minus.onclick = units(-1);
@@ -302,7 +299,7 @@ function buildNetwork() {
     }
     const sel = document.createElement("select");
     sel.setAttribute("aria-label", `Layer ${l} activation`);
-    ["tanh", "sigmoid", "relu", "leaky_relu", "identity"].forEach(a => { const o = document.createElement("option"); o.textContent = a; sel.append(o); });
+    OPTIONS.activations.forEach(a => { const o = document.createElement("option"); o.textContent = a; sel.append(o); });
     sel.value = S.data.activations[l - 1]; sel.disabled = example;
     sel.onchange = () => { const acts = S.settings.activations.slice(); acts[l - 1] = sel.value; change({ activations: acts }); };
     h.append(sel);
@@ -357,7 +354,19 @@ function moveTip(ev) {
   tip.style.left = Math.min(ev.clientX + 14, window.innerWidth - 260) + "px"; tip.style.top = ev.clientY + 14 + "px";
 }
 
+// The controls offer only what the specs allow: choices, and slider ranges (noise and ratio in percent).
+function applyOptions(o) {
+  OPTIONS = o; DEFAULTS = o.defaults; FEATURES = o.features; DATASETS = o.datasets;
+  const spec = o.settings, fill = (id, names) => { $(id).innerHTML = names.map(n => `<option>${n}</option>`).join(""); };
+  fill("optimizer", spec.optimizer.choices); fill("activation", o.activations); fill("problem", spec.problem.choices);
+  const within = (id, s) => [...$(id).options].forEach(op => { if (Number(op.value) > s.high) op.remove(); });
+  within("learning_rate", spec.learning_rate); within("l2", spec.l2);
+  const range = (id, s, scale) => { $(id).min = Math.round(s.low * scale); $(id).max = Math.round(s.high * scale); };
+  range("classes", spec.classes, 1); range("noise", spec.noise, 100); range("train_ratio", spec.train_ratio, 100);
+  range("seed", spec.seed, 1);
+  $("batch_size").min = spec.batch_size.low;
+}
+
 window.App = { S, fmt, short, api, queue, say, pause, show, hover };
 wire();
-S.settings = readHash();
-queue(newSession);
+queue(async () => { applyOptions(await api("/api/options")); S.settings = readHash(); await newSession(); });
