@@ -1,9 +1,10 @@
 """Every training option, declared once: type, default, help and allowed range.
 
 The fields of TrainingOptions generate the command line's flags (backprop.cli.options builds them),
-the keys of a TOML config, what a model file stores, the playground's ranges (as JSON), and the checks. Options that belong to one optimizer or
-one schedule (momentum, beta1, step_size, ...) default to None, "that optimizer's own value"; giving
-one to an optimizer or schedule that does not take it is an error, never silently dropped.
+the keys of a TOML config, what a model file stores, the playground's ranges (as JSON), and the checks.
+Options that belong to one optimizer or one schedule (momentum, beta1, step_size, ...) default to None,
+"that optimizer's own value"; giving one to an optimizer or schedule that does not take it is an error,
+never silently dropped.
 """
 
 import inspect
