@@ -1,10 +1,11 @@
-"""`backprop evaluate`: how well a saved model does on labelled data, and the metrics train prints."""
+"""`backprop evaluate`: how well a saved model does on labelled data (the metrics are backprop.metrics')."""
 
 import numpy as np
 
 from ..data.preprocessing import row_fingerprints
 from ..data.sources import load_source
 from ..errors import ConfigError
+from ..metrics import evaluation
 from .common import MODEL_HELP, load_model
 
 
@@ -14,35 +15,6 @@ def read_for(model, source, target=None, has_target=True):
         return load_source(source, target or model.target_name, 0, has_target=has_target,
                            columns=model.encoder.columns, encoder=model.encoder)
     return load_source(source, target, model.data.get("seed", 0), has_target=has_target)
-
-
-def evaluation(model, X, y, what="test"):
-    """Metrics of model on raw X, y: a dict with a printable 'summary'."""
-    if model.task == "regression":
-        predicted = model.predict_output(X).reshape(len(X), -1)
-        truth = np.asarray(y, float).reshape(len(X), -1)
-        mse, mae = float(((predicted - truth) ** 2).mean()), float(np.abs(predicted - truth).mean())
-        r2 = 1 - ((predicted - truth) ** 2).sum() / max(((truth - truth.mean(axis=0)) ** 2).sum(), 1e-300)
-        unit = f" {model.target_name}" if model.target_name else ""
-        return {"mse": mse, "mae": mae, "r2": float(r2),
-                "summary": f"{what} MSE {mse:.4g}, MAE {mae:.4g}, R^2 {r2:.4f} ({len(X)} samples; MSE and MAE in "
-                           f"the target's own units{unit and ' of' + unit})"}
-    truth = model.targets(y)
-    output = model.predict_output(X)
-    predicted = output.argmax(axis=1) if output.shape[1] > 1 else (output[:, 0] > 0.5).astype(int)
-    k = len(model.classes)
-    confusion = np.zeros((k, k), dtype=np.int64)
-    np.add.at(confusion, (truth, predicted), 1)
-    accuracy = float(np.trace(confusion) / len(X))
-    lines = [f"{what} accuracy {accuracy:.2%} ({np.trace(confusion)} of {len(X)})", "",
-             f"{'class':>12} {'precision':>9} {'recall':>7} {'support':>7}"]
-    for i, c in enumerate(model.classes):
-        precision = confusion[i, i] / max(confusion[:, i].sum(), 1)
-        recall = confusion[i, i] / max(confusion[i].sum(), 1)
-        lines.append(f"{str(c):>12} {precision:>9.3f} {recall:>7.3f} {confusion[i].sum():>7d}")
-    lines += ["", "confusion matrix (rows: true, columns: predicted)"]
-    lines += [" ".join(f"{v:>4d}" for v in row) for row in confusion]
-    return {"accuracy": accuracy, "confusion": confusion, "summary": "\n".join(lines)}
 
 
 def register(sub):

@@ -11,6 +11,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from ..tasks import CLASSIFICATION_COSTS, class_indices, output_layer, probabilities
 from .base import BaseMLP
 from .poisson import Exp, HalfPoissonDeviance
 from .validation import checked_sample_weight
@@ -56,9 +57,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self.class_weight = class_weight
 
     def _output_and_cost(self):
-        multiclass = self._label_binarizer.y_type_ == "multiclass"
-        output = self.output or ("softmax" if multiclass else "sigmoid")
-        return output, self.cost or {"softmax": "cross_entropy", "sigmoid": "binary_cross_entropy"}.get(output, "mse")
+        if self._multilabel:  # a logistic unit per label
+            output = self.output or "sigmoid"
+            return output, self.cost or CLASSIFICATION_COSTS.get(output, "mse")
+        return output_layer("classification", len(self.classes_), self.output, self.cost)[1:]
 
     @property
     def _multilabel(self):
@@ -135,10 +137,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     def _score_outputs(self, out, Y, sample_weight):
         """Accuracy of outputs out (n, n_outputs) against the 0/1 matrix Y: subset accuracy for multilabel."""
-        if self._multilabel or out.shape[1] == 1:
+        if self._multilabel:
             right = ((out > 0.5) == Y).all(axis=1)
         else:
-            right = out.argmax(axis=1) == Y.argmax(axis=1)
+            right = class_indices(out) == class_indices(Y)
         return np.average(right, weights=sample_weight)
 
     def predict_proba(self, X):
@@ -149,7 +151,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         if len(self.classes_) == 1 and not self._multilabel:  # fitted on one class: it is certain
             return np.ones((out.shape[0], 1), dtype=out.dtype)
         if out.shape[1] == 1:
-            return np.hstack([1 - out, out])
+            return probabilities(out)
         if self._multilabel or self.out_activation_ == "softmax":
             return np.ascontiguousarray(out)
         return out / out.sum(axis=1, keepdims=True)  # backprop's other outputs, normalised
@@ -164,7 +166,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         proba = self.predict_proba(X)
         if self._multilabel:
             return self._label_binarizer.inverse_transform(proba > 0.5)
-        return self.classes_[proba.argmax(axis=1)]
+        return self.classes_[proba.argmax(axis=1)]  # over probabilities, one column per class
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
