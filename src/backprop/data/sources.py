@@ -1,6 +1,7 @@
 """From a named data source (a built-in set, a table file or DataFrame, an NPZ, MNIST) to arrays, a task and splits."""
 
 import os
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -75,8 +76,10 @@ def read_table(source, target=None, has_target=True, features=None, drop=None, i
     table, where = read.table, read.where
     names = table.column_names
     if columns is not None:  # a model's columns, by name; any others (a target, ids) left out
-        chosen = list(frames.select(table, columns, where, warn=False).column_names)
         target = select(read.name, names, target=target)[1] if has_target else None
+        if not set(columns) & set(names):
+            table = _by_position(table, columns, target, where)
+        chosen = list(frames.select(table, columns, where, warn=False).column_names)
     else:
         chosen, target = select(read.name, names, features, drop, target if has_target else False)
     if encoder is None:
@@ -88,6 +91,19 @@ def read_table(source, target=None, has_target=True, features=None, drop=None, i
         from .columns import target_values
         y = target_values(table[target], target, where, read.first_line, max_categories)
     return X, y, encoder, target
+
+
+def _by_position(table, columns, target, where):
+    """table with its columns renamed to the model's, by position: a header that shares no name with them."""
+    rest = [c for c in table.column_names if c != target]
+    if target is None and len(rest) == len(columns) + 1:
+        rest = rest[:-1]  # a last column beyond the model's: its target
+    if len(rest) != len(columns):
+        raise DataError(f"{where}the data have {len(rest)} features but the model takes {len(columns)} "
+                        f"({', '.join(columns[:6])}{', ...' if len(columns) > 6 else ''})")
+    warnings.warn(f"{where}none of the model's column names ({', '.join(columns[:6])}) is in the header; the "
+                  "columns are read by position", RuntimeWarning, stacklevel=3)
+    return table.select(rest).rename_columns(columns)
 
 
 def select(path, names, features=None, drop=None, target=None):

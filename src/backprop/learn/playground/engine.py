@@ -9,7 +9,7 @@ import tempfile
 import numpy as np
 
 from ... import io as model_io
-from ...data.files import read_csv
+from ...data.sources import read_table
 from ...data.preprocessing import Scaler
 from ...errors import BackpropError, ConfigError, DataError, DivergenceError
 from ..explain import build, explain
@@ -62,24 +62,15 @@ def worked_example():
 
 
 def read_csv_bytes(content, name="upload.csv"):
-    """(X, y, feature_names, target_name) from CSV bytes, checked as the command-line tool checks files."""
-    folder = tempfile.mkdtemp(prefix="backprop-playground-")
-    path = os.path.join(folder, "upload.csv")
-    try:
-        with open(path, "wb") as f:
-            f.write(content)
-        try:
-            return read_csv(path)
-        except DataError as exc:  # name the upload, not the temporary file
-            raise DataError(str(exc).replace(path, name)) from None
-    finally:
-        if os.path.exists(path):
-            os.remove(path)
-        os.rmdir(folder)
+    """(X, y, feature_names, target_name) from an uploaded table's bytes (CSV, .gz, Parquet, Feather), read
+    and checked by the same reader as the command line's --data, text columns one-hot encoded."""
+    X, y, encoder, target = read_table(content, name=name)
+    return X, y, encoder.input_names(), target
 
 
 def read_csv_file(path):
-    return read_csv(path)
+    X, y, encoder, target = read_table(path)
+    return X, y, encoder.input_names(), target
 
 
 def save_model_bytes(model, playground=None):
