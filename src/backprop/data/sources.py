@@ -82,14 +82,14 @@ def read_table(source, target=None, has_target=True, features=None, drop=None, i
         chosen = list(frames.select(table, columns, where, warn=False).column_names)
     else:
         chosen, target = select(read.name, names, features, drop, target if has_target else False)
-    if encoder is None:
-        encoder = Encoder.fit(table.select(chosen), impute, max_categories, where, read.first_line,
-                                          read.decimal_comma)
-    X = encoder.transform(table, where, read.first_line, read.decimal_comma)
     y = None
-    if target is not None:
+    if target is not None:  # first: what the model file would refuse is refused before any encoding
         from .columns import target_values
         y = target_values(table[target], target, where, read.first_line, max_categories)
+    if encoder is None:
+        encoder = Encoder.fit(table.select(chosen), impute, max_categories, where, read.first_line,
+                              read.decimal_comma)
+    X = encoder.transform(table, where, read.first_line, read.decimal_comma)
     return X, y, encoder, target
 
 
