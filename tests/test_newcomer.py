@@ -59,7 +59,7 @@ def test_a_model_saved_by_the_cli_predicts_the_same_from_python(wine_run, wine_c
     cli = run_cli("predict", folder / "wine.npz", "--data", wine_csv)
     assert cli.returncode == 0, cli.stderr
     from_cli = cli.stdout.split()[1:]
-    names, cells, _ = bp.data.tables.read_cells(str(wine_csv))
+    names, cells, _ = read_cells(str(wine_csv))
     raw = cells[:, [names.index(c) for c in model.encoder.columns]]
     assert list(model.predict(raw)) == from_cli
     assert (model.predict(raw) == NAMES[load("wine")[1]]).mean() > 0.85  # the scaler is applied
@@ -72,7 +72,7 @@ def test_a_model_saved_from_python_works_in_the_cli(tmp_path):
     bp.train(net, model.inputs(X), model.targets(y), epochs=40)
     bp.save(model, tmp_path / "m.npz")
     np.savetxt(tmp_path / "x.csv", X, delimiter=",")
-    out = run_cli("predict", tmp_path / "m.npz", "--data", tmp_path / "x.csv")
+    out = run_cli("predict", tmp_path / "m.npz", "--data", tmp_path / "x.csv", "--no-header")
     assert out.returncode == 0, out.stderr
     assert [int(v) for v in out.stdout.split()[1:]] == list(bp.load(tmp_path / "m.npz").predict(X))
     assert (model.predict(X) == y).mean() > 0.9
@@ -341,11 +341,23 @@ def test_explain_depth_json_is_json(tmp_path):
     assert data["depth"] == 3 and len(data["norms"]["sigmoid"]) == 3 and (tmp_path / "d.png").is_file()
 
 
-@pytest.mark.parametrize("targets", [["1", "2"], ["a", "b"], ["0.5", "1.5"], [str(2**70), str(2**70 + 1)]])
-def test_the_table_reader_reads_a_target_as_the_numeric_reader_does(tmp_path, targets):
-    """One CSV reading (files.csv_rows) and one target rule (files.target_values) behind both readers."""
+@pytest.mark.parametrize("targets,kind", [(["1", "2"], "i"), (["a", "b"], "U"), (["0.5", "1.5"], "f"),
+                                          ([str(2**70), str(2**70 + 1)], "U")])
+def test_one_target_rule_for_every_table_format(tmp_path, targets, kind):
+    """Integers are class labels, integers past int64 and words text labels, others reals: in a CSV or Parquet."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
     path = tmp_path / "t.csv"
     path.write_text("x;y\n" + "".join(f"{i};{targets[i % 2]}\n" for i in range(6)))
-    _, y_numeric, _, _ = bp.data.files.read_csv(str(path))
-    _, y_table, _, _, _ = bp.data.tables.read_table(str(path))
-    assert y_table.dtype == y_numeric.dtype and list(y_table) == list(y_numeric)
+    y_csv = bp.data.sources.read_table(str(path))[1]
+    pq.write_table(pa.table({"x": list(range(6)), "y": [targets[i % 2] for i in range(6)]}), tmp_path / "t.parquet")
+    y_parquet = bp.data.sources.read_table(str(tmp_path / "t.parquet"))[1]
+    assert y_csv.dtype.kind == y_parquet.dtype.kind == kind and list(y_csv) == list(y_parquet)
+
+
+def read_cells(path):
+    """(header, cells (n, d) of stripped text) of a CSV, read with the csv module: the raw cells a user holds."""
+    import csv
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = [[c.strip() for c in row] for row in csv.reader(f) if row]
+    return rows[0], np.array(rows[1:], dtype=object), None

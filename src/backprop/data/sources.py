@@ -71,8 +71,7 @@ def read_table(source, target=None, has_target=True, features=None, drop=None, i
     if frames.is_frame(source):
         read = tables.Read(frames.as_table(source), name or "the DataFrame", first_line=0)
     else:
-        wanted = [target if target is not None else -1] if has_target else []
-        read = tables.read_arrow(source, header=header, name=name, text_columns=wanted)
+        read = tables.read_arrow(source, header=header, name=name)
     table, where = read.table, read.where
     names = table.column_names
     if columns is not None:  # a model's columns, by name; any others (a target, ids) left out
@@ -84,7 +83,9 @@ def read_table(source, target=None, has_target=True, features=None, drop=None, i
         chosen, target = select(read.name, names, features, drop, target if has_target else False)
     y = None
     if target is not None:  # first: what the model file would refuse is refused before any encoding
-        from .columns import target_values
+        from .columns import past_int64, target_values
+        if past_int64(table[target]) and not frames.is_frame(source):  # ids or codes: read again as text labels
+            table = tables.read_arrow(source, header=header, name=name, text_columns=[target]).table
         y = target_values(table[target], target, where, read.first_line, max_categories)
     if encoder is None:
         encoder = Encoder.fit(table.select(chosen), impute, max_categories, where, read.first_line,
