@@ -149,9 +149,17 @@ def model_file(path):
     return path
 
 
+def as_model(obj):
+    """obj as a Model where it is one or can make one (a fitted backprop.sklearn estimator's to_model());
+    a bare Network as it is."""
+    return obj.to_model() if not isinstance(obj, Model) and callable(getattr(obj, "to_model", None)) else obj
+
+
 def save(model, path):
-    """Write a Model or a bare Network to path (.npz, no pickle, written atomically); returns path."""
+    """Write a Model, a fitted backprop.sklearn estimator or a bare Network to path (.npz, no pickle, written
+    atomically); returns path."""
     from . import io as model_io
+    model = as_model(model)
     if isinstance(model, Model):
         return model_io.save(os.fspath(path), model.network, **model.metadata())
     return model_io.save(os.fspath(path), model)
