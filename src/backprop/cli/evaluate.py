@@ -9,12 +9,12 @@ from ..metrics import evaluation
 from .common import MODEL_HELP, load_model
 
 
-def read_for(model, source, target=None, has_target=True):
+def read_for(model, source, target=None, has_target=True, header=True):
     """The Dataset of source as the model reads it: a table's columns by name, encoded with the model's encoder."""
     if model.encoder.active:
-        return load_source(source, target or model.target_name, 0, has_target=has_target,
+        return load_source(source, target or model.target_name, 0, has_target=has_target, header=header,
                            columns=model.encoder.columns, encoder=model.encoder)
-    return load_source(source, target, model.data.get("seed", 0), has_target=has_target)
+    return load_source(source, target, model.data.get("seed", 0), has_target=has_target, header=header)
 
 
 def register(sub):
@@ -24,6 +24,8 @@ def register(sub):
                                   "(default: the data the model was trained on, with --held-out)")
     p.add_argument("--target", help="the target column of a CSV, by name or index "
                                     "(default: the model's target column, else the last)")
+    p.add_argument("--no-header", dest="header", action="store_const", const=False,
+                   help="the CSV has no header row: every row is data (default: off)")
     p.add_argument("--held-out", action="store_true",
                    help="score only the rows the training run held out for its test, found by their content "
                         "(default: off, all rows)")
@@ -40,7 +42,8 @@ def run(args):
         source = model.data.get("test_data") or model.data.get("data")
         if source is None:
             raise ConfigError(f"{args.model} does not record its training data; pass --data FILE")
-    dataset = read_for(model, source, args.target)
+    dataset = read_for(model, source, args.target, header=args.header is not False if args.data else
+                       model.data.get("header", True))
     if dataset.y is None:
         raise ConfigError(f"{source}: evaluate needs a target column")
     X, y = dataset.X, dataset.y
