@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import __version__
 from ..activations import LeakyReLU
-from ..data.tables import MISSING
+from ..data.encoder import MISSING
 from ..errors import ConfigError
 from ..model import Model, as_model
 from ..network import Network
