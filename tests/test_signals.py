@@ -11,6 +11,8 @@ import pytest
 
 from backprop import io as model_io
 
+pytestmark = pytest.mark.slow
+
 
 def data_file(folder):
     rng = np.random.default_rng(0)

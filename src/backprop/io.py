@@ -3,6 +3,7 @@
 The format and its limits are in backprop.model_file (the schema); this module reads and writes it.
 """
 
+import io
 import json
 import math
 import os
@@ -32,6 +33,20 @@ def save(path, net, **metadata):
     Non-finite weights, and metadata that load would refuse, are refused, never saved.
     The file gets the permissions the umask gives any new file (not mkstemp's 0600).
     """
+    arrays = _arrays(path, net, metadata)
+    write_atomically(path, lambda f: np.savez(f, **arrays), error=ModelFileError)
+    return path
+
+
+def to_bytes(net, **metadata):
+    """The bytes of the model file save would write (checked the same way), never touching the disk."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **_arrays("the model", net, metadata))
+    return buffer.getvalue()
+
+
+def _arrays(path, net, metadata):
+    """The file's arrays by name, metadata included as UTF-8 JSON; what load would refuse raises ModelFileError."""
     params = net.weights + net.biases
     if not all(np.isfinite(p).all() for p in params):
         raise ModelFileError(f"refusing to save {path}: the network has NaN or infinite weights")
@@ -54,8 +69,7 @@ def save(path, net, **metadata):
     except (TypeError, ValueError) as exc:  # includes ModelFileError: what load would refuse is never written
         raise ModelFileError(f"refusing to save {path}: {exc}") from None
     arrays["metadata"] = np.frombuffer(text.encode(), dtype=np.uint8)
-    write_atomically(path, lambda f: np.savez(f, **arrays), error=ModelFileError)
-    return path
+    return arrays
 
 
 def write_atomically(path, write, error=ModelFileError):

@@ -44,8 +44,13 @@ class Running:
         self.sock.close()
 
     def request(self, path, body=None, headers=None, method=None, raw=False):
-        """(status, parsed JSON or bytes) for one request to the server."""
+        """(status, parsed JSON or bytes) for one request to the server.
+
+        A request with a body is sent as the page sends it (JSON, with the page's token) unless headers say otherwise.
+        """
         data = body if raw or body is None else json.dumps(body).encode()
+        if data is not None:
+            headers = {"Content-Type": "application/json", "X-Backprop-Token": self.playground.token} | (headers or {})
         req = urllib.request.Request(self.url.rstrip("/") + path, data=data, headers=headers or {}, method=method)
         try:
             with urllib.request.urlopen(req, timeout=30) as response:
@@ -79,7 +84,9 @@ def browser():
 @pytest.fixture
 def page(browser, running):
     """A fresh page at 1280x800; fails the test on any console error or uncaught exception."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    # bypass_csp: playwright's wait_for_function evaluates its predicate with eval, which the page's CSP forbids;
+    # test_hostile_page.py loads the page under its CSP
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
     pg = context.new_page()
     errors = []
     pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)

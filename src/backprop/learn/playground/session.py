@@ -41,20 +41,22 @@ class Settings:
 
     @classmethod
     def from_dict(cls, d):
-        known = set(cls.__dataclass_fields__)
-        unknown = sorted(set(d) - known)
+        """Settings from a JSON object: every field of its own type (no bool for a number, no null), else a ConfigError."""
+        if not isinstance(d, dict):
+            raise engine.ConfigError(f"settings must be a JSON object, got {type(d).__name__}")
+        unknown = sorted(set(d) - set(cls.__dataclass_fields__))
         if unknown:
-            raise engine.ConfigError(f"unknown setting(s): {', '.join(unknown)}")
-        try:
-            s = cls(**d)
-            s.classes, s.batch_size, s.seed = int(s.classes), int(s.batch_size), int(s.seed)
-            s.noise, s.train_ratio = float(s.noise), float(s.train_ratio)
-            s.learning_rate, s.l2 = float(s.learning_rate), float(s.l2)
-            s.layers = [int(n) for n in s.layers]
-            s.features, s.activations = [str(f) for f in s.features], [str(a) for a in s.activations]
-        except (TypeError, ValueError) as exc:
-            raise engine.ConfigError(f"bad setting: {exc}") from None
-        return s.check()
+            raise engine.ConfigError(f"unknown setting(s): {', '.join(str(k)[:40] for k in unknown)}")
+        fields = {}
+        for name, value in d.items():
+            kind = KINDS[name]
+            if isinstance(kind, list):
+                if not isinstance(value, list) or len(value) > 16:
+                    raise engine.ConfigError(f"{name} must be a list of at most 16 items, got {_shown(value)}")
+                fields[name] = [_typed(f"{name}[{i}]", v, kind[0]) for i, v in enumerate(value)]
+            else:
+                fields[name] = _typed(name, value, kind)
+        return cls(**fields).check()
 
     def check(self):
         def need(ok, message):
@@ -79,10 +81,46 @@ class Settings:
         need(self.optimizer in OPTIMIZERS,
              f"unknown optimizer {self.optimizer!r}; choose one of: {', '.join(OPTIMIZERS)}")
         need(0 <= self.l2 <= 1, f"L2 rate must lie in [0, 1], got {self.l2}")
+        need(0 <= self.seed < 2**32, f"seed must lie in 0..{2**32 - 1}, got {self.seed}")
         return self
 
     def as_dict(self):
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+KINDS = {"dataset": str, "problem": str, "classes": int, "noise": float, "train_ratio": float, "batch_size": int,
+         "features": [str], "layers": [int], "activations": [str], "learning_rate": float, "optimizer": str,
+         "l2": float, "seed": int}
+
+
+def _typed(name, value, kind):
+    """value as kind (str, int or float; a whole float is an int, a number a float), else a ConfigError naming it."""
+    if kind is str and isinstance(value, str):
+        return value[:100]
+    if kind in (int, float) and isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number) or abs(number) > 2**53:
+            raise engine.ConfigError(f"{name} must be a finite number of at most 2^53, got {_shown(value)}")
+        if kind is float:
+            return number
+        if number == int(number):
+            return int(number)
+    what = {str: "a string", int: "a whole number", float: "a number"}[kind]
+    raise engine.ConfigError(f"{name} must be {what}, got {_shown(value)}")
+
+
+def _shown(value):
+    return "null" if value is None else f"{type(value).__name__} {str(value)[:40]}"
+
+
+def check_points(points):
+    """The step-through's training point indices: a list of 1 to 8 whole numbers, else a ConfigError."""
+    if not isinstance(points, list) or not 1 <= len(points) <= 8:
+        raise engine.ConfigError(f"points must be a list of 1 to 8 training point indices, got {_shown(points)}")
+    return [_typed(f"points[{i}]", p, int) for i, p in enumerate(points)]
 
 
 class Session:
@@ -185,11 +223,16 @@ class Session:
         self.grid_inputs = self.scaler.transform(self._inputs_raw(np.column_stack([g1.ravel(), g2.ravel()])))
 
     # ---- training ----------------------------------------------------------------------------
-    def step(self, epochs=1):
-        """Train for epochs more epochs with the settings' optimizer; a divergence pauses with a message."""
+    def step(self, epochs=1, stop=None):
+        """Train for epochs more epochs with the settings' optimizer; a divergence pauses with a message.
+
+        stop: a threading.Event; once set (the server is shutting down) no further epoch starts.
+        """
         s = self.settings
         self.message = None
         for _ in range(epochs):
+            if stop is not None and stop.is_set():
+                return False
             try:
                 engine.train_epochs(self.net, self.X_train, self.Y_train, 1, batch_size=s.batch_size,
                                     learning_rate=s.learning_rate, optimizer=s.optimizer, weight_decay=s.l2,
@@ -218,7 +261,8 @@ class Session:
                 "features": self.feature_names, "sizes": self.net.sizes,
                 "activations": [act.name for act in self.net.activations], "cost": self.net.cost_function.name,
                 "train": rows(self.raw_train, self.y_train_raw), "test": rows(self.raw_test, self.y_test_raw),
-                "grid": GRID, "target_range": self._target_range(), "settings": self.settings.as_dict()}
+                "grid": GRID, "target_range": self._target_range(), "settings": self.settings.as_dict(),
+                "n_train": len(self.X_train)}
 
     def _target_range(self):
         if self.task == "classification":
@@ -266,7 +310,8 @@ class Session:
         if any(not 0 <= i < len(self.X_train) for i in indices):
             raise engine.ConfigError(f"training point index out of range 0..{len(self.X_train) - 1}")
         step = engine.explain_step(self.net, self.X_train[indices], self.Y_train[indices], learning_rate)
-        step["indices"] = list(indices)
+        step["rows"] = [i + 1 for i in indices]  # 1-based, as the page numbers the training points
+        step["epoch"] = self.epoch  # the weights it explains: the page refreshes it when training moves on
         return step
 
     def vanishing(self, depth=6, width=6, samples=16):
