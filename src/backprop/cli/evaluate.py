@@ -1,5 +1,7 @@
 """`backprop evaluate`: how well a saved model does on labelled data (the metrics are backprop.metrics')."""
 
+import argparse
+
 import numpy as np
 
 from ..data.preprocessing import row_fingerprints
@@ -29,6 +31,9 @@ def register(sub):
     p.add_argument("--held-out", action="store_true",
                    help="score only the rows the training run held out for its test, found by their content "
                         "(default: off, all rows)")
+    p.add_argument("--stream", action=argparse.BooleanOptionalAction, default=None,
+                   help="read the table from disk in batches instead of into memory (default: when it would not fit "
+                        "in half the available memory, and for --held-out of a model trained with --stream)")
     p.set_defaults(run=run)
 
 
@@ -42,6 +47,18 @@ def run(args):
         source = model.data.get("test_data") or model.data.get("data")
         if source is None:
             raise ConfigError(f"{args.model} does not record its training data; pass --data FILE")
+    from .streaming import evaluate_streamed, wants_stream
+    if wants_stream(args.stream, source) or (args.held_out and args.stream is not False
+                                             and model.data.get("split") == "row-hash"):
+        metrics, scored, read = evaluate_streamed(model, source, args.target, args.held_out)
+        if args.held_out:
+            print(f"scoring the {scored} rows of {source} that the training run held out ({scored} of {read} rows, "
+                  "found by the hash of each row)")
+            print(metrics.report("held-out")["summary"])
+        else:
+            print(f"scoring all {read} rows of {source}")
+            print(metrics.report("")["summary"].lstrip())
+        return 0
     dataset = read_for(model, source, args.target, header=args.header is not False if args.data else
                        model.data.get("header", True))
     if dataset.y is None:

@@ -4,6 +4,7 @@ The flags and the TOML keys come from two dataclasses: SetupOptions below (the d
 network) and backprop.training.TrainingOptions (how to train). Each option is declared once.
 """
 
+import argparse
 import os
 import sys
 import time
@@ -75,6 +76,10 @@ def register(sub):
                    "and hidden units (2-D classification data only; refused otherwise) (default: off)")
     p.add_argument("--no-plots", action="store_true", help="write no PNG files (default: off)")
     p.add_argument("--quiet", action="store_true", help="print only the final result (default: off)")
+    p.add_argument("--stream", action=argparse.BooleanOptionalAction, default=None,
+                   help="read a CSV or Parquet table from disk in batches every epoch instead of into memory; "
+                        "peak memory does not grow with its rows (default: only when the data would not fit "
+                        "in half the available memory; --no-stream: never)")
     p.set_defaults(run=run)
 
 
@@ -137,6 +142,9 @@ def run(args):
     if setup.out:  # the overwrite rule, before anything is read or trained
         check_output(model_path or os.path.join(folder, "model.npz"),
                      [args.resume, setup.data, setup.test_data, args.config], args.force, "model")
+    from .streaming import train_streamed, wants_stream
+    if wants_stream(args.stream, setup.data):
+        return train_streamed(args, setup, options, started)
     from ..data.sources import parse_columns
     dataset = load_source(setup.data, setup.target, options.seed, features=parse_columns(setup.features),
                           drop=parse_columns(setup.drop), impute=setup.impute, header=setup.header,
