@@ -156,3 +156,33 @@ def test_an_upload_success_is_information_not_an_error(page, running, tmp_path):
     page.wait_for_function("document.getElementById('status').textContent.includes('30 rows')")
     assert "error" not in (page.locator("#status").get_attribute("class") or "")
     assert page.locator("#status").get_attribute("role") == "status"
+
+
+def test_a_table_with_text_columns_is_read_as_backprop_train_reads_it(page, running, tmp_path):
+    sid = open_page(page, running)
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("a,b,y\n1,2,0\n3,4\n5,6,1\n")
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.get_by_label("Upload CSV").set_input_files(str(ragged))
+    page.wait_for_function("document.getElementById('status').textContent.includes('refused')")
+    status = page.locator("#status").text_content()
+    assert "ragged.csv" in status and "row" in status and "keeps its previous data (circle)" in status
+    assert page.evaluate("App.S.id") == sid and page.get_by_label("Dataset", exact=True).input_value() == "circle"
+    epoch = page.locator("#epoch").text_content()
+    page.wait_for_timeout(500)
+    assert page.locator("#epoch").text_content() == epoch  # paused, not training under the message
+    page.errors[:] = [e for e in page.errors if "status of 400" not in e]  # the refusal itself, as the browser logs it
+    rng = __import__("random").Random(0)
+    table = tmp_path / "homes.csv"
+    rows = [f"{rng.uniform(50, 200):.1f},{rng.choice(['east', 'west', 'north'])},{rng.choice(['low', 'mid', 'high'])}"
+            for _ in range(60)]
+    table.write_text("size,region,price\n" + "\n".join(rows) + "\n")
+    page.get_by_label("Upload CSV").set_input_files(str(table))
+    page.wait_for_function("document.getElementById('status').textContent.includes('60 rows')")
+    assert "error" not in page.locator("#status").get_attribute("class")
+    session = running.playground.sessions[page.evaluate("App.S.id")]
+    assert session.feature_names == ["size", "region=east", "region=north", "region=west"]
+    inputs = page.eval_on_selector_all("[data-node^='0-'] .name", "els => els.map(e => e.textContent)")
+    L = len(session.net.sizes) - 1
+    outputs = page.eval_on_selector_all(f"[data-node^='{L}-'] .name", "els => els.map(e => e.textContent)")
+    assert inputs == session.feature_names and outputs == ["high", "low", "mid"] == session.classes

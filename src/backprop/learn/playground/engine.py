@@ -3,13 +3,12 @@
 When the package layout moves, only these imports change.
 """
 
-import os
-import tempfile
+from typing import NamedTuple
 
 import numpy as np
 
 from ... import io as model_io
-from ...data.files import read_csv
+from ...data.sources import read_table
 from ...data.preprocessing import Scaler
 from ...errors import BackpropError, ConfigError, DataError, DivergenceError
 from ..explain import build, explain
@@ -45,28 +44,26 @@ def worked_example():
     return build()
 
 
-def read_csv_bytes(content, name="upload.csv"):
-    """(X, y, feature_names, target_name) from CSV bytes, checked as the command-line tool checks files.
+class Upload(NamedTuple):
+    """A table read for the playground: encoded inputs X (n, width), targets y, the inputs' names."""
 
-    The bytes go to an anonymous file (no name in any folder), so nothing is left behind on any exit,
-    kill -9 included; the reader opens it through /proc/self/fd or /dev/fd.
-    """
-    with tempfile.TemporaryFile() as f:
-        f.write(content)
-        f.flush()
-        f.seek(0)
-        folder = next((d for d in ("/proc/self/fd", "/dev/fd") if os.path.isdir(d)), None)
-        if folder is None:
-            raise ConfigError("uploads need /proc/self/fd or /dev/fd; start the playground with --data FILE.csv")
-        path = f"{folder}/{f.fileno()}"
-        try:
-            return read_csv(path)
-        except DataError as exc:  # name the upload, not the descriptor
-            raise DataError(str(exc).replace(path, name)) from None
+    X: np.ndarray
+    y: np.ndarray
+    feature_names: list   # one per input unit: a column, or column=category for a text column
+    target_name: str
+    encoder: object       # the Encoder that one-hot encodes the text columns, kept in the saved model
+
+
+def read_csv_bytes(content, name="upload.csv"):
+    """The Upload of a table file's bytes, read by the same reader as `backprop train` (in memory)."""
+    X, y, encoder, target = read_table(content, name=name)
+    return Upload(X, y, encoder.input_names(), target, encoder)
 
 
 def read_csv_file(path):
-    return read_csv(path)
+    """The Upload of a table file (`backprop playground --data FILE`)."""
+    X, y, encoder, target = read_table(path)
+    return Upload(X, y, encoder.input_names(), target, encoder)
 
 
 def save_model_bytes(model, playground=None):

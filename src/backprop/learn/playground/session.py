@@ -141,11 +141,12 @@ class Session:
         if s.dataset == EXAMPLE:
             return self._load_example()
         if s.dataset == UPLOAD:
-            raw, y, self.feature_names, self.target_name = self.upload
+            raw, y, self.feature_names, self.target_name = self.upload[:4]
             numeric = y.dtype.kind in "iuf"
             labels = y.dtype.kind in "iuUSOb"
             self.task = "regression" if numeric and (s.problem == "regression" or not labels) else "classification"
-            self.plane = raw.shape[1] == 2
+            one_hot = len(self.upload) > 4 and bool(self.upload[4].categories)
+            self.plane = raw.shape[1] == 2 and not one_hot  # two numeric columns: a plane to draw
             self.raw_names = list(self.feature_names)
         else:
             self.task = "classification" if s.dataset in datasets.CLASSIFICATION else "regression"
@@ -262,7 +263,7 @@ class Session:
                 "activations": [act.name for act in self.net.activations], "cost": self.net.cost_function.name,
                 "train": rows(self.raw_train, self.y_train_raw), "test": rows(self.raw_test, self.y_test_raw),
                 "grid": GRID, "target_range": self._target_range(), "settings": self.settings.as_dict(),
-                "n_train": len(self.X_train)}
+                "n_train": len(self.X_train), "target": self.target_name}
 
     def _target_range(self):
         if self.task == "classification":
@@ -327,8 +328,11 @@ class Session:
 
     def model(self):
         """A backprop Model of the network (scaler, classes, feature names) for `backprop predict`."""
+        encoder = self.upload[4] if self.settings.dataset == UPLOAD and len(self.upload) > 4 else None
+        extra = {"encoder": encoder} if encoder is not None and not self.plane else {}
         return engine.Model(self.net, self.task, self.classes, self.scaler, engine.Scaler(),
-                            list(self.feature_names), self.target_name, {"data": f"playground:{self.settings.dataset}"})
+                            list(self.feature_names), self.target_name, {"data": f"playground:{self.settings.dataset}"},
+                            **extra)
 
 
 def _bytes(values):

@@ -234,13 +234,24 @@ function wire() {
   $("upload").onchange = e => {
     const file = e.target.files[0];
     if (!file) return;
-    if (file.size > 10 * 1024 * 1024) return say("error: uploads are limited to 10 MB");
+    if (file.size > 10 * 1024 * 1024) return say("error: uploads are limited to 10 MB", "error");
+    pause();  // the training loop holds the queue while it plays
     queue(async () => {
-      const r = await api("/api/upload", { name: file.name, text: await file.text() });
-      S.hasUpload = true;
-      Object.assign(S.settings, { dataset: "upload", problem: r.problem });
-      await newSession();
-      say(`${file.name}: ${r.rows} rows, features ${r.features.join(", ")}, target ${r.target}`, "info");
+      const before = JSON.parse(JSON.stringify(S.settings));
+      try {
+        const r = await api("/api/upload", { name: file.name, text: await file.text() });
+        S.hasUpload = true;
+        Object.assign(S.settings, { dataset: "upload", problem: r.problem });
+        await newSession();
+        say(`${file.name}: ${r.rows} rows, inputs ${r.features.join(", ")}, target ${r.target}`, "info");
+      } catch (err) {  // refused: say why, and keep (visibly) the data the page had
+        S.settings = before;
+        writeHash();
+        fillControls();
+        say(`error: ${file.name} refused: ${err.message}. The page keeps its previous data (${before.dataset}), paused.`, "error");
+      } finally {
+        e.target.value = "";
+      }
     });
   };
   $("map").onclick = e => {
@@ -269,6 +280,12 @@ function wire() {
 }
 
 // ---- the network: a node per unit with its map, an edge per weight -----------------------------
+// An output unit's name: its class (softmax), the probability of the second class (one sigmoid unit), the target.
+function outputName(i) {
+  const d = S.data, n = d.sizes[d.sizes.length - 1];
+  if (d.task === "classification") return n === 1 ? `P(${d.classes[1]})` : String(d.classes[i]);
+  return n === 1 ? String(d.target || "output") : `${d.target || "output"} ${i + 1}`;
+}
 const NODE = 40, GAP = 46, TOP = 58;
 function buildNetwork() {
   const box = $("network"), sizes = S.data.sizes, L = sizes.length - 1;
@@ -312,12 +329,14 @@ function buildNetwork() {
       const div = document.createElement("div");
       div.className = "node"; div.style.left = x(l) + "px"; div.style.top = y(l, i) + "px";
       div.dataset.node = `${l}-${i}`;
-      const name = l === 0 ? S.data.features[i] : l === L ? `output ${i + 1}` : `unit ${i + 1}`;
+      const name = l === 0 ? S.data.features[i] : l === L ? outputName(i) : `unit ${i + 1}`;
       div.setAttribute("aria-label", `layer ${l} ${name}`);
       const canvas = document.createElement("canvas");
       canvas.width = canvas.height = S.data.grid;
       div.append(canvas);
-      if (l === 0) { const t = document.createElement("span"); t.className = "name"; t.textContent = name; div.append(t); }
+      if (l === 0 || l === L) {
+        const t = document.createElement("span"); t.className = l ? "name out" : "name"; t.textContent = name; div.append(t);
+      }
       const val = document.createElement("span"); val.className = "val"; div.append(val);
       div.onmouseenter = ev => hover({ kind: "unit", l, j: i }, ev);
       div.onmousemove = ev => moveTip(ev);
