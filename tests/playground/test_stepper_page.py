@@ -2,6 +2,8 @@
 
 import re
 
+import numpy as np
+
 import pytest
 
 from shown_arithmetic import check
@@ -186,3 +188,39 @@ def test_a_table_with_text_columns_is_read_as_backprop_train_reads_it(page, runn
     L = len(session.net.sizes) - 1
     outputs = page.eval_on_selector_all(f"[data-node^='{L}-'] .name", "els => els.map(e => e.textContent)")
     assert inputs == session.feature_names and outputs == ["high", "low", "mid"] == session.classes
+
+
+def test_show_gradients_draws_the_backward_pass_and_an_edge_opens_its_chain_rule(page, running):
+    sid = open_page(page, running, "#dataset=circle&layers=4&activations=tanh&learning_rate=0.3")
+    page.get_by_label("Show gradients", exact=True).check()
+    page.get_by_role("button", name="Step", exact=True).click()
+    page.wait_for_function("document.getElementById('epoch').textContent === '0001'")
+    session = running.playground.sessions[sid]
+    grad_w, grad_b = session.net.gradients(session.X_train, session.Y_train)
+    top = max(abs(g).max() for g in grad_w)
+    blue, orange = "rgb(8,119,189)", "rgb(245,147,34)"
+    for l, G in enumerate(grad_w, start=1):
+        for (j, k), g in np.ndenumerate(G):
+            drawn = page.evaluate(f"""() => {{ const e = App.S.edges[{l}][{j}][{k}];
+                return [e.getAttribute('stroke'), Number(e.getAttribute('stroke-width'))]; }}""")
+            assert drawn[0] == (blue if g >= 0 else orange)
+            assert drawn[1] == pytest.approx(0.5 + 7.5 * abs(g) / top, abs=0.01)
+    deltas = page.evaluate("App.S.nodes[1].map(n => Number(n.dataset.delta))")
+    np.testing.assert_allclose(deltas, grad_b[0], rtol=1e-9)
+    # choose an edge from the keyboard: its chain rule on the picked points, true as shown, and its check
+    page.get_by_label("Training points", exact=True).fill("2,3,5")
+    page.get_by_label("Training points", exact=True).press("Enter")
+    page.locator('[data-edge="2-0-1"]').focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#edge-panel [data-q=chain]")
+    status, r = running.request(f"/api/explain?id={sid}", {"points": [1, 2, 4], "learning_rate": 0.3})
+    line = page.locator("#edge-panel [data-q=chain]").text_content()
+    assert line.startswith("∂C/∂W_2[1,2] = (1/m) Σ_i δ_2[1] a_1[2] = (1/3)·(") and check(line)[0] >= 2
+    bp3 = next(s for s in r["stages"] if s["kind"] == "bp3" and s["layer"] == 2)
+    assert line == bp3["items"][1][0]
+    numeric = r["layers"][1]["dC_dW_numeric"][0][1]
+    assert f"= {numeric:.8f}; relative error" in page.locator("#edge-panel [data-q=check]").text_content()
+    assert page.locator("#autoplay").text_content() == "Play steps"  # Enter chose the edge, nothing else
+    # a click chooses another
+    page.locator('[data-edge="1-3-0"]').click(force=True)
+    page.wait_for_function("document.querySelector('#edge-panel [data-q=chain]').textContent.startsWith('∂C/∂W_1[4,1]')")

@@ -277,6 +277,10 @@ class Session:
                "curve": [row for row in self.curve if row[0] >= since],
                "weights": [W.tolist() for W in self.net.weights], "biases": [b.tolist() for b in self.net.biases],
                "maps": None}
+        # dC/dW_l and dC/db_l (the mean of each sample's delta_l) of the cost over every training point,
+        # at these weights: what "Show gradients" draws on the network
+        grad_w, grad_b = self.net.gradients(self.X_train, self.Y_train)
+        out["grad_w"], out["grad_b"] = [g.tolist() for g in grad_w], [g.tolist() for g in grad_b]
         if self.grid_inputs is not None:
             out["maps"] = self._maps()
         return out

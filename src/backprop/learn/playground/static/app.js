@@ -114,6 +114,8 @@ async function newSession() {
   buildNetwork();
   show(r.frame);
   $("download").href = `/api/model?id=${S.id}`;
+  Grad.reset();
+  Grad.focusable();
   Stepper.reload();
 }
 
@@ -149,7 +151,7 @@ function play() {
 function pause() {
   const was = S.playing;
   S.playing = false;
-  if (was) Stepper.reload();  // the step-through shows the weights training stopped at
+  if (was) { Stepper.reload(); Grad.refresh(); }  // the step-through and a chosen edge show the weights training stopped at
   $("play").setAttribute("aria-label", "Play"); $("play").innerHTML = "&#9654;";
 }
 
@@ -316,6 +318,7 @@ function buildNetwork() {
         const edge = line("edge");
         const hit = line("hit");
         hit.dataset.edge = `${l}-${j}-${k}`;
+        hit.setAttribute("aria-label", `edge W_${l}[${j + 1},${k + 1}]`);
         hit.onmouseenter = ev => hover({ kind: "edge", l, j, k }, ev);
         hit.onmousemove = ev => moveTip(ev);
         hit.onmouseleave = () => hover(null);
@@ -413,7 +416,7 @@ function buildNetwork() {
 function updateNetwork() {
   const f = S.frame, sizes = S.data.sizes;
   if (!S.nodes) return;
-  for (let l = 1; l < sizes.length; l++)
+  if (!Grad.draw()) for (let l = 1; l < sizes.length; l++)
     f.weights[l - 1].forEach((row, j) => row.forEach((w, k) => {
       const e = S.edges[l][j][k];
       e.setAttribute("stroke", Draw.css(w >= 0 ? Draw.POS : Draw.NEG));
@@ -436,6 +439,7 @@ function hover(target, ev) {
   if (target.kind === "edge") {
     const { l, j, k } = target;
     lines.push(`weight W_${l}[${j + 1},${k + 1}] = ${fmt(S.frame.weights[l - 1][j][k])}`);
+    if (Grad.active()) lines.push(`\u2202C/\u2202W over the training points = ${fmt(S.frame.grad_w[l - 1][j][k])}`);
   } else if (target.l > 0) {
     lines.push(`bias b_${target.l}[${target.j + 1}] = ${fmt(S.frame.biases[target.l - 1][target.j])}`);
   } else lines.push(`input ${S.data.features[target.j]}`);
