@@ -255,7 +255,7 @@ def test_command_errors_are_one_line():
 
 def test_static_files_ship_in_the_package():
     static = os.path.join(os.path.dirname(server.__file__), "static")
-    assert sorted(os.listdir(static)) == ["app.js", "draw.js", "index.html", "stepper.js", "style.css"]
+    assert sorted(os.listdir(static)) == ["app.js", "draw.js", "gradients.js", "index.html", "stepper.js", "style.css"]
     text = "".join(open(os.path.join(static, f)).read() for f in os.listdir(static))
     assert "http://" not in text.replace("http://www.w3.org/2000/svg", "") and "https://" not in text  # no CDN
     _ = time  # noqa
