@@ -224,3 +224,37 @@ def test_show_gradients_draws_the_backward_pass_and_an_edge_opens_its_chain_rule
     # a click chooses another
     page.locator('[data-edge="1-3-0"]').click(force=True)
     page.wait_for_function("document.querySelector('#edge-panel [data-q=chain]').textContent.startsWith('∂C/∂W_1[4,1]')")
+
+
+def test_parity_reset_seed_features_discretize_and_scale(page, running):
+    sid = open_page(page, running, "#dataset=circle&layers=3&activations=tanh")
+    first = running.playground.sessions[sid]
+    W0, points = first.net.weights[0].copy(), first.raw_train.copy()
+    # Reset draws new random weights (the weights seed, shown and in the link, counts up); the data stay
+    page.get_by_role("button", name="Reset").click()
+    page.wait_for_function("App.S.id !== '%s'" % sid)
+    assert page.get_by_label("Weights seed", exact=True).input_value() == "1" and "weights_seed=1" in page.url
+    second = running.playground.sessions[page.evaluate("App.S.id")]
+    assert not np.allclose(second.net.weights[0], W0) and np.array_equal(second.raw_train, points)
+    page.get_by_label("Weights seed", exact=True).fill("0")
+    page.get_by_label("Weights seed", exact=True).press("Enter")
+    page.wait_for_function("App.S.settings.weights_seed === 0 && App.S.data.settings.weights_seed === 0")
+    np.testing.assert_array_equal(running.playground.sessions[page.evaluate("App.S.id")].net.weights[0], W0)
+    # feature inputs are units switched on and off on the network
+    page.get_by_role("button", name="Input feature sin x1").click()
+    page.wait_for_function("App.S.data.features.includes('sin x1')")
+    assert page.locator("[data-node^='0-']").count() == 3
+    assert page.get_by_role("button", name="Input feature sin x1").get_attribute("aria-pressed") == "true"
+    page.get_by_role("button", name="Input feature x1", exact=True).click()
+    page.wait_for_function("App.S.data.features.join() === 'x2,sin x1'")
+    assert running.playground.sessions[page.evaluate("App.S.id")].net.sizes[0] == 2
+    # discretize output: the binary map holds two colours only; a colour scale and axis numbers beside it
+    colours = """discrete => { const f = App.S.frame, n = App.S.data.grid ** 2, colour = Draw.outputColour(f.maps.output, discrete);
+        const s = new Set(); for (let i = 0; i < n; i++) s.add(colour(i).join()); return s.size; }"""
+    assert page.evaluate(colours, False) > 20
+    page.get_by_label("Discretize output", exact=True).check()
+    assert "discretize=1" in page.url and page.evaluate(colours, True) == 2
+    scale = page.evaluate("() => { const d = document.getElementById('scale').getContext('2d')"
+                          ".getImageData(0, 0, 300, 30).data; let ink = 0; for (let i = 3; i < d.length; i += 4)"
+                          " ink += d[i] > 0; return ink; }")
+    assert scale > 1000

@@ -37,7 +37,8 @@ class Settings:
     learning_rate: float = 0.03
     optimizer: str = "sgd"
     l2: float = 0.0
-    seed: int = 0
+    seed: int = 0               # the data: generated points and the train/test split
+    weights_seed: int = 0       # the network's first weights; Reset draws new ones by counting it up
 
     @classmethod
     def from_dict(cls, d):
@@ -82,6 +83,7 @@ class Settings:
              f"unknown optimizer {self.optimizer!r}; choose one of: {', '.join(OPTIMIZERS)}")
         need(0 <= self.l2 <= 1, f"L2 rate must lie in [0, 1], got {self.l2}")
         need(0 <= self.seed < 2**32, f"seed must lie in 0..{2**32 - 1}, got {self.seed}")
+        need(0 <= self.weights_seed < 2**32, f"weights seed must lie in 0..{2**32 - 1}, got {self.weights_seed}")
         return self
 
     def as_dict(self):
@@ -90,7 +92,7 @@ class Settings:
 
 KINDS = {"dataset": str, "problem": str, "classes": int, "noise": float, "train_ratio": float, "batch_size": int,
          "features": [str], "layers": [int], "activations": [str], "learning_rate": float, "optimizer": str,
-         "l2": float, "seed": int}
+         "l2": float, "seed": int, "weights_seed": int}
 
 
 def _typed(name, value, kind):
@@ -177,7 +179,7 @@ class Session:
         else:
             output, cost, n_out = "identity", "mse", self.Y_train.shape[1]
         self.net = engine.Network([self.X_train.shape[1], *s.layers, n_out], activation=list(s.activations),
-                                  output=output, cost=cost, seed=s.seed)
+                                  output=output, cost=cost, seed=s.weights_seed)
         self._prepare_grid()
         self._record()
 

@@ -3,7 +3,7 @@
 const $ = id => document.getElementById(id);
 const DEFAULTS = { dataset: "circle", problem: "classification", classes: 2, noise: 0, train_ratio: 0.5, batch_size: 10,
   features: ["x1", "x2"], layers: [4, 2], activations: ["tanh", "tanh"], learning_rate: 0.03, optimizer: "sgd",
-  l2: 0, seed: 0 };
+  l2: 0, seed: 0, weights_seed: 0 };
 const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin x1", "sin x2"];
 const DATASETS = { classification: ["circle", "xor", "gauss", "spiral"], regression: ["plane", "multi-gauss"] };
 const TUNABLE = ["learning_rate", "optimizer", "l2", "batch_size"];  // change without a reset
@@ -30,12 +30,13 @@ const LINK_CHECKS = {
   activations: v => v.every(a => HIDDEN.includes(a)) || "activations from " + HIDDEN.join(", "),
   learning_rate: v => (Number.isFinite(v) && v > 0 && v <= 10) || "not a number in (0, 10]",
   optimizer: v => ["sgd", "momentum", "adam"].includes(v) || "sgd, momentum or adam",
-  l2: number(0, 1), seed: number(0, 2 ** 32 - 1, true),
+  l2: number(0, 1), seed: number(0, 2 ** 32 - 1, true), weights_seed: number(0, 2 ** 32 - 1, true),
 };
 function readHash() {
   const s = JSON.parse(JSON.stringify(DEFAULTS)), q = new URLSearchParams(location.hash.slice(1)), bad = [];
   for (const [k, v] of q) {
     if (k === "test") { S.showTest = v === "1"; continue; }
+    if (k === "discretize") { S.discretize = v === "1"; continue; }
     if (!(k in s)) { bad.push(`${k} (not a setting)`); continue; }
     const list = ["features", "layers", "activations"].includes(k);
     const value = list ? (v ? v.split(",") : []).map(x => (k === "layers" ? Number(x) : x))
@@ -52,6 +53,7 @@ function writeHash() {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(S.settings)) q.set(k, Array.isArray(v) ? v.join(",") : v);
   q.set("test", S.showTest ? "1" : "0");
+  q.set("discretize", S.discretize ? "1" : "0");
   history.replaceState(null, "", "#" + q.toString());
 }
 
@@ -128,7 +130,9 @@ function show(frame) {
   announce(frame, !S.playing);
   if (frame.message) { say("error: " + frame.message, "error"); pause(); }
   Draw.curve($("curve"), S.curve);
-  Draw.outputMap($("map"), S.data, frame, { picked: Stepper.active() ? S.picked : [], showTest: S.showTest });
+  Draw.outputMap($("map"), S.data, frame, { picked: Stepper.active() ? S.picked : [], showTest: S.showTest,
+    discrete: S.discretize });
+  Draw.scale($("scale"), S.data, S.discretize);
   updateNetwork();
   Stepper.frameChanged();
 }
@@ -173,10 +177,12 @@ function fillControls() {
   if (s.activations.length) $("activation").value = s.activations[s.activations.length - 1];
   $("classes").value = s.classes; $("noise").value = Math.round(s.noise * 100);
   $("train_ratio").value = Math.round(s.train_ratio * 100); $("batch_size").value = s.batch_size; $("seed").value = s.seed;
+  $("weights_seed").value = s.weights_seed;
   $("classes-out").textContent = s.classes; $("noise-out").textContent = Math.round(s.noise * 100);
   $("train_ratio-out").textContent = Math.round(s.train_ratio * 100) + "%"; $("batch_size-out").textContent = s.batch_size;
   $("classes").disabled = !["spiral", "gauss"].includes(s.dataset);
   $("show-test").checked = S.showTest;
+  $("discretize").checked = !!S.discretize;
   const hidden = S.data.sizes.length - 2;
   $("layer-count").textContent = `${hidden} hidden layer${hidden === 1 ? "" : "s"}`;
   const example = s.dataset === "worked-example";
@@ -197,7 +203,8 @@ function change(update) {
 function wire() {
   $("play").onclick = () => (S.playing ? pause() : play());
   $("step").onclick = () => { pause(); queue(trainStep).then(() => Stepper.reload()); };
-  $("reset").onclick = () => queue(newSession);
+  // Reset: new random first weights (the next weights seed, shown and in the link), the same data
+  $("reset").onclick = () => change({ weights_seed: (S.settings.weights_seed + 1) % 2 ** 32 });
   $("learning_rate").onchange = e => change({ learning_rate: Number(e.target.value) });
   $("optimizer").onchange = e => change({ optimizer: e.target.value });
   $("l2").onchange = e => change({ l2: Number(e.target.value) });
@@ -222,7 +229,9 @@ function wire() {
   slider("classes", 1, "classes"); slider("noise", 100, "noise"); slider("train_ratio", 100, "train_ratio");
   slider("batch_size", 1, "batch_size");
   $("seed").onchange = e => change({ seed: Math.max(0, Math.floor(Number(e.target.value) || 0)) });
+  $("weights_seed").onchange = e => change({ weights_seed: Math.max(0, Math.floor(Number(e.target.value) || 0)) });
   $("show-test").onchange = e => { S.showTest = e.target.checked; writeHash(); show(S.frame); };
+  $("discretize").onchange = e => { S.discretize = e.target.checked; writeHash(); show(S.frame); };
   $("add-layer").onclick = () => {
     const s = S.settings;
     if (s.layers.length >= 6) return say("at most 6 hidden layers");
@@ -289,11 +298,12 @@ function outputName(i) {
   return n === 1 ? String(d.target || "output") : `${d.target || "output"} ${i + 1}`;
 }
 const NODE = 40, GAP = 46, TOP = 58;
+const switchable = () => S.data.plane && ["upload", "worked-example"].indexOf(S.settings.dataset) < 0;
 function buildNetwork() {
   const box = $("network"), sizes = S.data.sizes, L = sizes.length - 1;
   box.innerHTML = "";
   const width = Math.max(box.clientWidth, 420), height = TOP + Math.max(...sizes) * GAP + 20;
-  box.style.height = height + "px";
+  box.style.height = (switchable() ? Math.max(height, TOP + FEATURES.length * GAP + 20) : height) + "px";
   const left = 70, right = 60, x = l => left + l * (width - left - right - NODE) / L;
   const y = (l, i) => TOP + i * GAP;
   S.layout = { x, y };
@@ -353,24 +363,29 @@ function buildNetwork() {
     const h = document.createElement("div"); h.className = "layer-head"; h.style.left = x(l) + "px"; h.innerHTML = html;
     box.append(h); return h;
   };
-  if (S.data.plane && S.settings.dataset !== "worked-example") {
-    const h = head(0, "");
-    h.style.left = "0px"; h.style.width = "70px"; h.style.marginLeft = "0";
-    const details = document.createElement("details");
-    details.innerHTML = "<summary>Features</summary>";
-    FEATURES.forEach(f => {
-      const lab = document.createElement("label"), cb = document.createElement("input");
-      cb.type = "checkbox"; cb.checked = S.settings.features.includes(f);
-      cb.onchange = () => {
-        const chosen = FEATURES.filter(g => (g === f ? cb.checked : S.settings.features.includes(g)));
-        if (!chosen.length) { cb.checked = true; return say("keep at least one feature"); }
-        change({ features: chosen });
-      };
-      lab.append(cb, " " + f); lab.style.textAlign = "left"; lab.style.margin = "0";
-      details.append(lab);
+  // Feature inputs as units: a chosen one is an input unit whose name switches it off; the others wait
+  // below as dashed units that switch on (TF Playground's feature column).
+  if (switchable()) {
+    const toggle = (f, on) => () => {
+      const chosen = FEATURES.filter(g => (g === f ? on : S.settings.features.includes(g)));
+      if (!chosen.length) return say("error: keep at least one input feature", "error");
+      change({ features: chosen });
+    };
+    S.nodes[0].forEach((div, i) => {
+      const f = S.data.features[i], b = document.createElement("button");
+      b.type = "button"; b.className = "name feature"; b.textContent = f;
+      b.setAttribute("aria-pressed", "true"); b.setAttribute("aria-label", `Input feature ${f}`);
+      b.title = `switch ${f} off`; b.onclick = toggle(f, false);
+      div.querySelector(".name").replaceWith(b);
     });
-    details.style.background = "#fafafa"; details.style.position = "relative"; details.style.zIndex = "2";
-    h.append(details);
+    FEATURES.filter(f => !S.data.features.includes(f)).forEach((f, n) => {
+      const b = document.createElement("button");
+      b.type = "button"; b.className = "feature-off"; b.textContent = f; b.title = `switch ${f} on`;
+      b.setAttribute("aria-pressed", "false"); b.setAttribute("aria-label", `Input feature ${f}`);
+      b.style.left = x(0) - 30 + "px"; b.style.top = y(0, sizes[0] + n) + "px";
+      b.onclick = toggle(f, true);
+      box.append(b);
+    });
   }
   const example = S.settings.dataset === "worked-example";
   for (let l = 1; l < L; l++) {
