@@ -6,9 +6,9 @@ import pathlib
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "src" / "backprop"
 # Lowest first. A module may import its own layer and the layers below, never above.
 LAYERS = [
-    {"network", "activations", "costs", "blas", "initializers", "gradcheck", "checks", "errors"},
+    {"network", "activations", "costs", "blas", "initializers", "gradcheck", "checks", "errors", "tasks"},
     {"training", "data"},
-    {"model", "model_file", "io", "plots"},
+    {"model", "model_file", "io", "plots", "metrics"},
     {"cli", "sklearn", "learn", "export"},
 ]
 TOP = {"__init__", "__main__"}  # the package's front door re-exports from anywhere
@@ -168,3 +168,22 @@ def test_each_constant_is_defined_in_one_module():
             where.setdefault(name, []).append(str(path.relative_to(PACKAGE)))
     twice = {name: paths for name, paths in where.items() if len(paths) > 1}
     assert not twice, f"defined in more than one module (import it, or name each for what it is): {twice}"
+
+
+def _parser_uses(path):
+    """(line, what) for each import of argparse and each parser built (add_parser, add_argument) in a file."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "argparse" for a in node.names):
+            yield node.lineno, "imports argparse"
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "argparse":
+            yield node.lineno, "imports argparse"
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in ("add_parser", "add_argument", "add_subparsers"):
+            yield node.lineno, f"calls {node.func.attr}"
+
+
+def test_only_the_command_line_builds_argument_parsers():
+    """The option specs say what a value may be; cli/ alone turns them into flags (cli/options.py)."""
+    outside = [f"{path.relative_to(PACKAGE)}:{line} {what}" for path in PACKAGE.rglob("*.py")
+               if component(path) != "cli" for line, what in _parser_uses(path)]
+    assert not outside, "argparse belongs in cli/:\n" + "\n".join(outside)

@@ -146,7 +146,7 @@ def test_npz_and_config_file_and_flag_override(tmp_path):
     assert result.returncode == 0, result.stderr
     net, meta = model_io.load(tmp_path / "o" / "model.npz")
     assert (
-        net.sizes == [3, 5, 2]
+        net.sizes == [3, 5, 1]  # two classes: one logistic unit (backprop.tasks)
         and state_of(net).epochs_trained == 4
         and state_of(net).options.optimizer == "sgd"
     )

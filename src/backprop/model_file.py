@@ -14,10 +14,11 @@ from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from .checks import DTYPES
 from .costs import COSTS
 from .data.files import MAX_NAME
-from .data.preprocessing import SCALES, TASKS
+from .data.preprocessing import SCALES
 from .errors import BackpropError, ModelFileError
 from .training.history import PER_EPOCH, STOP_REASONS
 from .training.optimizers import OPTIMIZERS
+from .tasks import TASKS
 from .training.options import TrainingOptions, spec_of
 
 FORMAT, VERSION = "backprop-model", 1

@@ -17,12 +17,14 @@ from ..activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ..costs import COSTS
 from ..data.datasets import NAMES as BUILT_IN
 from ..data.preprocessing import SCALES
-from ..data.sources import TASKS, check_task
+from ..data.sources import check_task
 from ..errors import ConfigError, DataError
+from ..metrics import evaluation
+from ..tasks import TASKS, output_layer
 from ..training import Callback, Interrupted, TrainingOptions, state_of, train
-from ..training.options import Checked, add_arguments, cli_defaults, option
+from ..training.options import Checked, option
 from .common import check_output, parse_layers, say
-from .evaluate import evaluation
+from .options import add_arguments, cli_defaults
 
 
 @dataclass(frozen=True)
@@ -35,9 +37,9 @@ class SetupOptions(Checked):
     layers: str = option("128", str, "hidden layer sizes, comma-separated, e.g. 64,32 ('' for none)")
     activation: str = option("relu", str, "hidden layers' activation", choices=HIDDEN_ACTIVATIONS)
     output: str | None = option(None, str, "output activation", choices=OUTPUT_ACTIVATIONS,
-                                none="softmax for classification, identity for regression")
+                                none="softmax for 3 or more classes, one sigmoid unit for 2, identity for regression")
     cost: str | None = option(None, str, "cost", choices=tuple(COSTS),
-                              none="cross_entropy with softmax, else mse")
+                              none="cross_entropy with softmax, binary_cross_entropy with sigmoid (classes), else mse")
     test_split: float = option(0.2, float, "fraction held out for the final test", low=0, high=1, high_open=True)
     test_data: str | None = option(None, str, "a separate test file instead of --test-split", none="none")
     dtype: str = option("float64", str, "floating-point type of the network", choices=("float32", "float64"))
@@ -269,8 +271,7 @@ def new_model(setup, options, dataset, task, X_train, y_train, y_test):
         n_out = 1 if y_train.ndim == 1 else y_train.shape[1]
     encoder = dataset.encoder or Encoder()  # a table's X_train holds its encoded inputs already
     warn_if_unscaled(X_train, setup.scale)
-    output = setup.output or ("softmax" if task == "classification" else "identity")
-    cost = setup.cost or ("cross_entropy" if output == "softmax" else "mse")
+    n_out, output, cost = output_layer(task, n_out, setup.output, setup.cost)
     net = Network([X_train.shape[1], *parse_layers(setup.layers), n_out], activation=setup.activation,
                   output=output, cost=cost, seed=options.seed, dtype=setup.dtype)
     target_scaler = Scaler.fit(np.asarray(y_train, float).reshape(len(y_train), -1), "standard") \

@@ -22,6 +22,7 @@ from ..network import Network
 from ..training.data import Batches, TrainingData
 from ..training.guards import Diverged, Snapshot
 from ..training.loop import one_epoch
+from .callbacks import CallbackSupportMixin, FitTasks
 from .conversion import to_model
 from .solvers import StepSizes, fit_lbfgs
 from .validation import (PARAMETER_CONSTRAINTS, SKLEARN_ACTIVATIONS, check_continuation, hidden_activations,
@@ -30,7 +31,7 @@ DIVERGED = ("Solver produced non-finite parameter weights. The input data may co
             "to be preprocessed (scale X, for instance with StandardScaler), or lower learning_rate_init")
 
 
-class BaseMLP(BaseEstimator):
+class BaseMLP(CallbackSupportMixin, BaseEstimator):
     """Shared fitting: scikit-learn's stopping rules, attributes and warnings, backprop's engine.
 
     With early_stopping, validation_fraction of the rows is held out and each iteration records
@@ -171,8 +172,11 @@ class BaseMLP(BaseEstimator):
         return 1.0, 0.0
 
     # ---- fitting ----------------------------------------------------------------------------------
-    def _fit(self, X, Y, sample_weight, incremental, stratify=None):
-        """Fit on validated X (n, n_features) and encoded targets Y (n, n_outputs); returns self."""
+    def _fit(self, X, Y, sample_weight, incremental, stratify=None, data=None):
+        """Fit on validated X (n, n_features) and encoded targets Y (n, n_outputs); returns self.
+
+        data: (X, y, sample_weight) as fit received them, what scikit-learn's callbacks score on.
+        """
         if not hasattr(self, "coefs_") or not (self.warm_start or incremental):
             self._random_state = check_random_state(self.random_state)
             self._initialize(X.shape[1], Y.shape[1], np.dtype(self.dtype) if self.dtype is not None else X.dtype)
@@ -182,15 +186,18 @@ class BaseMLP(BaseEstimator):
         check_continuation(self, net, X.shape[1], Y.shape[1])  # a warm start goes on with the network it has
         X = X.tocsr().astype(net.dtype, copy=False) if issparse(X) else X.astype(net.dtype, copy=False)
         Y = Y.astype(net.dtype, copy=False)
+        iterations = self.max_iter + 1 if self.solver == "lbfgs" else 1 if incremental else self.max_iter
+        tasks = FitTasks(self, *(data or (X, None, None)), iterations)
         if self.solver == "lbfgs":
-            fit_lbfgs(self, net, X, Y, relative_weights(sample_weight, net.dtype), sample_weight)
+            fit_lbfgs(self, net, X, Y, relative_weights(sample_weight, net.dtype), sample_weight, tasks)
         else:
-            self._fit_stochastic(net, X, Y, sample_weight, incremental, stratify)
+            self._fit_stochastic(net, X, Y, sample_weight, incremental, stratify, tasks)
+        tasks.end()
         if not np.isfinite(net.parameters).all():
             raise ValueError(DIVERGED)
         return self
 
-    def _fit_stochastic(self, net, X, Y, sample_weight, incremental, stratify):
+    def _fit_stochastic(self, net, X, Y, sample_weight, incremental, stratify, tasks):
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True; set early_stopping=False "
                              "or call fit")
@@ -217,6 +224,7 @@ class BaseMLP(BaseEstimator):
             self.__dict__.setdefault("_seconds_curve", [])
         for _ in range(self.max_iter):
             start, rate = time.perf_counter(), steps.learning_rate
+            tasks.begin_iteration()
             if self.shuffle:  # each epoch shuffles the last one's order, as scikit-learn does: the same batches
                 order = order[self._random_state.permutation(n)]
             with np.errstate(over="ignore", invalid="ignore"):
@@ -239,7 +247,8 @@ class BaseMLP(BaseEstimator):
                 print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
             self._count_no_improvement(validation, penalty)
             steps.iteration_ends(self.t_, self.n_iter_)
-            if diverged or self._stops(steps, validation) or incremental:
+            stop_requested = tasks.end_iteration()  # a callback's on_fit_task_end returned True
+            if diverged or self._stops(steps, validation) or incremental or stop_requested:
                 break
             if self.n_iter_ == self.max_iter:
                 warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "

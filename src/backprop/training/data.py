@@ -6,6 +6,7 @@ import numpy as np
 
 from ..checks import as_inputs, as_sample_weight, as_targets
 from ..errors import ConfigError
+from ..tasks import class_indices
 
 
 @dataclass
@@ -60,7 +61,7 @@ def split_validation(X, Y, r, fraction, seed):
 
 def class_weights(Y, class_weight, r):
     """Fold class_weight ("balanced" or {class index: weight}) into the relative sample weights r (mean 1)."""
-    labels = Y.argmax(axis=1) if Y.shape[1] > 1 else (Y[:, 0] > 0.5).astype(int)
+    labels = class_indices(Y)
     k = max(Y.shape[1], 2)
     if class_weight == "balanced":
         counts = np.bincount(labels, minlength=k)
@@ -75,13 +76,6 @@ def is_classification(Y):
     """True when Y (n_samples, n_outputs) holds one-hot rows, or 0/1 labels in one column."""
     binary = np.isin(Y, (0, 1)).all()
     return bool(binary and (Y.shape[1] == 1 or (Y.sum(axis=1) == 1).all()))
-
-
-def class_indices(a, out=None):
-    """The class each column of a (n_L, m) stands for, shape (m,): its arg max, or a 0.5 threshold for one row."""
-    if a.shape[0] == 1:
-        return np.greater(a[0], 0.5, out=out)
-    return a.argmax(axis=0, out=out)
 
 
 def epoch_rng(seed, *keys):
@@ -103,7 +97,7 @@ class Batches:
         self.outputs = np.empty((net.sizes[-1], data.n), net.dtype)
         self.classes = None
         if data.classification:
-            self.classes = class_indices(data.Y.T).astype(np.intp)
+            self.classes = class_indices(data.Y, axis=1)
 
     def __call__(self, order):
         """Yields (x (n_0, m), y (n_L, m), r (m,) or None, workspace) for each batch of the order."""

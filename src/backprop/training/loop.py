@@ -11,7 +11,8 @@ import time
 import numpy as np
 
 from ..errors import DivergenceError
-from .data import Batches, class_indices, epoch_rng, prepare_data
+from ..tasks import class_indices
+from .data import Batches, epoch_rng, prepare_data
 from .guards import DivergenceGuard, Diverged, EarlyStopping, Snapshot
 from .history import Callback, History
 from .interrupts import deferred_signals
@@ -150,13 +151,13 @@ def epoch_cost_and_accuracy(net, batches, order):
     cost = float(sums.sum()) / n  # C, the (weighted) mean of the C_i over the epoch
     if batches.classes is None:
         return cost, None
-    correct = np.count_nonzero(class_indices(batches.outputs) == batches.classes[order])
+    correct = np.count_nonzero(class_indices(batches.outputs, axis=0) == batches.classes[order])
     return cost, int(correct) / n
 
 
 def n_correct(a, y):
     """How many columns of a (n_L, m) pick the class of y (one-hot columns, or 0/1 in one row)."""
-    return int(np.count_nonzero(class_indices(a) == class_indices(y)))
+    return int(np.count_nonzero(class_indices(a, axis=0) == class_indices(y, axis=0)))
 
 
 def validate(net, data):

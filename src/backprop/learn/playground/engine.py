@@ -3,22 +3,27 @@
 When the package layout moves, only these imports change.
 """
 
-import os
-import tempfile
-
 import numpy as np
 
 from ... import io as model_io
-from ...data.files import read_csv
+from ...data.sources import read_table
 from ...data.preprocessing import Scaler
 from ...errors import BackpropError, ConfigError, DataError, DivergenceError
 from ..explain import build, explain
 from ...network import Network
 from ...model import Model
-from ...training import train
+from ...tasks import TASKS, class_indices, output_layer
+from ...training import TrainingOptions, train
+from ...training.options import Spec, narrowed
 
-__all__ = ["BackpropError", "ConfigError", "DataError", "DivergenceError", "Model", "Network", "Scaler",
-           "explain_step", "forward", "read_csv_bytes", "save_model_bytes", "train_epochs", "worked_example"]
+__all__ = ["BackpropError", "ConfigError", "DataError", "DivergenceError", "Model", "Network", "Scaler", "Spec",
+           "TASKS", "class_indices", "explain_step", "forward", "output_layer", "read_csv_bytes", "save_model_bytes",
+           "train_epochs", "training_spec", "worked_example"]
+
+
+def training_spec(name, **changes):
+    """The Spec of the training option name, narrowed by changes (backprop.training.options)."""
+    return narrowed(TrainingOptions, name, **changes)
 
 
 def train_epochs(net, X, Y, epochs, **settings):
@@ -46,27 +51,15 @@ def worked_example():
 
 
 def read_csv_bytes(content, name="upload.csv"):
-    """(X, y, feature_names, target_name) from CSV bytes, checked as the command-line tool checks files.
-
-    The bytes go to an anonymous file (no name in any folder), so nothing is left behind on any exit,
-    kill -9 included; the reader opens it through /proc/self/fd or /dev/fd.
-    """
-    with tempfile.TemporaryFile() as f:
-        f.write(content)
-        f.flush()
-        f.seek(0)
-        folder = next((d for d in ("/proc/self/fd", "/dev/fd") if os.path.isdir(d)), None)
-        if folder is None:
-            raise ConfigError("uploads need /proc/self/fd or /dev/fd; start the playground with --data FILE.csv")
-        path = f"{folder}/{f.fileno()}"
-        try:
-            return read_csv(path)
-        except DataError as exc:  # name the upload, not the descriptor
-            raise DataError(str(exc).replace(path, name)) from None
+    """(X, y, feature_names, target_name) from an uploaded table's bytes (CSV, .gz, Parquet, Feather), read
+    and checked by the same reader as the command line's --data, text columns one-hot encoded."""
+    X, y, encoder, target = read_table(content, name=name)
+    return X, y, encoder.input_names(), target
 
 
 def read_csv_file(path):
-    return read_csv(path)
+    X, y, encoder, target = read_table(path)
+    return X, y, encoder.input_names(), target
 
 
 def save_model_bytes(model, playground=None):
