@@ -18,10 +18,10 @@ from ..activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ..costs import COSTS
 from ..data.datasets import NAMES as BUILT_IN
 from ..data.preprocessing import SCALES
-from ..data.sources import TASKS, check_task
+from ..data.sources import check_task
 from ..errors import ConfigError, DataError
 from ..metrics import evaluation
-from ..tasks import output_layer
+from ..tasks import TASKS, output_layer
 from ..training import Callback, Interrupted, TrainingOptions, state_of, train
 from ..training.options import Checked, option
 from .common import check_output, parse_layers, say

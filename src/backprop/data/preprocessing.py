@@ -7,7 +7,6 @@ import numpy as np
 from ..errors import ConfigError, DataError
 
 SCALES = ("standard", "minmax", "none")
-TASKS = ("classification", "regression")  # what a model does; task="auto" lets data.sources.infer_task choose
 
 
 @dataclass

@@ -25,8 +25,8 @@ from ..training.loop import one_epoch
 from .callbacks import CallbackSupportMixin, FitTasks
 from .conversion import to_model
 from .solvers import StepSizes, fit_lbfgs
-from .validation import (ACTIVATIONS, PARAMETER_CONSTRAINTS, check_continuation, hidden_activations, hidden_sizes,
-                         parameter_sizes, relative_weights)
+from .validation import (PARAMETER_CONSTRAINTS, SKLEARN_ACTIVATIONS, check_continuation, hidden_activations,
+                         hidden_sizes, parameter_sizes, relative_weights)
 DIVERGED = ("Solver produced non-finite parameter weights. The input data may contain large values and need "
             "to be preprocessed (scale X, for instance with StandardScaler), or lower learning_rate_init")
 
@@ -98,7 +98,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
     # ---- the network behind coefs_ and intercepts_ ------------------------------------------------
     def _new_network(self, sizes, dtype):
         output, cost = self._output_and_cost()
-        hidden = [ACTIVATIONS[name] for name in self._hidden_activations(len(sizes) - 2)]
+        hidden = [SKLEARN_ACTIVATIONS[name] for name in self._hidden_activations(len(sizes) - 2)]
         net = Network(sizes, activation=hidden, output=output, cost=cost, seed=0, dtype=dtype)
         name = net.activations[-1].name
         self.out_activation_ = "logistic" if name == "sigmoid" else name  # in scikit-learn's words
