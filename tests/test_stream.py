@@ -150,3 +150,24 @@ def test_an_interrupted_streamed_predict_leaves_nothing_at_the_target(tmp_path, 
     written = pd.read_csv(tmp_path / "p.csv")
     expected = model.predict_labels(pd.read_parquet(tmp_path / "t.parquet").drop(columns="y"))
     np.testing.assert_array_equal(written["y"].to_numpy(), expected)
+
+
+def test_a_table_streams_by_itself_when_six_times_its_float64_size_is_over_half_the_free_memory(tmp_path,
+                                                                                                monkeypatch):
+    from backprop.cli import streaming
+    table(1000).to_parquet(tmp_path / "t.parquet")
+    size = 1000 * 8 * 8  # rows x columns x 8 bytes
+    monkeypatch.setattr(streaming, "available_memory", lambda: 2 * 6 * size + 2)
+    assert not streaming.wants_stream(None, str(tmp_path / "t.parquet"))
+    monkeypatch.setattr(streaming, "available_memory", lambda: 2 * 6 * size - 2)
+    assert streaming.wants_stream(None, str(tmp_path / "t.parquet"))
+    assert not streaming.wants_stream(False, str(tmp_path / "t.parquet"))  # --no-stream wins
+    assert not streaming.wants_stream(None, "digits")  # built-in sets are small
+
+
+@pytest.mark.parametrize("flag", [["--test-data", "t.parquet"], ["--plot"], ["--impute", "mean"]])
+def test_options_streaming_cannot_honour_are_refused_before_reading(flag, tmp_path, capsys):
+    table(100).to_parquet(tmp_path / "t.parquet")
+    status = main(["train", "--data", str(tmp_path / "t.parquet"), "--stream", "--out", str(tmp_path / "m.npz"), *flag])
+    assert status == 2 and "with --stream" in capsys.readouterr().err
+    assert sorted(os.listdir(tmp_path)) == ["t.parquet"]
