@@ -130,7 +130,7 @@ def test_an_interrupted_streamed_predict_leaves_nothing_at_the_target(tmp_path, 
     from backprop.model import Model, load
     table(3000).to_parquet(tmp_path / "t.parquet", row_group_size=500)
     assert main(["train", "--data", str(tmp_path / "t.parquet"), "--stream", "--layers", "4", "--epochs", "1",
-                 "--out", str(tmp_path / "m.npz"), "--quiet"]) == 0
+                 "--out", str(tmp_path / "m.npz"), "--quiet", "--no-plots"]) == 0
     model = load(tmp_path / "m.npz")
     calls = []
 
