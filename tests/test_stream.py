@@ -57,7 +57,8 @@ def peak_of_streamed_training(path, monkeypatch, capsys):
     tracemalloc.start()
     try:
         status = main(["train", "--data", str(path), "--stream", "--layers", "8", "--epochs", "1", "--batch-size",
-                       "32", "--validation-split", "0.1", "--out", str(path) + ".npz", "--force", "--quiet", "--no-plots"])
+                       "32", "--validation-split", "0.1", "--out", str(path) + ".npz", "--force", "--quiet",
+                       "--no-plots"])
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -82,7 +83,8 @@ def test_the_split_is_a_stable_hash_of_each_row_whatever_the_batches():
     X, y = rng.normal(size=(1000, 4)), rng.integers(0, 3, 1000)
     part = stream.parts(stream.row_hash(X, y, 7), 0.2, 0.1)
     order = rng.permutation(1000)
-    shuffled = np.concatenate([stream.parts(stream.row_hash(X[i], y[i], 7), 0.2, 0.1) for i in np.array_split(order, 7)])
+    pieces = np.array_split(order, 7)  # other batches, in another order
+    shuffled = np.concatenate([stream.parts(stream.row_hash(X[i], y[i], 7), 0.2, 0.1) for i in pieces])
     np.testing.assert_array_equal(shuffled, part[order])
     counts = np.bincount(part, minlength=3) / 1000
     assert abs(counts[stream.TEST] - 0.2) < 0.04 and abs(counts[stream.VALIDATION] - 0.08) < 0.03

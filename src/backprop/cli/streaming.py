@@ -285,6 +285,8 @@ def evaluate_streamed(model, source, target, held_out, header=True):
     """(evaluate.Metrics, rows scored, rows read) over source's rows, or its held-out rows by the row hash."""
     from ..data.stream import TEST
     data = model.data or {}
+    if not model.encoder.active:
+        raise ConfigError("--stream evaluates a model trained on a table (CSV or Parquet); this one was not")
     if held_out and data.get("split") != "row-hash":
         raise ConfigError("--held-out with --stream needs a model trained with --stream (its test rows are "
                           "found by a hash of each row); leave out --stream")
