@@ -144,7 +144,7 @@ def run(args):
                      [args.resume, setup.data, setup.test_data, args.config], args.force, "model")
     from .streaming import train_streamed, wants_stream
     if wants_stream(args.stream, setup.data):
-        return train_streamed(args, setup, options, started)
+        return train_streamed(args, setup, options)
     from ..data.sources import parse_columns
     dataset = load_source(setup.data, setup.target, options.seed, features=parse_columns(setup.features),
                           drop=parse_columns(setup.drop), impute=setup.impute, header=setup.header,
