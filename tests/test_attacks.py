@@ -134,6 +134,7 @@ def cases(w):
     return c
 
 
+@pytest.mark.slow
 def test_every_attack_is_refused_and_changes_no_file(work):
     attacks = cases(work)
     results = run_attacks([argv for argv, _ in attacks], work)

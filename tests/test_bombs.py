@@ -13,6 +13,8 @@ import pytest
 import backprop as bp
 from backprop import io as model_io
 
+pytestmark = pytest.mark.slow
+
 MEASURE = """
 import json, resource, subprocess, sys, time
 start = time.perf_counter()

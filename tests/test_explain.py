@@ -17,6 +17,7 @@ def run(*args):
     return result.stdout
 
 
+@pytest.mark.slow
 def test_default_text_follows_the_reference_and_lowers_the_cost():
     text = run()
     order = [
@@ -57,6 +58,7 @@ CASES = [
 ]  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args,network", CASES)
 def test_json_round_trips_and_its_gradients_match_finite_differences(args, network):
     result = json.loads(run(*args, "--format", "json"))
@@ -77,6 +79,7 @@ def test_json_round_trips_and_its_gradients_match_finite_differences(args, netwo
     assert result["cost_after"] < result["cost"]
 
 
+@pytest.mark.slow
 def test_markdown_and_depth(tmp_path):
     assert run("--format", "markdown").startswith("## One step")
     text = run("--depth", "8", "--plot", str(tmp_path / "depth.png"))

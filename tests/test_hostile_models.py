@@ -14,6 +14,7 @@ from attack import assert_refused, run_attacks
 from backprop import io as model_io
 from backprop.model import Model
 from backprop.data.preprocessing import Scaler
+from backprop.training import state_of
 
 
 def base_model(folder):
@@ -163,6 +164,7 @@ def hostile(tmp_path_factory):
     return folder
 
 
+@pytest.mark.slow
 def test_every_hostile_model_file_is_refused_by_info(hostile):
     argvs = [["info", f"{name}.npz"] for name in CASES] + [
         ["info", "folder.npz"],
@@ -185,6 +187,7 @@ def test_every_hostile_model_file_is_refused_by_info(hostile):
     assert len(results) == len(CASES) + 3 >= 59
 
 
+@pytest.mark.slow
 def test_hostile_models_are_refused_by_every_command_that_reads_models(hostile):
     names = [
         "epoch_1e400",
@@ -209,7 +212,7 @@ def test_hostile_models_are_refused_by_every_command_that_reads_models(hostile):
 
 def test_the_good_model_loads(hostile):
     net, meta = model_io.load(hostile / "good.npz")
-    assert net.training.epochs_trained == 3 and meta["classes"] == [0, 1]
+    assert state_of(net).epochs_trained == 3 and meta["classes"] == [0, 1]
 
 
 def json_values(depth=3):
@@ -247,6 +250,7 @@ FIELDS = [
 ]
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(field=st.sampled_from(FIELDS), value=json_values())
 @example(field=("scaler",), value={"\n": None})  # found by the fuzzer: an unknown key holding a newline

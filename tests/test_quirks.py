@@ -73,6 +73,7 @@ def run(*args, cwd):
     return subprocess.run([sys.executable, "-m", "backprop", *map(str, args)], cwd=cwd, capture_output=True, text=True)
 
 
+@pytest.mark.slow
 def test_predict_quotes_labels_and_matches_columns_by_name(tmp_path):
     rng = np.random.default_rng(0)
     rows = rng.random((30, 2))

@@ -34,6 +34,7 @@ def digits():
     return train_test_split(X / 16.0, y, test_size=0.25, stratify=y, random_state=0)
 
 
+@pytest.mark.slow
 def test_pipeline_grid_search_cross_val_and_clone(digits):
     from sklearn.base import clone
     from sklearn.model_selection import GridSearchCV, cross_val_score
@@ -102,6 +103,7 @@ def test_regressor_and_string_labels():
     assert set(clf.predict(X)) <= {"yes", "no"} and clf.score(X, labels) > 0.9
 
 
+@pytest.mark.slow
 def test_grid_search_on_a_dask_cluster(digits):
     """The same GridSearchCV, run through joblib's dask backend on a LocalCluster (loopback only)."""
     distributed = pytest.importorskip("distributed")
@@ -271,6 +273,7 @@ def test_backprops_additions_per_layer_activation_output_cost_and_class_weight()
         MLPClassifier(hidden_layer_sizes=(6, 4), activation=["tanh"]).fit(X, y)
 
 
+@pytest.mark.slow
 def test_readme_snippet_runs():
     import pathlib
     import re
@@ -296,6 +299,20 @@ def test_bench_estimator_table_prints_a_row_per_setting():
     rows = [line for line in lines if line.startswith("| mnist-shaped |")]
     assert len(rows) == len(results) == 4 and all(row.count("|") == 10 for row in rows)
     assert any("speed-up" in line for line in lines)
+
+
+def test_bench_float32_rows_give_both_sides_float32_data():
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "benchmarks"))
+    from harness import estimator_comparison, estimator_data
+
+    assert [a.dtype for a in estimator_data("mnist-shaped float32", n=50)[:2]] == [np.float32] * 2
+    assert estimator_data("digits", n=50)[0].dtype == np.float64
+    lines = []
+    estimator_comparison(datasets=("digits float32",), solvers=("adam",), max_iter=1, report=lines.append)
+    assert sum(line.startswith("| digits float32 | ") for line in lines) == 2
 
 
 @pytest.mark.parametrize("solver", ["sgd", "adam"])

@@ -13,6 +13,7 @@ from .data import frames
 from .data.encoder import MAX_CATEGORIES, Encoder
 from .data.preprocessing import Scaler, encode_labels
 from .errors import DataError, ModelFileError
+from .tasks import class_indices, probabilities
 
 
 @dataclass
@@ -69,7 +70,7 @@ class Model:
         """Class probabilities (n, classes) for raw rows X; classification only."""
         if self.task != "classification":
             raise DataError("predict_proba: this model does regression; it predicts values, not probabilities")
-        return self.predict_output(X)
+        return probabilities(self.predict_output(X))
 
     def save(self, path):
         """Write the model to path (.npz): the same file `backprop train` writes."""
@@ -115,8 +116,7 @@ class Model:
         out = self.predict_output(X)
         if self.task == "regression":
             return out[:, 0] if out.shape[1] == 1 else out
-        index = out.argmax(axis=1) if out.shape[1] > 1 else (out[:, 0] > 0.5).astype(int)
-        return np.asarray(self.classes)[index]
+        return np.asarray(self.classes)[class_indices(out)]
 
     def metadata(self):
         return {"task": self.task, "classes": None if self.classes is None else [_plain(c) for c in self.classes],
@@ -149,9 +149,17 @@ def model_file(path):
     return path
 
 
+def as_model(obj):
+    """obj as a Model where it is one or can make one (a fitted backprop.sklearn estimator's to_model());
+    a bare Network as it is."""
+    return obj.to_model() if not isinstance(obj, Model) and callable(getattr(obj, "to_model", None)) else obj
+
+
 def save(model, path):
-    """Write a Model or a bare Network to path (.npz, no pickle, written atomically); returns path."""
+    """Write a Model, a fitted backprop.sklearn estimator or a bare Network to path (.npz, no pickle, written
+    atomically); returns path."""
     from . import io as model_io
+    model = as_model(model)
     if isinstance(model, Model):
         return model_io.save(os.fspath(path), model.network, **model.metadata())
     return model_io.save(os.fspath(path), model)

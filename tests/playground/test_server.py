@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import fields
 
 import numpy as np
 import pytest
@@ -90,7 +91,7 @@ def test_upload_is_capped_and_checked_as_the_cli_checks(running):
 
 def test_bad_settings_are_one_clear_message(running):
     status, r = running.request("/api/session", {"settings": {"dataset": "moons"}})
-    assert status == 400 and r["error"].startswith("unknown dataset 'moons'")
+    assert status == 400 and r["error"].startswith("dataset must be one of circle,") and "got 'moons'" in r["error"]
     status, r = running.request("/api/session", {"settings": {"layers": [9]}})
     assert status == 400 and "1..8 units" in r["error"]
     status, r = running.request("/api/step?id=nope", {})
@@ -133,6 +134,7 @@ def test_settings_change_without_a_reset_keeps_the_weights(running):
     assert status == 400
 
 
+@pytest.mark.slow
 def test_explain_endpoint_is_explains_json(running):
     sid, _ = new_session(running, dataset="worked-example", problem="regression", learning_rate=0.5)
     status, shown = running.request(f"/api/explain?id={sid}", {"points": [0], "learning_rate": 0.5})
@@ -153,6 +155,7 @@ def test_explain_endpoint_is_explains_json(running):
     np.testing.assert_array_equal(running.playground.sessions[sid].net.weights[0], net.weights[0])
 
 
+@pytest.mark.slow
 def test_downloaded_model_is_what_backprop_predict_reads(running, tmp_path):
     sid, _ = new_session(
         running,
@@ -206,6 +209,7 @@ def test_sessions_share_nothing_and_are_seeded():
     assert one.curve == two.curve
 
 
+@pytest.mark.slow
 def test_the_core_imports_no_server_library():
     code = (
         "import sys, backprop, backprop.learn.playground; "
@@ -219,6 +223,7 @@ def test_the_core_imports_no_server_library():
 COMMAND = ["-m", "backprop"]  # the real command line, wired in backprop.cli
 
 
+@pytest.mark.slow
 def test_command_prints_its_url_serves_and_stops_cleanly_on_ctrl_c():
     proc = subprocess.Popen(
         [sys.executable, *COMMAND, "playground", "--port", "0", "--no-browser"],
@@ -242,6 +247,7 @@ def test_command_prints_its_url_serves_and_stops_cleanly_on_ctrl_c():
     assert proc.returncode == 0 and "Traceback" not in err and err.strip().endswith("stopped")
 
 
+@pytest.mark.slow
 def test_command_errors_are_one_line():
     out = subprocess.run(
         [sys.executable, *COMMAND, "playground", "--port", "0", "--no-browser", "--data", "/nonexistent/file.csv"],
@@ -259,3 +265,23 @@ def test_static_files_ship_in_the_package():
     text = "".join(open(os.path.join(static, f)).read() for f in os.listdir(static))
     assert "http://" not in text.replace("http://www.w3.org/2000/svg", "") and "https://" not in text  # no CDN
     _ = time  # noqa
+
+
+def test_the_page_reads_the_ranges_of_its_settings_from_the_option_specs(running):
+    """GET /api/options: the training options' own specs, narrowed; check() refuses what they refuse."""
+    from backprop.training import TrainingOptions
+    from backprop.training.options import spec_of
+
+    status, options = running.request("/api/options")
+    assert status == 200
+    library = {f.name: spec_of(f) for f in fields(TrainingOptions)}
+    served = options["settings"]
+    assert served["learning_rate"]["low"] == library["learning_rate"].low and served["learning_rate"]["low_open"]
+    assert served["batch_size"]["low"] == library["batch_size"].low == 1
+    assert set(served["optimizer"]["choices"]) <= set(library["optimizer"].choices)
+    assert options["defaults"] == Settings().as_dict() and options["max_units"] >= max(Settings().layers)
+    for name, spec in served.items():  # every bound is enforced by the server, just outside it refused
+        if spec["high"] is not None and spec["kind"] in ("int", "float"):
+            over = spec["high"] + (1 if spec["kind"] == "int" else 1e-9 * max(1, spec["high"]))
+            status, body = running.request("/api/session", {"settings": {name: over}})
+            assert status == 400 and name in body["error"], (name, body)

@@ -6,6 +6,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 # Stages of a 2-3-2 network, in order: (kind, layer)
 STAGES = [
     ("z", 1),

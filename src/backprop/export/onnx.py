@@ -22,9 +22,9 @@ from .. import __version__
 from ..activations import LeakyReLU
 from ..data.encoder import MISSING
 from ..errors import ConfigError
-from ..model import Model
+from ..io import write_atomically
+from ..model import Model, as_model
 from ..network import Network
-from .files import write_atomically
 
 OPSET = 17
 ML_OPSET = 2  # ai.onnx.ml, for LabelEncoder on categorical columns
@@ -177,7 +177,8 @@ def regression_outputs(graph, model, a_L):
 
 # ---- the model --------------------------------------------------------------------------------
 def to_onnx(model, path=None, *, overwrite=False):
-    """The ONNX ModelProto (opset 17) of a Model (or a bare Network); written atomically to path if given.
+    """The ONNX ModelProto (opset 17) of a Model, a fitted backprop.sklearn estimator or a bare Network;
+    written atomically to path if given.
 
     Input "input": float32 raw rows (N, n_features), N dynamic; for a model read from a table with
     string columns, "input" holds its numeric columns and "categories" (N, n_categorical) its string
@@ -190,6 +191,7 @@ def to_onnx(model, path=None, *, overwrite=False):
         from onnx import helper, numpy_helper
     except ImportError:
         raise ConfigError("ONNX export needs the onnx package: pip install 'backprop[onnx]'") from None
+    model = as_model(model)
     if isinstance(model, Network):
         model = Model(model, "regression")
     net = model.network
@@ -220,7 +222,7 @@ def to_onnx(model, path=None, *, overwrite=False):
                                    **{key: json.dumps(value) for key, value in columns.items()}})
     onnx.checker.check_model(proto, full_check=True)
     if path is not None:
-        write_atomically(path, proto.SerializeToString(), overwrite)
+        write_atomically(path, lambda f: f.write(proto.SerializeToString()), overwrite=overwrite, error=ConfigError)
     return proto
 
 

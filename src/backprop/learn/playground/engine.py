@@ -14,10 +14,18 @@ from ...errors import BackpropError, ConfigError, DataError, DivergenceError
 from ..explain import build, explain
 from ...network import Network
 from ...model import Model
-from ...training import train
+from ...tasks import TASKS, class_indices, output_layer
+from ...training import TrainingOptions, train
+from ...training.options import Spec, narrowed
 
-__all__ = ["BackpropError", "ConfigError", "DataError", "DivergenceError", "Model", "Network", "Scaler",
-           "explain_step", "forward", "read_csv_bytes", "save_model_bytes", "train_epochs", "worked_example"]
+__all__ = ["BackpropError", "ConfigError", "DataError", "DivergenceError", "Model", "Network", "Scaler", "Spec",
+           "TASKS", "class_indices", "explain_step", "forward", "output_layer", "read_csv_bytes", "save_model_bytes",
+           "train_epochs", "training_spec", "worked_example"]
+
+
+def training_spec(name, **changes):
+    """The Spec of the training option name, narrowed by changes (backprop.training.options)."""
+    return narrowed(TrainingOptions, name, **changes)
 
 
 def train_epochs(net, X, Y, epochs, **settings):

@@ -1,11 +1,8 @@
 // The playground page: controls, the URL, and drawing what the server sends. No backprop here.
 "use strict";
 const $ = id => document.getElementById(id);
-const DEFAULTS = { dataset: "circle", problem: "classification", classes: 2, noise: 0, train_ratio: 0.5, batch_size: 10,
-  features: ["x1", "x2"], layers: [4, 2], activations: ["tanh", "tanh"], learning_rate: 0.03, optimizer: "sgd",
-  l2: 0, seed: 0, weights_seed: 0 };
-const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin x1", "sin x2"];
-const DATASETS = { classification: ["circle", "xor", "gauss", "spiral"], regression: ["plane", "multi-gauss"] };
+// What each setting may be, its default and the network's limits: the server's option specs (GET /api/options).
+let OPTIONS, DEFAULTS, FEATURES, DATASETS;
 const TUNABLE = ["learning_rate", "optimizer", "l2", "batch_size"];  // change without a reset
 const S = { id: null, data: null, frame: null, curve: [], playing: false, settings: null, picked: [0],
   showTest: false, hasUpload: false, hover: null, busy: Promise.resolve(), changes: 0 };
@@ -17,20 +14,20 @@ function fmt(v) {
 const short = v => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(3));
 
 // ---- the URL holds the whole setup ----------------------------------------------------------
-// What a link may hold: a check per setting (true, or why not). A bad one is named and replaced by its default.
-const HIDDEN = ["tanh", "sigmoid", "relu", "leaky_relu", "identity"];
-const number = (lo, hi, whole) => v => (Number.isFinite(v) && v >= lo && v <= hi && (!whole || Number.isInteger(v))) ||
-  `not ${whole ? "a whole number" : "a number"} in ${lo}..${hi}`;
+// What a link may hold: a check per setting (true, or why not), from the server's specs (GET /api/options).
+// A bad one is named and replaced by its default.
+function allowed(spec, v) {  // the server's Spec.check, for one value of a link
+  if (spec.choices.length) return spec.choices.includes(v) || "one of " + spec.choices.join(", ");
+  const whole = spec.kind === "int", lo = spec.low, hi = spec.high;
+  const ok = Number.isFinite(v) && (!whole || Number.isInteger(v)) && (lo === null || (spec.low_open ? v > lo : v >= lo)) &&
+    (hi === null || (spec.high_open ? v < hi : v <= hi));
+  return ok || `not ${whole ? "a whole number" : "a number"} in ${spec.low_open ? "(" : "["}${lo}, ${hi}${spec.high_open ? ")" : "]"}`;
+}
 const LINK_CHECKS = {
-  dataset: v => DATASETS.classification.concat(DATASETS.regression, ["worked-example", "upload"]).includes(v) || "unknown data set",
-  problem: v => ["classification", "regression"].includes(v) || "classification or regression",
-  classes: number(2, 5, true), noise: number(0, 0.5), train_ratio: number(0.1, 0.9), batch_size: number(1, 1000, true),
   features: v => (v.length > 0 && v.every(f => FEATURES.includes(f)) && new Set(v).size === v.length) || "features from " + FEATURES.join(", "),
-  layers: v => (v.length <= 6 && v.every(n => Number.isInteger(n) && n >= 1 && n <= 8)) || "at most 6 layers of 1..8 units",
-  activations: v => v.every(a => HIDDEN.includes(a)) || "activations from " + HIDDEN.join(", "),
-  learning_rate: v => (Number.isFinite(v) && v > 0 && v <= 10) || "not a number in (0, 10]",
-  optimizer: v => ["sgd", "momentum", "adam"].includes(v) || "sgd, momentum or adam",
-  l2: number(0, 1), seed: number(0, 2 ** 32 - 1, true), weights_seed: number(0, 2 ** 32 - 1, true),
+  layers: v => (v.length <= OPTIONS.max_layers && v.every(n => Number.isInteger(n) && n >= 1 && n <= OPTIONS.max_units)) ||
+    `at most ${OPTIONS.max_layers} layers of 1..${OPTIONS.max_units} units`,
+  activations: v => v.every(a => OPTIONS.activations.includes(a)) || "activations from " + OPTIONS.activations.join(", "),
 };
 function readHash() {
   const s = JSON.parse(JSON.stringify(DEFAULTS)), q = new URLSearchParams(location.hash.slice(1)), bad = [];
@@ -41,10 +38,10 @@ function readHash() {
     const list = ["features", "layers", "activations"].includes(k);
     const value = list ? (v ? v.split(",") : []).map(x => (k === "layers" ? Number(x) : x))
       : typeof DEFAULTS[k] === "number" ? (v.trim() === "" ? NaN : Number(v)) : v;
-    const ok = LINK_CHECKS[k](value);
+    const ok = list ? LINK_CHECKS[k](value) : allowed(OPTIONS.settings[k], value);
     if (ok === true) s[k] = value; else bad.push(`${k}=${v.slice(0, 40)} (${ok})`);
   }
-  while (s.activations.length < s.layers.length) s.activations.push(s.activations[0] || "tanh");
+  while (s.activations.length < s.layers.length) s.activations.push(s.activations[0] || OPTIONS.activations[0]);
   s.activations.length = s.layers.length;
   S.linkProblems = bad;
   return s;
@@ -234,7 +231,7 @@ function wire() {
   $("discretize").onchange = e => { S.discretize = e.target.checked; writeHash(); show(S.frame); };
   $("add-layer").onclick = () => {
     const s = S.settings;
-    if (s.layers.length >= 6) return say("at most 6 hidden layers");
+    if (s.layers.length >= OPTIONS.max_layers) return say(`at most ${OPTIONS.max_layers} hidden layers`);
     change({ layers: s.layers.concat([2]), activations: s.activations.concat([$("activation").value]) });
   };
   $("remove-layer").onclick = () => {
@@ -395,7 +392,7 @@ function buildNetwork() {
       plus.textContent = "+"; minus.textContent = "\u2212";
       plus.setAttribute("aria-label", `Add unit to layer ${l}`); minus.setAttribute("aria-label", `Remove unit from layer ${l}`);
       const units = d => () => {
-        const layers = S.settings.layers.slice(); layers[l - 1] = Math.min(8, Math.max(1, layers[l - 1] + d));
+        const layers = S.settings.layers.slice(); layers[l - 1] = Math.min(OPTIONS.max_units, Math.max(1, layers[l - 1] + d));
         change({ layers });
       };
       plus.onclick = units(1); minus.onclick = units(-1);
@@ -403,7 +400,7 @@ function buildNetwork() {
     }
     const sel = document.createElement("select");
     sel.setAttribute("aria-label", `Layer ${l} activation`);
-    ["tanh", "sigmoid", "relu", "leaky_relu", "identity"].forEach(a => { const o = document.createElement("option"); o.textContent = a; sel.append(o); });
+    OPTIONS.activations.forEach(a => { const o = document.createElement("option"); o.textContent = a; sel.append(o); });
     sel.value = S.data.activations[l - 1]; sel.disabled = example;
     sel.onchange = () => { const acts = S.settings.activations.slice(); acts[l - 1] = sel.value; change({ activations: acts }); };
     h.append(sel);
@@ -468,7 +465,19 @@ function moveTip(ev) {
   tip.style.left = Math.min(ev.clientX + 14, window.innerWidth - 260) + "px"; tip.style.top = ev.clientY + 14 + "px";
 }
 
+// The controls offer only what the specs allow: choices, and slider ranges (noise and ratio in percent).
+function applyOptions(o) {
+  OPTIONS = o; DEFAULTS = o.defaults; FEATURES = o.features; DATASETS = o.datasets;
+  const spec = o.settings, fill = (id, names) => { $(id).innerHTML = names.map(n => `<option>${n}</option>`).join(""); };
+  fill("optimizer", spec.optimizer.choices); fill("activation", o.activations); fill("problem", spec.problem.choices);
+  const within = (id, s) => [...$(id).options].forEach(op => { if (Number(op.value) > s.high) op.remove(); });
+  within("learning_rate", spec.learning_rate); within("l2", spec.l2);
+  const range = (id, s, scale) => { $(id).min = Math.round(s.low * scale); $(id).max = Math.round(s.high * scale); };
+  range("classes", spec.classes, 1); range("noise", spec.noise, 100); range("train_ratio", spec.train_ratio, 100);
+  range("seed", spec.seed, 1);
+  $("batch_size").min = spec.batch_size.low;
+}
+
 window.App = { S, fmt, short, api, queue, say, pause, show, hover, playing: () => S.playing };
 wire();
-S.settings = readHash();
-queue(newSession);
+queue(async () => { applyOptions(await api("/api/options")); S.settings = readHash(); await newSession(); });
