@@ -121,7 +121,7 @@ def train_and_report(args, model, rows, data, fitted, options, model_path, folde
     from .. import io as model_io
     from .. import plots
     from ..data.stream import TEST
-    from ..training import Interrupted, ProgressBar, train
+    from ..training import Interrupted, ProgressBar, state_of, train
     from .progress import EpochLines
     from .train import Checkpoint
     net = model.network
@@ -134,13 +134,18 @@ def train_and_report(args, model, rows, data, fitted, options, model_path, folde
     try:
         history = train(net, data, None, callbacks=callbacks, options=options)
     except KeyboardInterrupt as exc:
-        if net.training is None or not net.training.epochs_trained:
+        state = state_of(net)
+        if state is None or not state.epochs_trained:
             print("interrupted before the first epoch ended; nothing saved", file=sys.stderr)
         else:
             save(model_path)
-            print(f"interrupted: saved epoch {net.training.epochs_trained} to {model_path}", file=sys.stderr)
+            print(f"interrupted: saved epoch {state.epochs_trained} to {model_path}", file=sys.stderr)
         return 128 + exc.signal if isinstance(exc, Interrupted) else 130
-    say(args, f"stopped: {history.stop_message} after {len(history)} epoch(s)")
+    if history.best_epoch is not None:
+        say(args, f"stopped after {len(history)} epoch(s): {history.stop_message.split(';')[0]}; "
+                  f"best epoch {history.best_epoch} restored (its weights are the ones saved)")
+    else:
+        say(args, f"stopped: {history.stop_message} after {len(history)} epoch(s)")
     save(model_path)
     report = None
     if fitted.counts["test"]:
@@ -148,7 +153,7 @@ def train_and_report(args, model, rows, data, fitted, options, model_path, folde
         print(report["summary"].splitlines()[0] if args.quiet else report["summary"])
     if not args.no_plots:
         os.makedirs(folder, exist_ok=True)
-        plots.curves(net.training.history, os.path.join(folder, "curves.png"), standardized=model.task == "regression")
+        plots.curves(state_of(net).history, os.path.join(folder, "curves.png"), standardized=model.task == "regression")
         if report and "confusion" in report:
             plots.confusion(report["confusion"], model.classes, os.path.join(folder, "confusion.png"))
     print(f"model: {model_path}")
