@@ -134,13 +134,18 @@ def train_and_report(args, model, rows, data, fitted, options, model_path, folde
     try:
         history = train(net, data, None, callbacks=callbacks, options=options)
     except KeyboardInterrupt as exc:
-        if state_of(net) is None or not state_of(net).epochs_trained:
+        state = state_of(net)
+        if state is None or not state.epochs_trained:
             print("interrupted before the first epoch ended; nothing saved", file=sys.stderr)
         else:
             save(model_path)
-            print(f"interrupted: saved epoch {state_of(net).epochs_trained} to {model_path}", file=sys.stderr)
+            print(f"interrupted: saved epoch {state.epochs_trained} to {model_path}", file=sys.stderr)
         return 128 + exc.signal if isinstance(exc, Interrupted) else 130
-    say(args, f"stopped: {history.stop_message} after {len(history)} epoch(s)")
+    if history.best_epoch is not None:
+        say(args, f"stopped after {len(history)} epoch(s): {history.stop_message.split(';')[0]}; "
+                  f"best epoch {history.best_epoch} restored (its weights are the ones saved)")
+    else:
+        say(args, f"stopped: {history.stop_message} after {len(history)} epoch(s)")
     save(model_path)
     report = None
     if fitted.counts["test"]:

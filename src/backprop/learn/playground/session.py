@@ -132,7 +132,7 @@ def options():
     """What the page may choose, JSON-ready: each setting's spec, the defaults, and the network's limits."""
     return {"settings": {name: spec.to_dict() for name, spec in SPECS.items()}, "defaults": Settings().as_dict(),
             "datasets": {"classification": list(datasets.CLASSIFICATION), "regression": list(datasets.REGRESSION)},
-            "features": list(datasets.FEATURES), "activations": list(HIDDEN), "max_layers": MAX_LAYERS,
+            "features": list(datasets.FEATURES), "activations": list(HIDDEN), "max_layers": MAX_HIDDEN_LAYERS,
             "max_units": MAX_UNITS}
 
 
