@@ -245,3 +245,15 @@ def test_ctrl_c_during_a_long_step_stops_the_server_at_once(tmp_path):
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0 and "Traceback" not in err and err.strip().endswith("stopped"), err
+
+
+def test_answers_are_valid_json_when_numbers_are_not_finite(running, monkeypatch):
+    """A diverged step's inf or NaN reaches the page as null, never as a 500 (json refuses them by default)."""
+    sid = running.request("/api/session", {"settings": {}})[1]["id"]
+    session = running.playground.sessions[sid]
+    monkeypatch.setattr(session, "frame", lambda since=0: {"train_loss": float("inf"), "curve": [[1, np.nan, None]]})
+    conn = http.client.HTTPConnection("127.0.0.1", running.port, timeout=10)
+    conn.request("GET", f"/api/frame?id={sid}")
+    response = conn.getresponse()
+    assert response.status == 200 and response.read() == b'{"train_loss":null,"curve":[[1,null,null]]}'
+    conn.close()

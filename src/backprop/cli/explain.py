@@ -1,11 +1,11 @@
 """`backprop explain`: one step of backprop with real numbers (backprop.learn.explain computes it)."""
 
-import json
-
 from ..activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ..costs import COSTS
 from ..errors import ConfigError
 from ..learn.explain import as_markdown, as_text, build, depth_profile, explain
+from ..learn.json_output import dumps
+from .budget import check_finite_differences
 from .common import parse_layers
 
 
@@ -53,10 +53,11 @@ def run(args):
         layers = parse_layers(args.layers)
         if len(layers) < 2:
             raise ConfigError("--layers needs at least input and output sizes, e.g. 2,3,2")
+    check_finite_differences(layers or [2, 3, 2], args.samples, "explain")
     net, X, Y = build(layers, args.activation, args.output, args.cost, args.seed, args.samples, args.init_scale)
     result = explain(net, X, Y, args.learning_rate)
     if args.format == "json":
-        print(json.dumps(result, indent=1))
+        print(dumps(result, indent=1))  # NaN and infinities as null: always valid JSON
     else:
         print(as_markdown(result) if args.format == "markdown" else as_text(result))
     return 0
@@ -68,7 +69,7 @@ def _depth(args):
     norms = depth_profile(args.depth)
     ratio = norms["sigmoid"][0] / norms["sigmoid"][-1]
     if args.format == "json":
-        print(json.dumps({"depth": args.depth, "samples": 64, "width": 32, "norms": norms,
+        print(dumps({"depth": args.depth, "samples": 64, "width": 32, "norms": norms,
                           "sigmoid_first_over_last": ratio, **({"plot": args.plot} if args.plot else {})}, indent=1))
         if args.plot:
             from ..plots import gradient_depth

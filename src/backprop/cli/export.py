@@ -2,14 +2,15 @@
 
 import os
 
-from .common import load_model
+from .common import MODEL_HELP, load_model
+from .outputs import check_output
 
 FORMATS = ("onnx", "torch")
 
 
 def register(sub):
     p = sub.add_parser("export", help="write a model as ONNX or as a PyTorch state dict")
-    p.add_argument("model", help="a model file (.npz) written by backprop")
+    p.add_argument("model", help=MODEL_HELP)
     p.add_argument("--format", choices=FORMATS, default="onnx",
                    help="onnx: raw rows in, labels and probabilities out (opset 17); torch: the network's "
                         "state dict (default: onnx)")
@@ -20,6 +21,7 @@ def register(sub):
 
 def run(args):
     from .. import export
+    check_output(args.out, [args.model], args.force, "export")
     model = load_model(args.model)
     if args.format == "onnx":
         proto = export.to_onnx(model, args.out, overwrite=args.force)

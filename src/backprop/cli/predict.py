@@ -11,7 +11,8 @@ import numpy as np
 from ..data import files
 from ..data.sources import load_source
 from ..errors import ConfigError, DataError
-from .common import MODEL_HELP, check_output, load_model, write_text
+from .common import MODEL_HELP, load_model
+from .outputs import check_output, write_text
 from .evaluate import read_for
 
 
@@ -51,7 +52,7 @@ def run(args):
     writer.writerow(header)
     writer.writerows(rows.tolist())
     if args.out:
-        write_text(args.out, buffer.getvalue())
+        write_text(args.out, buffer.getvalue(), args.force)
         print(f"wrote {len(rows)} predictions to {args.out}")
     else:
         sys.stdout.write(buffer.getvalue())
@@ -80,6 +81,8 @@ def features(model, source, target):
         dataset = load_source(source, target, 0, has_target=target is not None)
         has_extra = dataset.X.shape[1] == n + 1
     except DataError:
+        if target is not None:  # the column the user named is not there: say so
+            raise
         dataset, has_extra = None, True
     if has_extra and target is None and source.lower().endswith(".csv"):
         try:  # a file with a target column as well: leave it out (by the model's target name, else the last)

@@ -22,6 +22,8 @@ from ..errors import ConfigError, DataError
 from ..training import Callback, Interrupted, TrainingOptions, train
 from ..training.options import Checked, add_arguments, cli_defaults, option
 from .common import check_output, parse_layers, say
+from .budget import check_before_training, check_layers, check_resume_flags
+from .outputs import Claim, check_writable
 from .evaluate import evaluation
 
 
@@ -127,6 +129,8 @@ def run(args):
             raise ConfigError(f"{args.resume}: this model holds no training state to resume")
         saved = {**resumed.network.training.options.as_dict(), **_saved_setup(resumed, args)}
     setup, options, given = settings(args, saved)
+    if resumed:
+        check_resume_flags(resumed, setup, given)
     if args.plot and args.no_plots:
         raise ConfigError("--plot and --no-plots contradict each other; pass one")
     model_path, folder = output_paths(setup.out)
@@ -153,6 +157,7 @@ def run(args):
     if len(X_test):  # everything the report after training needs, checked before training
         model.inputs(X_test)
         check_targets(model, y_test, setup.test_data or "the test data")
+    check_before_training(model, options, len(inputs))  # what save would refuse, refused now
     created = not (folder and os.path.isdir(folder))
     parent_created = not setup.out and not os.path.isdir("runs")
     if model_path is None:  # a run folder: made now, so a clash shows before training
@@ -161,6 +166,7 @@ def run(args):
     else:  # the plots' folder beside the model file is made when a plot is drawn
         created = False
     try:
+        check_writable(os.path.dirname(os.path.abspath(model_path)))  # a read-only --out, before the first epoch
         return train_in(args, options, model, inputs, targets, dataset, task, folder, started,
                         X_train, y_train, X_test, y_test, model_path)
     except BaseException:
@@ -269,7 +275,9 @@ def new_model(setup, options, dataset, task, X_train, y_train, y_test):
     warn_if_unscaled(X_train, setup.scale)
     output = setup.output or ("softmax" if task == "classification" else "identity")
     cost = setup.cost or ("cross_entropy" if output == "softmax" else "mse")
-    net = Network([X_train.shape[1], *parse_layers(setup.layers), n_out], activation=setup.activation,
+    sizes = [X_train.shape[1], *parse_layers(setup.layers), n_out]
+    check_layers(sizes, setup.dtype, options.optimizer)  # before a byte is allocated
+    net = Network(sizes, activation=setup.activation,
                   output=output, cost=cost, seed=options.seed, dtype=setup.dtype)
     target_scaler = Scaler.fit(np.asarray(y_train, float).reshape(len(y_train), -1), "standard") \
         if task == "regression" else Scaler()
@@ -326,7 +334,8 @@ def train_in(args, options, model, inputs, targets, dataset, task, folder, start
     from ..training import ProgressBar
     from .progress import EpochLines
     net = model.network
-    save = lambda path: model_io.save(path, net, **model.metadata())  # noqa: E731
+    claim = Claim(args.force)  # the first save is exclusive unless --force; checkpoints then replace it
+    save = lambda path: claim.write(lambda replace: model_io.save(path, net, replace, **model.metadata()))  # noqa: E731
     callbacks = [] if args.quiet else [ProgressBar(), EpochLines()]
     if args.checkpoint:
         callbacks.append(Checkpoint(save, model_path, net))

@@ -34,6 +34,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from ..json_output import dumps
 from . import engine
 from .session import UPLOAD, Session, Settings, check_points
 
@@ -50,6 +51,13 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 HEADERS = {"content-security-policy": CSP, "x-content-type-options": "nosniff", "referrer-policy": "no-referrer",
            "x-frame-options": "DENY"}
+
+
+class FiniteJSONResponse(JSONResponse):
+    """JSON with NaN and infinities as null (a diverged step's numbers), never a 500 from json's allow_nan=False."""
+
+    def render(self, content):
+        return dumps(content, separators=(",", ":")).encode("utf-8")
 
 
 class RequestError(Exception):
@@ -157,7 +165,7 @@ class Playground:
             return session, session.data(), session.frame()
         session, data, frame = await run_in_threadpool(start)
         sid = self.add_session(session)
-        return JSONResponse({"id": sid, "data": data, "frame": frame, "has_upload": self.upload is not None})
+        return FiniteJSONResponse({"id": sid, "data": data, "frame": frame, "has_upload": self.upload is not None})
 
     async def step(self, request):
         await _json(request)
@@ -169,7 +177,7 @@ class Playground:
             since = session.epoch + 1
             session.step(epochs, stop=self.stopping)
             return session.frame(since)
-        return JSONResponse(await self.run(request, job))
+        return FiniteJSONResponse(await self.run(request, job))
 
     async def tune(self, request):
         """POST learning_rate, optimizer, l2, batch_size: change them without a reset (the training goes on)."""
@@ -181,10 +189,10 @@ class Playground:
         def job(session):
             session.settings = Settings.from_dict(session.settings.as_dict() | body)
             return {"settings": session.settings.as_dict()}
-        return JSONResponse(await self.run(request, job))
+        return FiniteJSONResponse(await self.run(request, job))
 
     async def frame(self, request):
-        return JSONResponse(await self.run(request, lambda session: session.frame()))
+        return FiniteJSONResponse(await self.run(request, lambda session: session.frame()))
 
     async def explain(self, request):
         """POST {"points": [indices], "learning_rate": r}: explain's JSON for one step on those training points."""
@@ -194,10 +202,10 @@ class Playground:
             raise engine.ConfigError(f"unknown field(s): {', '.join(unknown)}; send points and learning_rate")
         indices = check_points(body.get("points", [0]))
         learning_rate = Settings.from_dict({"learning_rate": body.get("learning_rate", 0.5)}).learning_rate
-        return JSONResponse(await self.run(request, lambda session: session.explain(indices, learning_rate)))
+        return FiniteJSONResponse(await self.run(request, lambda session: session.explain(indices, learning_rate)))
 
     async def vanishing(self, request):
-        return JSONResponse(await self.run(request, lambda session: session.vanishing()))
+        return FiniteJSONResponse(await self.run(request, lambda session: session.vanishing()))
 
     async def upload_csv(self, request):
         """POST {"name": "file.csv", "text": "the file"} (at most MAX_UPLOAD bytes): the data of every new session."""
@@ -217,7 +225,7 @@ class Playground:
         self.upload = upload
         X, y, names, target = upload
         task = "classification" if y.dtype.kind in "iuUSOb" else "regression"
-        return JSONResponse({"rows": len(X), "features": names, "target": target, "problem": task})
+        return FiniteJSONResponse({"rows": len(X), "features": names, "target": target, "problem": task})
 
     async def model(self, request):
         def job(session):
@@ -273,7 +281,7 @@ def _query_int(request, name, default):
 
 
 def _error(message, status=400):
-    return JSONResponse({"error": message}, status_code=status)
+    return FiniteJSONResponse({"error": message}, status_code=status)
 
 
 async def _backprop_error(request, exc):
