@@ -18,6 +18,8 @@ import backprop as bp
 from conftest import assert_one_error_line, run_cli
 from backprop import io as model_io
 
+pytestmark = pytest.mark.slow
+
 CORPUS = pathlib.Path(__file__).resolve().parent / "corpus"
 TRAIN = ["train", "--epochs", "2", "--no-plots", "--quiet", "--out", "out"]
 

@@ -38,6 +38,7 @@ def iris_csv(tmp_path):
     return write_csv(tmp_path / "iris.csv", "\n".join(lines) + "\n")
 
 
+@pytest.mark.slow
 def test_train_with_no_arguments_trains_digits_and_writes_a_run_folder(tmp_path):
     pytest.importorskip("sklearn")
     result = run("train", "--epochs", "5", cwd=tmp_path)  # the defaults, shortened
@@ -50,6 +51,7 @@ def test_train_with_no_arguments_trains_digits_and_writes_a_run_folder(tmp_path)
     assert accuracy > 85
 
 
+@pytest.mark.slow
 def test_csv_with_string_labels_train_evaluate_predict_info(tmp_path, iris_csv):
     out = tmp_path / "run"
     result = run(
@@ -89,6 +91,7 @@ def test_csv_with_string_labels_train_evaluate_predict_info(tmp_path, iris_csv):
     assert result.returncode == 0 and "species" not in result.stderr and "setosa" in result.stdout
 
 
+@pytest.mark.slow
 def test_regression_on_diabetes(tmp_path):
     pytest.importorskip("sklearn")
     result = run(
@@ -110,6 +113,7 @@ def test_regression_on_diabetes(tmp_path):
     assert float(result.stdout.split("R^2 ")[1].split()[0]) > 0.3
 
 
+@pytest.mark.slow
 def test_generated_2d_data_draws_boundary_and_hidden_units(tmp_path):
     result = run(
         "train", "--data", "moons", "--epochs", "20", "--plot", "--out", tmp_path / "m", "--quiet", cwd=tmp_path
@@ -119,6 +123,7 @@ def test_generated_2d_data_draws_boundary_and_hidden_units(tmp_path):
     assert (tmp_path / "m" / "boundary_epochs.png").exists()
 
 
+@pytest.mark.slow
 def test_npz_and_config_file_and_flag_override(tmp_path):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(120, 3))
@@ -153,6 +158,7 @@ def write_idx(path, array):
         f.write(header + array.tobytes())
 
 
+@pytest.mark.slow
 def test_mnist_idx_files(tmp_path):
     rng = np.random.default_rng(0)
     folder = tmp_path / "mnist"
@@ -169,6 +175,7 @@ def test_mnist_idx_files(tmp_path):
     assert "of 20)" in result.stdout and (tmp_path / "o" / "weights.png").exists()
 
 
+@pytest.mark.slow
 def test_resume_equals_straight_training(tmp_path):
     # Not the default optimizer or batch size: resuming must take them from the model file.
     common = [
@@ -207,6 +214,7 @@ def test_resume_equals_straight_training(tmp_path):
         np.testing.assert_array_equal(p, q)
 
 
+@pytest.mark.slow
 def test_ctrl_c_saves_the_last_completed_epoch_and_exits_130(tmp_path):
     pytest.importorskip("sklearn")
     proc = subprocess.Popen(
@@ -243,11 +251,13 @@ def test_ctrl_c_saves_the_last_completed_epoch_and_exits_130(tmp_path):
     assert net.training.epochs_trained >= 1 and str(net.training.epochs_trained) in err
 
 
+@pytest.mark.slow
 def test_gradcheck_command(tmp_path):
     result = run("gradcheck", "--layers", "3,4,2", "--activation", "tanh", cwd=tmp_path)
     assert result.returncode == 0 and "ok:" in result.stdout and "W_" in result.stdout
 
 
+@pytest.mark.slow
 def test_datasets_command(tmp_path):
     result = run("datasets", cwd=tmp_path)
     assert result.returncode == 0 and "spirals" in result.stdout and "digits" in result.stdout
@@ -287,6 +297,7 @@ ERRORS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args,message", ERRORS)
 def test_user_errors(tmp_path, args, message):
     write_csv(tmp_path / "bad.csv", "a,b,c\n1,2,0\n3,4\n")
@@ -310,6 +321,7 @@ def test_user_errors(tmp_path, args, message):
     assert after == before  # nothing written, changed or left behind (not even an empty run folder)
 
 
+@pytest.mark.slow
 def test_huge_unscaled_inputs_warn_and_suggest_scale(tmp_path):
     rng = np.random.default_rng(0)
     rows = ["a,b,label"] + [f"{rng.normal() * 1e4:.1f},{rng.normal():.3f},{i % 2}" for i in range(40)]
@@ -319,6 +331,7 @@ def test_huge_unscaled_inputs_warn_and_suggest_scale(tmp_path):
     assert "warning:" in result.stderr and "--scale standard" in result.stderr
 
 
+@pytest.mark.slow
 def test_output_into_a_closed_pipe_is_not_an_error(tmp_path):
     """`backprop explain ... | head -1`: the reader leaves early; no error line, no traceback."""
     import subprocess
@@ -340,3 +353,24 @@ def test_output_into_a_closed_pipe_is_not_an_error(tmp_path):
     proc.stdout.close()  # the reader goes away while backprop still writes
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0 and b"error" not in err and b"Traceback" not in err, err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (("train", "--data", "digits", "--plot"), "--plot draws 2-D classification data only"),
+        (("train", "--data", "blobs", "--test-split", "0.99"), "use a smaller --test-split"),
+        (("train", "--data", "diabetes", "--task", "classification"), "looks like a real-valued target"),
+        (("train", "--data", "real.csv", "--task", "classification"), "needs class labels"),
+        (("explain", "--plot", "x.png"), "add --depth"),
+        (("explain", "--depth", "4", "--layers", "2,2"), "--layers would be ignored"),
+        (("gradcheck", "--cost", "cross_entropy"), "pass --output softmax"),
+    ],
+)
+def test_options_are_refused_with_a_message_that_says_what_is_wrong(tmp_path, args, message):
+    (tmp_path / "real.csv").write_text("a,y\n" + "".join(f"{i},{i / 7}\n" for i in range(50)))
+    result = run_cli(*args, cwd=tmp_path)
+    assert_one_error_line(result, message)
+    assert "output='" not in result.stderr
+    assert not (tmp_path / "runs").exists()

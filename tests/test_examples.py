@@ -18,6 +18,7 @@ def run(name, tmp_path):
     return result.stdout
 
 
+@pytest.mark.slow
 def test_xor(tmp_path):
     out = run("xor.py", tmp_path)
     assert "training cost fell below tol" in out
@@ -25,18 +26,21 @@ def test_xor(tmp_path):
     assert [v > 0.5 for v in values] == [False, True, True, False]
 
 
+@pytest.mark.slow
 def test_digits(tmp_path):
     pytest.importorskip("sklearn")
     out = run("digits.py", tmp_path)
     assert "val_acc" in out and float(re.search(r"test accuracy: ([\d.]+)%", out).group(1)) >= 96
 
 
+@pytest.mark.slow
 def test_regression(tmp_path):
     out = run("regression.py", tmp_path)
     rows = [line.split() for line in out.splitlines()[2:]]
     assert len(rows) == 7 and all(abs(float(s) - float(p)) < 0.1 for _, s, p in rows)
 
 
+@pytest.mark.slow
 def test_spiral(tmp_path):
     out = run("spiral.py", tmp_path)
     assert float(re.search(r"accuracy after \d+ epochs: ([\d.]+)%", out).group(1)) >= 95

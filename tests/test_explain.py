@@ -17,6 +17,7 @@ def run(*args):
     return result.stdout
 
 
+@pytest.mark.slow
 def test_default_text_follows_the_reference_and_lowers_the_cost():
     text = run()
     order = [
@@ -57,6 +58,7 @@ CASES = [
 ]  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args,network", CASES)
 def test_json_round_trips_and_its_gradients_match_finite_differences(args, network):
     result = json.loads(run(*args, "--format", "json"))
@@ -77,6 +79,7 @@ def test_json_round_trips_and_its_gradients_match_finite_differences(args, netwo
     assert result["cost_after"] < result["cost"]
 
 
+@pytest.mark.slow
 def test_markdown_and_depth(tmp_path):
     assert run("--format", "markdown").startswith("## One step")
     text = run("--depth", "8", "--plot", str(tmp_path / "depth.png"))
@@ -94,3 +97,41 @@ def test_the_step_uses_the_engine():
     for layer, W0, g, W1 in zip(result["layers"], W_before, grad_w, net.weights):
         np.testing.assert_allclose(layer["W_new"], W0 - 0.5 * g, rtol=1e-12)
         np.testing.assert_allclose(W1, layer["W_new"])
+
+
+@pytest.mark.slow
+def test_explain_steps_through_a_trained_model_on_rows_of_the_users_data(tmp_path):
+    """A model trained by `backprop train` on a table with a text column, explained on rows 1, 5 and 9."""
+    import backprop as bp
+    from backprop.checks import as_targets
+    from shown_arithmetic import check
+
+    rng = np.random.default_rng(0)
+    lines = ["size,region,price,label"]
+    for i in range(40):
+        size = rng.normal()
+        lines.append(f"{size:.3f},{['east', 'west', 'north'][i % 3]},{rng.normal():.3f},{'yes' if size > 0 else 'no'}")
+    (tmp_path / "d.csv").write_text("\n".join(lines) + "\n")
+    trained = run_cli("train", "--data", tmp_path / "d.csv", "--layers", "3", "--epochs", "3",
+                      "--out", tmp_path / "m.npz", "--quiet", "--no-plots")
+    assert trained.returncode == 0, trained.stderr
+    r = json.loads(run(tmp_path / "m.npz", "--data", tmp_path / "d.csv", "--rows", "1,5,9", "--format", "json"))
+    assert r["rows"] == [1, 5, 9] and r["samples"] == 3
+    model = bp.load(str(tmp_path / "m.npz"))
+    table = [line.split(",") for line in lines[1:]]
+    raw = [[float(t[0]), t[1], float(t[2])] for t in (table[0], table[4], table[8])]
+    import pandas as pd
+    X = model.inputs(pd.DataFrame(raw, columns=["size", "region", "price"]))
+    np.testing.assert_allclose(np.array(r["x"]).T, X, rtol=1e-12)  # one-hot region, scaled as the model does
+    net = model.network.copy(dtype="float64")
+    Y = as_targets(model.targets(np.array([t[3] for t in (table[0], table[4], table[8])])), 3, net.sizes[-1], float)
+    np.testing.assert_allclose(np.array(r["y"]).T, Y)
+    for layer, W in zip(r["layers"], net.weights):
+        np.testing.assert_allclose(layer["W"], W, rtol=1e-12)
+        np.testing.assert_allclose(layer["dC_dW"], numeric_gradient(lambda: net.cost(X, Y), W, 1e-6), atol=1e-8)
+    assert all(check(line)[0] >= 2 for stage in r["stages"] for item in stage["items"] for line in item)
+    text = run(tmp_path / "m.npz", "--data", tmp_path / "d.csv", "--rows", "1,5,9")
+    assert "m = 3 sample(s), one per column; rows 1, 5, 9 of the data" in text
+    bad = run_cli("explain", tmp_path / "m.npz", "--data", tmp_path / "d.csv", "--rows", "1,41")
+    assert bad.returncode == 2 and bad.stderr.strip() == \
+        f"error: --rows: row 41 is past the end; {tmp_path / 'd.csv'} has 40 rows (1..40)"

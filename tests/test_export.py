@@ -160,6 +160,7 @@ def read_predictions(text):
     return np.array([r[0] for r in rows]), np.array([[float(v) for v in r[1:]] for r in rows])
 
 
+@pytest.mark.slow
 def test_cli_export_matches_cli_predict_with_string_labels(tmp_path):
     X, y, names, _ = raw_data("iris")
     species = np.array(["setosa", "versicolor", "virginica"])[y]
@@ -196,6 +197,7 @@ def test_cli_export_matches_cli_predict_with_string_labels(tmp_path):
     assert (got["label"][decided] == labels[decided]).all() and decided.mean() > 0.9
 
 
+@pytest.mark.slow
 def test_cli_torch_state_dict_rebuilds_from_the_printed_note(tmp_path):
     trained = run_cli(
         "train",
@@ -289,6 +291,7 @@ def _onnx_feeds(model, cells, names):
     return {"input": X, "categories": np.array([[str(v) for v in column(c)] for c in categorical], object).T}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("impute", [False, True])
 def test_one_hot_categorical_columns_are_exported_and_predict_what_backprop_predicts(tmp_path, impute):
     model = _table_model(tmp_path, impute)
@@ -309,6 +312,7 @@ def test_one_hot_categorical_columns_are_exported_and_predict_what_backprop_pred
     assert to_onnx(model).SerializeToString() == proto.SerializeToString()  # Python and the CLI agree
 
 
+@pytest.mark.slow
 def test_an_unseen_category_gives_all_zero_indicators(tmp_path):
     model = _table_model(tmp_path, impute=False)
     session = ort.InferenceSession(to_onnx(model).SerializeToString())
@@ -391,12 +395,14 @@ def test_cli_errors_are_one_line(tmp_path, monkeypatch, capsys):
     assert_one_error_line(export("m.npz", "--format", "tflite", "--out", "x"), "tflite")
 
 
+@pytest.mark.slow
 def test_importing_the_exporters_loads_neither_onnx_nor_torch():
     script = "import sys, backprop.export; print([m for m in ('onnx', 'torch') if m in sys.modules])"
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.stdout.strip() == "[]", result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["strings only", "numbers with gaps"])
 def test_tables_of_only_strings_or_only_imputed_numbers_export_with_one_input(tmp_path, kind):
     rng = np.random.default_rng(1)

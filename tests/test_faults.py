@@ -14,6 +14,8 @@ import backprop as bp
 from conftest import assert_one_error_line, run_cli
 from backprop import io as model_io
 
+pytestmark = pytest.mark.slow
+
 SAVER = """
 import sys, backprop as bp, backprop.io as io
 net = bp.Network([30, 300, 10], seed=int(sys.argv[2]))

@@ -17,6 +17,8 @@ from backprop import io as model_io
 from backprop.activations import ACTIVATIONS
 from backprop.costs import COSTS
 
+pytestmark = pytest.mark.slow
+
 FUZZ = settings(
     max_examples=int(os.environ.get("BACKPROP_FUZZ_EXAMPLES", 150)),
     deadline=2000,

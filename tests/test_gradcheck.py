@@ -69,3 +69,20 @@ def test_gradcheck_leaves_network_unchanged(rng):
     before = [W.copy() for W in net.weights]
     bp.gradcheck(net, rng.normal(size=(4, 2)), rng.random((4, 1)))
     assert all(np.array_equal(W, B) and W.dtype == np.float32 for W, B in zip(net.weights, before))
+
+
+def test_the_worst_entry_is_named_1_based(monkeypatch):
+    """A wrong gradient in W_2's first row, third column is reported as W_2[1, 3], as the page numbers it."""
+    net = bp.Network([2, 3, 2], seed=0)
+    X, Y = np.random.default_rng(0).random((4, 2)), np.random.default_rng(1).random((4, 2))
+    exact = bp.Network.gradients
+
+    def wrong(self, *args):
+        grad_w, grad_b = exact(self, *args)
+        grad_w[1][0, 2] += 1.0
+        return grad_w, grad_b
+
+    monkeypatch.setattr(bp.Network, "gradients", wrong)
+    result = bp.gradcheck(net, X, Y)
+    assert result.where == "W_2[1, 3]"
+    assert "1-based" in str(result) and "||backprop - numeric|| / (||backprop|| + ||numeric||)" in str(result)

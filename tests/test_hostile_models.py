@@ -163,6 +163,7 @@ def hostile(tmp_path_factory):
     return folder
 
 
+@pytest.mark.slow
 def test_every_hostile_model_file_is_refused_by_info(hostile):
     argvs = [["info", f"{name}.npz"] for name in CASES] + [
         ["info", "folder.npz"],
@@ -185,6 +186,7 @@ def test_every_hostile_model_file_is_refused_by_info(hostile):
     assert len(results) == len(CASES) + 3 >= 59
 
 
+@pytest.mark.slow
 def test_hostile_models_are_refused_by_every_command_that_reads_models(hostile):
     names = [
         "epoch_1e400",
@@ -247,6 +249,7 @@ FIELDS = [
 ]
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(field=st.sampled_from(FIELDS), value=json_values())
 @example(field=("scaler",), value={"\n": None})  # found by the fuzzer: an unknown key holding a newline

@@ -2,6 +2,9 @@
 
 import subprocess
 import sys
+import pytest
+
+pytestmark = pytest.mark.slow
 
 SCRIPT = """
 import resource, numpy as np, backprop as bp

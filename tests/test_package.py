@@ -2,6 +2,9 @@
 
 import subprocess
 import sys
+import pytest
+
+pytestmark = pytest.mark.slow
 
 HEAVY = ("matplotlib", "sklearn", "tqdm", "torch", "pandas", "dask", "starlette", "onnx")
 

@@ -11,6 +11,8 @@ import pytest
 
 from backprop import io as model_io
 
+pytestmark = pytest.mark.slow
+
 
 def data_file(folder):
     rng = np.random.default_rng(0)
@@ -21,7 +23,8 @@ def data_file(folder):
     return path
 
 
-def start(folder, *extra):
+def start(folder, *extra, quiet=True):
+    """A long `backprop train` run in folder; quiet=False prints a line per epoch on its stdout."""
     return subprocess.Popen(
         [
             sys.executable,
@@ -37,7 +40,7 @@ def start(folder, *extra):
             "--batch-size",
             "8",
             "--no-plots",
-            "--quiet",
+            *(["--quiet"] if quiet else []),
             "--out",
             "run",
             *extra,
@@ -109,9 +112,9 @@ def test_sigterm_at_20_random_moments_of_a_checkpointed_run(tmp_path):
 
 def test_sighup_without_checkpoints_saves_the_last_completed_epoch(tmp_path):
     data_file(tmp_path)
-    proc = start(tmp_path)
-    wait_for_handler(proc, signal.SIGHUP)
-    time.sleep(1.0)  # 64 rows: an epoch takes milliseconds once the handler is there
+    proc = start(tmp_path, quiet=False)
+    while not proc.stdout.readline().startswith("epoch"):  # the first epoch has ended: training is under way
+        assert proc.poll() is None, proc.stderr.read()
     proc.send_signal(signal.SIGHUP)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 128 + signal.SIGHUP, err

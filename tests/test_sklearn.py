@@ -34,6 +34,7 @@ def digits():
     return train_test_split(X / 16.0, y, test_size=0.25, stratify=y, random_state=0)
 
 
+@pytest.mark.slow
 def test_pipeline_grid_search_cross_val_and_clone(digits):
     from sklearn.base import clone
     from sklearn.model_selection import GridSearchCV, cross_val_score
@@ -102,6 +103,7 @@ def test_regressor_and_string_labels():
     assert set(clf.predict(X)) <= {"yes", "no"} and clf.score(X, labels) > 0.9
 
 
+@pytest.mark.slow
 def test_grid_search_on_a_dask_cluster(digits):
     """The same GridSearchCV, run through joblib's dask backend on a LocalCluster (loopback only)."""
     distributed = pytest.importorskip("distributed")
@@ -271,6 +273,7 @@ def test_backprops_additions_per_layer_activation_output_cost_and_class_weight()
         MLPClassifier(hidden_layer_sizes=(6, 4), activation=["tanh"]).fit(X, y)
 
 
+@pytest.mark.slow
 def test_readme_snippet_runs():
     import pathlib
     import re

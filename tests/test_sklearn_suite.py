@@ -12,6 +12,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 pytest.importorskip("sklearn")
 from sklearn_mlp_plugin import SKIPPED  # noqa: E402
 

@@ -14,3 +14,15 @@ __all__ = ["ACTIVATIONS", "COSTS", "BackpropError", "Callback", "ConfigError", "
            "GradcheckResult", "History", "Model", "ModelFileError", "Network", "ShapeError", "TrainingOptions",
            "gradcheck",
            "load", "save", "train", "__version__"]
+
+
+def __getattr__(name):
+    """backprop.export and backprop.sklearn load on first use, so that `import backprop` stays light
+    (scikit-learn is imported only by backprop.sklearn; onnx and torch only when an export runs)."""
+    if name == "export":
+        import backprop.export  # noqa: F401  the import sets the package's attribute
+    elif name == "sklearn":
+        import backprop.sklearn  # noqa: F401
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return globals()[name]

@@ -23,7 +23,7 @@ class GradcheckResult:
     """The largest relative error, where it occurred, and the per-layer comparison."""
 
     max_error: float
-    where: str
+    where: str            # the entry that differs most, 1-based: W_2[1, 3]
     layers: list
 
     def passed(self, tolerance=1e-6):
@@ -31,10 +31,14 @@ class GradcheckResult:
         return self.max_error < tolerance
 
     def __str__(self):
-        lines = ["layer  rel. error dC/dW  rel. error dC/db"]
+        lines = [RELATIVE_ERROR, "layer  rel. error dC/dW  rel. error dC/db"]
         lines += [f"{c.layer:>5}  {c.weight_error:>16.2e}  {c.bias_error:>16.2e}" for c in self.layers]
         lines.append(f"largest: {self.max_error:.2e} at {self.where}")
         return "\n".join(lines)
+
+
+RELATIVE_ERROR = ("relative error: ||backprop - numeric|| / (||backprop|| + ||numeric||) over all entries of "
+                  "the layer's dC/dW (or dC/db); indices are 1-based")
 
 
 def relative_error(analytic, numeric):
@@ -78,5 +82,5 @@ def gradcheck(net, X, Y, sample_weight=None, eps=1e-5):
     kind = "W" if worst.weight_error >= worst.bias_error else "b"
     diff = np.abs(worst.grad_w - worst.numeric_w) if kind == "W" else np.abs(worst.grad_b - worst.numeric_b)
     index = np.unravel_index(np.argmax(diff), diff.shape)
-    where = f"{kind}_{worst.layer}[{', '.join(map(str, index))}]"
+    where = f"{kind}_{worst.layer}[{', '.join(str(i + 1) for i in index)}]"  # 1-based, as the page and explain
     return GradcheckResult(max(worst.weight_error, worst.bias_error), where, layers)

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .data import frames
+from .data.encoder import MAX_CATEGORIES, Encoder
 from .data.preprocessing import Scaler, encode_labels
-from .data.tables import Encoder
 from .errors import DataError, ModelFileError
 
 
@@ -29,12 +30,21 @@ class Model:
     encoder: Encoder = field(default_factory=Encoder)  # chosen columns and categories of a table, if any
 
     @classmethod
-    def for_data(cls, network, X, y, scale="standard", task="auto", feature_names=None, target_name=None):
-        """A Model around network with its preprocessing fitted on raw X (n, d) and y: the scaler, the class
-        labels (classification) or the target's scaler (regression); train on model.inputs(X), model.targets(y)."""
+    def for_data(cls, network, X, y, scale="standard", task="auto", feature_names=None, target_name=None,
+                 impute="none", max_categories=MAX_CATEGORIES):
+        """A Model around network with its preprocessing fitted on raw X and y: the scaler, the class labels
+        (classification) or the target's scaler (regression); train with model.fit(X, y).
+
+        X: an array (n, d), or a pandas/polars DataFrame or Arrow table whose columns the model then knows by
+        name (text columns one-hot encoded as the command line does); y: labels or values (n,) or (n, k)."""
         from .data.sources import infer_task
+        encoder = Encoder()
+        if frames.is_frame(X):
+            table = frames.as_table(X)
+            encoder = Encoder.fit(table, impute, max_categories)
+            X, feature_names = encoder.transform(table), encoder.input_names()
         X = np.asarray(X, dtype=float)
-        y = np.asarray(y)
+        y = frames.as_vector(y)
         task = infer_task(y, task)
         classes, target_scaler = None, Scaler()
         if task == "classification":
@@ -42,7 +52,14 @@ class Model:
         else:
             target_scaler = Scaler.fit(y.astype(float).reshape(len(y), -1), "standard")
         return cls(network, task, classes, Scaler.fit(X, scale), target_scaler,
-                   list(feature_names or []), target_name)
+                   list(feature_names or []), target_name, encoder=encoder)
+
+    def fit(self, X, y, validation_data=None, **options):
+        """Train the network on raw X and y (arrays or frames, as for_data takes them); returns the History."""
+        from .training import train
+        if validation_data is not None:
+            validation_data = (self.inputs(validation_data[0]), self.targets(validation_data[1]))
+        return train(self.network, self.inputs(X), self.targets(y), validation_data=validation_data, **options)
 
     def predict(self, X):
         """Labels (classification, in their original names) or values (regression) for raw rows X (n, d)."""
@@ -59,11 +76,18 @@ class Model:
         return save(self, path)
 
     def inputs(self, X):
-        """Scaled inputs for the network, after checking the feature count (and encoding a table's columns)."""
-        if self.encoder.active:
-            return self.scaler.transform(self.encoder.transform(X))
-        X = np.asarray(X, dtype=float)
+        """Scaled inputs (n, n_0) for raw X: a frame's columns matched by name (extra ones ignored with a
+        warning), an array's by position (numbers as the network's inputs, or text cells of the raw columns)."""
+        if frames.is_frame(X):
+            table = frames.as_table(X)
+            if self.encoder.active:
+                return self.scaler.transform(self.encoder.transform(frames.select(table, self.encoder.columns)))
+            X = Encoder(table.column_names).transform(table)  # a model fitted on an array: by position
+        X = np.asarray(X)
         X = X.reshape(1, -1) if X.ndim == 1 else X
+        if self.encoder.categories and X.dtype.kind in "OUS":  # raw cells of the table's columns, in order
+            return self.scaler.transform(self.encoder.transform(frames.cells_table(X, self.encoder.columns)))
+        X = np.asarray(X, dtype=float)
         n = self.network.sizes[0]
         if X.shape[1] != n:
             names = f" ({', '.join(self.feature_names[:6])}{', ...' if n > 6 else ''})" if self.feature_names else ""
@@ -72,6 +96,7 @@ class Model:
 
     def targets(self, y):
         """Targets for the network: class indices, or scaled real values as a column block."""
+        y = frames.as_vector(y)
         if self.task == "classification":
             return encode_labels(y, np.asarray(self.classes))[0]
         y = np.asarray(y, dtype=float)
@@ -124,9 +149,17 @@ def model_file(path):
     return path
 
 
+def as_model(obj):
+    """obj as a Model where it is one or can make one (a fitted backprop.sklearn estimator's to_model());
+    a bare Network as it is."""
+    return obj.to_model() if not isinstance(obj, Model) and callable(getattr(obj, "to_model", None)) else obj
+
+
 def save(model, path):
-    """Write a Model or a bare Network to path (.npz, no pickle, written atomically); returns path."""
+    """Write a Model, a fitted backprop.sklearn estimator or a bare Network to path (.npz, no pickle, written
+    atomically); returns path."""
     from . import io as model_io
+    model = as_model(model)
     if isinstance(model, Model):
         return model_io.save(os.fspath(path), model.network, **model.metadata())
     return model_io.save(os.fspath(path), model)

@@ -10,10 +10,10 @@ from .common import MODEL_HELP, load_model
 
 
 def read_for(model, source, target=None, has_target=True):
-    """The Dataset of source as the model reads it: its own columns by name for a model trained on a table."""
+    """The Dataset of source as the model reads it: a table's columns by name, encoded with the model's encoder."""
     if model.encoder.active:
         return load_source(source, target or model.target_name, 0, has_target=has_target,
-                           features=model.encoder.columns)
+                           columns=model.encoder.columns, encoder=model.encoder)
     return load_source(source, target, model.data.get("seed", 0), has_target=has_target)
 
 

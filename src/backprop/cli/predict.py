@@ -2,15 +2,13 @@
 
 import csv
 import io
-import re
 import sys
-import warnings
 
 import numpy as np
 
-from ..data import files
+from ..data.datasets import NAMES as BUILT_IN
 from ..data.sources import load_source
-from ..errors import ConfigError, DataError
+from ..errors import ConfigError
 from .common import MODEL_HELP, load_model
 from .outputs import check_output, write_text
 from .evaluate import read_for
@@ -36,10 +34,7 @@ def run(args):
     model = load_model(args.model)
     if args.proba and model.task != "classification":
         raise ConfigError(f"--proba gives class probabilities, but {args.model} does {model.task}; leave it out")
-    if model.encoder.active:  # a table: the model's columns by name, any others (the target) left out
-        X = read_for(model, args.data, has_target=False).X
-    else:
-        X = features(model, args.data, args.target)
+    X = features(model, args.data, args.target)
     labels = model.predict_labels(X)
     header = [model.target_name or "prediction"]
     columns = [labels.reshape(len(labels), -1)]
@@ -60,33 +55,16 @@ def run(args):
 
 
 def features(model, source, target):
-    """The model's input columns from source: by header name when the model has names, else by position."""
+    """The model's inputs from source: a table's columns by name (others, such as a target, left out);
+    for a model trained without column names (an .npz, a built-in set), by position, a last extra
+    column (or --target) being the target."""
+    if model.encoder.active:  # a --target the user names must be a column of source (read, then left out)
+        return read_for(model, source, target, has_target=target is not None).X
+    if source.lower().endswith(".npz") or source in BUILT_IN or source.startswith("mnist:"):
+        return load_source(source, target, 0).X
+    dataset = load_source(source, None, 0, has_target=False)
     n = model.network.sizes[0]
-    names = model.feature_names or []
-    named = len(names) == n and not all(re.fullmatch(r"(column |x)\d+", f) for f in names)
-    if source.lower().endswith(".csv") and named and target is None:
-        files.check_regular(source)
-        try:
-            X, _, found, _ = files.read_csv(source, has_target=False, columns=names)
-            if found == names:
-                return X
-        except files.MissingColumns as exc:
-            if set(exc.header) & set(names):
-                raise  # some of the model's names, not all: a column is missing
-            warnings.warn(f"{source}: none of the model's column names ({', '.join(names[:6])}) is in the header; "
-                          "the columns are read by position", RuntimeWarning, stacklevel=2)
-        except DataError:
-            pass  # no header, or a text column: by position below
-    try:
-        dataset = load_source(source, target, 0, has_target=target is not None)
-        has_extra = dataset.X.shape[1] == n + 1
-    except DataError:
-        if target is not None:  # the column the user named is not there: say so
-            raise
-        dataset, has_extra = None, True
-    if has_extra and target is None and source.lower().endswith(".csv"):
-        try:  # a file with a target column as well: leave it out (by the model's target name, else the last)
-            dataset = load_source(source, model.target_name, 0)
-        except DataError:
-            dataset = load_source(source, None, 0) if dataset is None else dataset
+    if target is not None or dataset.X.shape[1] == n + 1:  # the file holds a target column too: leave it out
+        dataset = load_source(source, target if target is not None else model.target_name
+                              if model.target_name in dataset.feature_names else None, 0)
     return dataset.X

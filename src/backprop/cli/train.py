@@ -53,12 +53,18 @@ class SetupOptions(Checked):
     impute: str = option("none", str, "fill missing CSV cells: mean (numbers) or most frequent value; "
                          "none makes a missing cell an error naming its row and column",
                          choices=("none", "mean", "most_frequent"))
+    header: bool = option(True, bool, "a CSV's first row names its columns; false (or --no-header): every row is "
+                          "data and the columns are col1..colN")
+    max_categories: int = option(1000, int, "most distinct values a text column (or text target) may hold; past "
+                                 "it an error names the column", low=1)
 
 
 def register(sub):
     p = sub.add_parser("train", help="train a network (default: on the bundled digits)")
     add_arguments(p, SetupOptions)
     add_arguments(p, TrainingOptions, skip=("class_weight", "shuffle", "max_weight_growth"))
+    p.add_argument("--no-header", dest="header", action="store_const", const=False,
+                   help="the CSV has no header row: same as --header false (default: off)")
     p.add_argument("--config", help="a TOML file of these options (flags override it) (default: none)")
     p.add_argument("--checkpoint", action="store_true", help="save the model after every epoch (default: off)")
     p.add_argument("--force", action="store_true", help="overwrite an existing model file at --out "
@@ -137,11 +143,12 @@ def run(args):
     if setup.out:  # the overwrite rule, before anything is read or trained
         check_output(model_path or os.path.join(folder, "model.npz"),
                      [args.resume, setup.data, setup.test_data, args.config], args.force, "model")
-    from ..data.tables import parse_columns
+    from ..data.sources import parse_columns
     dataset = load_source(setup.data, setup.target, options.seed, features=parse_columns(setup.features),
-                          drop=parse_columns(setup.drop), impute=setup.impute)
-    if resumed and resumed.encoder.active and dataset.encoder is None:
-        dataset = load_source(setup.data, setup.target, options.seed, features=resumed.encoder.columns)
+                          drop=parse_columns(setup.drop), impute=setup.impute, header=setup.header,
+                          max_categories=setup.max_categories,
+                          **({"columns": resumed.encoder.columns, "encoder": resumed.encoder}
+                             if resumed and resumed.encoder.active else {}))
     setup, options = small_data(args, setup, options, given, dataset, resumed)
     task = resumed.task if resumed else infer_task(dataset.y, setup.task, dataset.task)
     check_task(dataset.y, setup.task)
@@ -259,7 +266,7 @@ def new_model(setup, options, dataset, task, X_train, y_train, y_test):
     """A fresh Model: the network sized for the data, the scalers fitted on the training rows."""
     from ..data.files import warn_if_unscaled
     from ..data.preprocessing import Scaler, encode_labels
-    from ..data.tables import Encoder
+    from ..data.encoder import Encoder
     from ..model import Model
     from ..network import Network
     classes = None
@@ -270,8 +277,7 @@ def new_model(setup, options, dataset, task, X_train, y_train, y_test):
         n_out = len(classes)
     else:
         n_out = 1 if y_train.ndim == 1 else y_train.shape[1]
-    encoder = dataset.encoder or Encoder()
-    X_train = encoder.transform(X_train) if encoder.active else X_train
+    encoder = dataset.encoder or Encoder()  # a table's X_train holds its encoded inputs already
     warn_if_unscaled(X_train, setup.scale)
     output = setup.output or ("softmax" if task == "classification" else "identity")
     cost = setup.cost or ("cross_entropy" if output == "softmax" else "mse")
@@ -412,7 +418,7 @@ def draw(args, model, X_train, y_train, folder, report, frames=None):
                                                   feature_names=names))
         side = int(round(np.sqrt(X_train.shape[1])))
         if side * side == X_train.shape[1] and side >= 4 and len(model.network.weights) > 1 \
-                and not model.encoder.active:
+                and not model.encoder.categories:
             written.append(plots.first_layer_weights(model.network.weights[0], os.path.join(folder, "weights.png")))
     except ConfigError as exc:
         print(f"note: no plots ({exc})", file=sys.stderr)

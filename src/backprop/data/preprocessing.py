@@ -58,7 +58,7 @@ def encode_labels(y, classes=None):
     if classes is None:
         classes = np.unique(y)
         if len(classes) < 2:
-            raise DataError(f"the target has a single class ({classes[0]!r}); classification needs at least two")
+            raise DataError(f"the target has a single class ({classes[0].item()!r}); classification needs at least two")
         return np.searchsorted(classes, y), classes
     classes = np.asarray(classes)
     y = np.asarray(y)

@@ -1,11 +1,12 @@
-"""From a named data source (a built-in set, a CSV, an NPZ, MNIST) to raw arrays, a task and splits."""
+"""From a named data source (a built-in set, a table file or DataFrame, an NPZ, MNIST) to arrays, a task and splits."""
 
 import os
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import datasets, files, tables
+from . import datasets, files, frames
+from .encoder import MAX_CATEGORIES, Encoder
 from ..errors import ConfigError, DataError
 from .preprocessing import train_test_split
 
@@ -24,18 +25,18 @@ class Dataset:
     task: str | None = None              # known for built-in sets
     X_test: np.ndarray | None = None     # a predefined test set (MNIST's t10k files)
     y_test: np.ndarray | None = None
-    encoder: object = None               # tables.Encoder when X holds raw cells (strings, chosen columns)
+    encoder: object = None               # columns.Encoder of a table: X holds its encoded inputs
 
 
-def load_source(source, target=None, seed=0, has_target=True, features=None, drop=None, impute="none"):
-    """A Dataset from a built-in name, 'mnist:DIR', a .csv file or an .npz file.
+def load_source(source, target=None, seed=0, has_target=True, features=None, drop=None, impute="none",
+                header=True, max_categories=MAX_CATEGORIES, columns=None, encoder=None):
+    """A Dataset from a built-in name, 'mnist:DIR', an .npz file, or a table (CSV, Parquet, Feather, a folder).
 
-    features/drop choose a CSV's columns and impute fills its missing cells; a CSV with string feature
-    columns is read as raw cells with an Encoder (backprop.data.tables) that one-hot encodes them.
+    A table is read by read_table: X its encoded inputs, encoder what encodes them (Dataset.encoder);
+    columns and encoder (a model's) read a table as that model reads it.
     """
-    table_options = bool(features or drop or impute != "none")
-    if table_options and not source.lower().endswith(".csv"):
-        raise ConfigError("--features, --drop and --impute apply to CSV files only")
+    if (features or drop or impute != "none") and (source in datasets.NAMES or _not_a_table(source)):
+        raise ConfigError("--features, --drop and --impute apply to tables (CSV, Parquet, Feather) only")
     if source in datasets.NAMES:
         X, y, names, _, task = datasets.load(source, seed=seed)
         return Dataset(X, y, source, names, "target", task)
@@ -48,24 +49,86 @@ def load_source(source, target=None, seed=0, has_target=True, features=None, dro
         return Dataset(X, y, source, [f"x{i + 1}" for i in range(X.shape[1])], "y")
     if not os.path.exists(source):
         raise DataError(f"{source}: no such file, and not a built-in data set ({', '.join(datasets.NAMES)})")
-    files.check_regular(source)  # a FIFO or a device would hang or never end
-    if table_options:
-        return _table(source, target, features, drop, impute, has_target)
-    try:
-        X, y, names, target_name = files.read_csv(source, target, has_target=has_target)
-    except DataError as first:  # a string feature column or a missing cell: read it as a table
+    X, y, encoder, target_name = read_table(source, target, has_target, features, drop, impute, header,
+                                            max_categories, columns=columns, encoder=encoder)
+    return Dataset(X, y, source, list(encoder.columns), target_name, encoder=encoder)
+
+
+def _not_a_table(source):
+    return source.startswith("mnist:") or source.lower().endswith(".npz")
+
+
+def read_table(source, target=None, has_target=True, features=None, drop=None, impute="none", header=True,
+               max_categories=MAX_CATEGORIES, name=None, columns=None, encoder=None):
+    """(X (n, width) float64, y (n,) or None, Encoder, target name) from a table file, bytes or a DataFrame.
+
+    target: the target column's name or index (default: the last column; has_target=False: none);
+    features/drop choose the feature columns; columns (a model's) picks those by name, in that order,
+    any others ignored; encoder (a model's) encodes with its categories instead of fitting new ones.
+    """
+    from . import tables
+    if frames.is_frame(source):
+        read = tables.Read(frames.as_table(source), name or "the DataFrame", first_line=0)
+    else:
+        wanted = [target if target is not None else -1] if has_target else []
+        read = tables.read_arrow(source, header=header, name=name, text_columns=wanted)
+    table, where = read.table, read.where
+    names = table.column_names
+    if columns is not None:  # a model's columns, by name; any others (a target, ids) left out
+        chosen = list(frames.select(table, columns, where, warn=False).column_names)
+        target = select(read.name, names, target=target)[1] if has_target else None
+    else:
+        chosen, target = select(read.name, names, features, drop, target if has_target else False)
+    if encoder is None:
+        encoder = Encoder.fit(table.select(chosen), impute, max_categories, where, read.first_line,
+                                          read.decimal_comma)
+    X = encoder.transform(table, where, read.first_line, read.decimal_comma)
+    y = None
+    if target is not None:
+        from .columns import target_values
+        y = target_values(table[target], target, where, read.first_line, max_categories)
+    return X, y, encoder, target
+
+
+def select(path, names, features=None, drop=None, target=None):
+    """(feature column names, target name or None) after --features/--drop; unknown names are errors."""
+    def check(chosen, option):
+        unknown = [c for c in chosen if c not in known]
+        if unknown:
+            raise ConfigError(f"{option}: {path} has no column {', '.join(map(repr, unknown))}; "
+                              f"columns: {', '.join(names[:20])}{', ...' if len(names) > 20 else ''}")
+        return chosen
+    known = set(names)
+    if target is False:
+        target = None
+    elif target is not None and str(target) not in known:
         try:
-            return _table(source, target, features, drop, impute, has_target)
-        except tables.MissingValue:
-            raise
-        except (DataError, ConfigError):
-            raise first from None
-    return Dataset(X, y, source, names, target_name)
+            target = names[int(target)]
+        except (ValueError, IndexError):
+            raise DataError(f"{path}: no column named {target!r}; columns: {', '.join(names[:20])}"
+                            f"{', ...' if len(names) > 20 else ''}") from None
+    elif target is None:
+        target = names[-1]
+    else:
+        target = str(target)
+    if features:
+        chosen = check(list(features), "--features")
+        if target in chosen:
+            raise ConfigError(f"--features: {target!r} is the target column; it cannot be a feature too")
+    else:
+        chosen = [c for c in names if c != target]
+    if drop:
+        check(list(drop), "--drop")
+        dropped = set(drop)
+        chosen = [c for c in chosen if c not in dropped]
+    if not chosen:
+        raise ConfigError("no feature columns are left after --features/--drop")
+    return chosen, target
 
 
-def _table(source, target, features, drop, impute, has_target):
-    X, y, names, target_name, encoder = tables.read_table(source, target, features, drop, impute, has_target)
-    return Dataset(X, y, source, names, target_name, encoder=encoder)
+def parse_columns(text):
+    """['a', 'b'] from 'a,b' (None stays None)."""
+    return None if text is None else [c.strip() for c in str(text).split(",") if c.strip()]
 
 
 def infer_task(y, task="auto", known=None):
@@ -95,7 +158,8 @@ def check_task(y, task):
 def split(dataset, task, test_split, seed, test_source=None, target=None):
     """(X_train, X_test, y_train, y_test) from a held-out file, a predefined test set, or a seeded split."""
     if test_source is not None:
-        test = load_source(test_source, target, seed)
+        encoder = dataset.encoder
+        test = load_source(test_source, target, seed, columns=encoder and encoder.columns, encoder=encoder)
         if test.X.shape[1] != dataset.X.shape[1]:
             raise DataError(f"{test_source}: {test.X.shape[1]} features, "
                             f"but the training data have {dataset.X.shape[1]}")

@@ -1,216 +1,309 @@
-"""Real tables: choosing columns, one-hot encoding string (categorical) columns, missing values.
+"""The one table reader: CSV (plain or .gz), Parquet, Feather/Arrow IPC or a folder of them, on pyarrow.
 
-The numeric path stays in files.read_csv; both read the file with files.csv_rows and a target column
-with files.target_values. This module reads a CSV's cells when a table needs more:
-a string feature column, a missing value, or --features/--drop. The Encoder it fits is stored in the
-model, so `predict` turns raw rows into the same inputs as training did.
+read_arrow(source) gives the file's columns as pyarrow read them (one multithreaded, vectorised pass);
+columns.py types them (numbers or categories) and encodes them. The rules a file meets before a column
+is typed: a regular file (a FIFO would hang), at most MAX_DATA_BYTES, a .gz no more than MAX_RATIO
+times its size, UTF-8, a header row (unless header=False: columns col1..colN), unique column names
+the model file can hold, and at least one data row. Every error names the file, and where it can the row
+(the line of the file, the header being line 1) and the column.
 """
 
-from dataclasses import dataclass, field
+import csv
+import gzip
+import io
+import os
+import re
+import zlib
+from collections import Counter
+from dataclasses import dataclass
 
-import numpy as np
+import pyarrow as pa
 
-from . import files
-from ..errors import ConfigError, DataError
+from ..errors import DataError
+from .encoder import MISSING
+from .files import MAX_DATA_BYTES, check_ratio, check_regular
 
-MISSING = {"", "na", "n/a", "nan", "null", "none", "?", "-"}
-IMPUTE = ("none", "mean", "most_frequent")
-
-
-def _number(cell):
-    try:
-        value = float(cell)
-    except ValueError:
-        return None
-    return value if np.isfinite(value) else None
-
-
-def is_missing(cell):
-    return str(cell).strip().lower() in MISSING
-
-
-def _check_numbers(name, column, missing, lines, where):
-    """A column that mixes numbers and words, or holds inf, has typos, not categories: say where."""
-    words = [i for i, c in enumerate(column) if not missing[i] and _number(c) is None]
-    finite = int((~missing).sum()) - len(words)
-    for i in words:
-        try:
-            float(column[i])  # inf, -inf: a number, but not a finite one
-        except ValueError:
-            continue
-        raise DataError(f"{where}row {lines[i]}, column {name!r}: {column[i]} is not a finite number")
-    if words and finite:
-        i = words[0]
-        raise DataError(f"{where}row {lines[i]}, column {name!r}: {column[i]!r} is not a number, in a column of "
-                        f"numbers; fix the cell (or drop the column with --drop {name})")
-
-
-class MissingValue(DataError):
-    """A cell with no value, named by row and column."""
+MAX_NAME = 1000  # characters in a column, category or class name (the model file's bound)
+DELIMITERS = (",", ";", "\t", "|")
+SAMPLE = 1 << 16  # bytes read to find the delimiter and the decimal mark
+BLOCK = 1 << 22  # pyarrow's block: a row longer than this is read again in one block
+PARQUET, IPC, CSV = "parquet", "ipc", "csv"
+SUFFIXES = {".parquet": PARQUET, ".pq": PARQUET, ".feather": IPC, ".arrow": IPC, ".ipc": IPC}
+_DECIMAL_COMMA = re.compile(r"(^|[;\t|])\s*[+-]?\d+,\d+\s*(?=[;\t|]|$)", re.M)
 
 
 @dataclass
-class Encoder:
-    """Raw columns (numbers or strings) -> numeric inputs: numbers kept, categories one-hot, gaps filled.
+class Read:
+    """A table as read: its columns, its name in messages, the line of its first data row, its decimal mark."""
 
-    columns: the raw feature columns the model reads, in order; categories: {column: [category, ...]}
-    for string columns; fill: {column: value} used for a missing cell (from --impute).
-    """
-
-    columns: list = field(default_factory=list)
-    categories: dict = field(default_factory=dict)
-    fill: dict = field(default_factory=dict)
+    table: pa.Table
+    name: str
+    first_line: int = 2
+    decimal_comma: bool = False
 
     @property
-    def active(self):
-        return bool(self.columns)
-
-    def split_columns(self):
-        """(numeric column names, categorical column names), each in the order of columns."""
-        return ([c for c in self.columns if c not in self.categories],
-                [c for c in self.columns if c in self.categories])
-
-    def input_names(self):
-        """The network's input names: a numeric column as is, a categorical one as column=category each."""
-        names = []
-        for c in self.columns:
-            names += [f"{c}={v}" for v in self.categories[c]] if c in self.categories else [c]
-        return names
-
-    @classmethod
-    def fit(cls, names, cells, lines, impute="none", where=""):
-        """An encoder for the raw cells (n, d) of the columns names; lines: each row's line in the file."""
-        if impute not in IMPUTE:
-            raise ConfigError(f"--impute must be one of {', '.join(IMPUTE)}, got {impute!r}")
-        categories, fill = {}, {}
-        for j, name in enumerate(names):
-            column = cells[:, j]
-            missing = np.array([is_missing(c) for c in column])
-            present = column[~missing]
-            _check_numbers(name, column, missing, lines, where)
-            numeric = all(_number(c) is not None for c in present)
-            if not numeric:
-                categories[name] = sorted({str(c).strip() for c in present})
-            if missing.any():
-                if impute == "none":
-                    line = lines[int(np.flatnonzero(missing)[0])]
-                    raise MissingValue(f"{where}row {line}, column {name!r}: missing value ({column[missing][0]!r}); "
-                                    f"remove the row or pass --impute mean (or most_frequent)")
-                if not len(present):
-                    raise DataError(f"{where}column {name!r} has no values at all; drop it with --drop {name}")
-                if numeric and impute == "mean":
-                    fill[name] = float(np.mean([float(c) for c in present]))
-                else:
-                    values, counts = np.unique([str(c).strip() for c in present], return_counts=True)
-                    fill[name] = float(values[counts.argmax()]) if numeric else str(values[counts.argmax()])
-        return cls(list(names), categories, fill)
-
-    def transform(self, cells, lines=None, where=""):
-        """Numeric inputs (n, sum of widths) for raw cells (n, len(columns))."""
-        cells = np.asarray(cells, dtype=object)
-        if cells.ndim != 2 or cells.shape[1] != len(self.columns):
-            raise DataError(f"the data have {cells.shape[-1]} columns but the model reads {len(self.columns)} "
-                            f"({', '.join(self.columns[:6])}{', ...' if len(self.columns) > 6 else ''})")
-        lines = list(range(1, len(cells) + 1)) if lines is None else lines
-        blocks = []
-        for j, name in enumerate(self.columns):
-            column = [self.fill[name] if name in self.fill and is_missing(c) else c for c in cells[:, j]]
-            for i, c in enumerate(column):
-                if is_missing(c):
-                    raise MissingValue(f"{where}row {lines[i]}, column {name!r}: missing value ({c!r}); "
-                                    "this model was trained without --impute")
-            if name in self.categories:
-                known = self.categories[name]
-                index = {v: k for k, v in enumerate(known)}
-                block = np.zeros((len(column), len(known)))
-                for i, c in enumerate(column):
-                    k = index.get(str(c).strip())
-                    if k is None:
-                        raise DataError(f"{where}row {lines[i]}, column {name!r}: category {str(c).strip()!r} was "
-                                        f"not seen in training ({', '.join(known)})")
-                    block[i, k] = 1.0
-            else:
-                block = np.empty((len(column), 1))
-                for i, c in enumerate(column):
-                    value = _number(str(c).strip())
-                    if value is None:
-                        raise DataError(f"{where}row {lines[i]}, column {name!r}: {c!r} is not a finite number")
-                    block[i, 0] = value
-            blocks.append(block)
-        return np.hstack(blocks) if blocks else np.empty((len(cells), 0))
-
-    def to_dict(self):
-        return {"columns": self.columns, "categories": self.categories, "fill": self.fill}
-
-    @classmethod
-    def from_dict(cls, d):
-        d = d or {}
-        return cls(list(d.get("columns", [])), dict(d.get("categories", {})), dict(d.get("fill", {})))
+    def where(self):
+        return f"{self.name}: "
 
 
-def read_cells(path):
-    """(names, cells (n, d) of str, lines) from a CSV with a header row, read as files.read_csv reads it."""
-    rows = [(line, [c.strip() for c in row]) for line, row in files.csv_rows(path)]
-    if len(rows) < 2:
-        raise DataError(f"{path}: needs a header row and at least one data row")
-    names = rows[0][1]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise DataError(f"{path}: the header names column(s) {', '.join(map(repr, duplicates))} more than once")
-    for line, row in rows[1:]:
-        if len(row) != len(names):
-            raise DataError(f"{path}: row {line} has {len(row)} cells but the file has {len(names)} columns")
-    cells = np.array([row for _, row in rows[1:]], dtype=object)
-    return names, cells, [line for line, _ in rows[1:]]
+def missing_spellings():
+    """Every spelling of a missing cell pyarrow should read as null: each of MISSING in three cases."""
+    return sorted({v for m in MISSING for v in (m, m.upper(), m.capitalize())})
 
 
-def select(path, names, features=None, drop=None, target=None):
-    """(feature column names, target name or None) after --features/--drop; unknown names are errors."""
-    def check(chosen, option):
-        unknown = [c for c in chosen if c not in names]
-        if unknown:
-            raise ConfigError(f"{option}: {path} has no column {', '.join(map(repr, unknown))}; "
-                              f"columns: {', '.join(names)}")
-        return chosen
-    if target is False:
-        target = None
-    elif target is not None and str(target) not in names:
+def read_arrow(source, header=True, name=None, text_columns=()):
+    """A Read of source: a path (file or folder), bytes, or a binary file object.
+
+    text_columns: names (or indices) of CSV columns read as text whatever they hold (a target column, so
+    that labels past 2^63 stay labels); header=False names the columns col1..colN.
+    """
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return _read_bytes(bytes(source), name or "upload", header, text_columns)
+    if hasattr(source, "read"):
+        data = source.read(MAX_DATA_BYTES + 1)
+        return _read_bytes(data, name or getattr(source, "name", None) or "upload", header, text_columns)
+    path = os.fspath(source)
+    name = name or path
+    if not os.path.exists(path):
+        raise DataError(f"{name}: no such file")
+    if os.path.isdir(path):
+        return _read_folder(path, name, header, text_columns)
+    check_regular(path)
+    size = os.path.getsize(path)
+    if size > MAX_DATA_BYTES:
+        raise DataError(f"{name}: {size / 2**30:.1f} GiB, more than the {MAX_DATA_BYTES >> 30} GiB backprop reads "
+                        "into memory; refused")
+    kind = format_of(path)
+    if kind == PARQUET:
+        return Read(_parquet(path, name), name, first_line=0)
+    if kind == IPC:
+        return Read(_ipc(path, name), name, first_line=0)
+    with open(path, "rb") as f:
+        head = f.read(2)
+    if head == b"\x1f\x8b":
+        return _read_csv_bytes(_gunzip(path, name, size), name, header, text_columns)
+    return _read_csv(path, name, header, text_columns, size)
+
+
+def format_of(path):
+    """parquet, ipc or csv, from the name (a .gz file is a compressed CSV)."""
+    return SUFFIXES.get(os.path.splitext(os.fspath(path).lower())[1], CSV)
+
+
+def _read_bytes(data, name, header, text_columns):
+    if len(data) > MAX_DATA_BYTES:
+        raise DataError(f"{name}: more than the {MAX_DATA_BYTES >> 30} GiB backprop reads into memory; refused")
+    if data[:4] == b"PAR1":
+        return Read(_parquet(pa.BufferReader(data), name), name, first_line=0)
+    if data[:6] == b"ARROW1":
+        return Read(_ipc(pa.BufferReader(data), name), name, first_line=0)
+    if data[:2] == b"\x1f\x8b":
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as f:
+            data = _bounded(f, name, len(data))
+    return _read_csv_bytes(data, name, header, text_columns)
+
+
+def _gunzip(path, name, size):
+    with gzip.open(path, "rb") as f:
+        return _bounded(f, name, size)
+
+
+def _bounded(f, name, compressed):
+    """The decompressed bytes of f, refused as a bomb past MAX_RATIO times compressed (or past MAX_DATA_BYTES)."""
+    limit = MAX_DATA_BYTES
+    chunks, total = [], 0
+    try:
+        while chunk := f.read(1 << 24):
+            total += len(chunk)
+            check_ratio(name, total, compressed, "the gzip stream")
+            if total > limit:
+                raise DataError(f"{name}: decompresses to more than {limit >> 30} GiB; refused")
+            chunks.append(chunk)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(f"{name}: not a readable gzip file ({exc})") from None
+    return b"".join(chunks)
+
+
+# ---- CSV --------------------------------------------------------------------------------------
+def _sample(head, name, whole):
+    """The text of the first bytes (a cut multi-byte character at the end dropped), checked as UTF-8."""
+    if not head.strip():
+        raise DataError(f"{name}: the file is empty")
+    try:
+        return head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if whole or exc.start < len(head) - 4:
+            raise DataError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 CSV") from None
+        return head[:exc.start].decode("utf-8-sig")
+
+
+def sniff(text, whole):
+    """(delimiter, decimal comma?) from the first lines: the delimiter that cuts every line into the same
+    number (> 1) of cells, in the order , ; tab |; a decimal comma only where the delimiter is not a comma."""
+    lines = [line for line in text.splitlines()[: None if whole else -1] if line.strip()][:50] or [text]
+    best, best_width = ",", 1
+    for d in DELIMITERS:
+        widths = {len(row) for row in csv.reader(lines, delimiter=d)}
+        if len(widths) == 1 and widths.pop() > 1:
+            best = d
+            break
+        header_width = len(next(csv.reader(lines[:1], delimiter=d)))
+        if header_width > best_width:
+            best, best_width = d, header_width
+    return best, best != "," and bool(_DECIMAL_COMMA.search("\n".join(lines[1:])))
+
+
+def _read_csv(path, name, header, text_columns, size):
+    with open(path, "rb") as f:
+        head = f.read(SAMPLE)
+    text = _sample(head, name, size <= SAMPLE)
+    return _parse(path, name, text, size <= SAMPLE, header, text_columns, size)
+
+
+def _read_csv_bytes(data, name, header, text_columns):
+    text = _sample(data[:SAMPLE], name, len(data) <= SAMPLE)
+    return _parse(pa.py_buffer(data), name, text, len(data) <= SAMPLE, header, text_columns, len(data))
+
+
+def _parse(where, name, text, whole, header, text_columns, size):
+    import pyarrow.csv as pacsv
+    delimiter, decimal_comma = sniff(text, whole)
+    first = next(csv.reader([text.splitlines()[0] if text.strip() else ""], delimiter=delimiter), [])
+    names = [c.strip() for c in first] if header else [f"col{j + 1}" for j in range(len(first))]
+    check_names(names, name)
+    text_columns = {names[t] if isinstance(t, int) and not isinstance(t, bool) and -len(names) <= t < len(names)
+                    else str(t) for t in text_columns}
+    read = dict(column_names=names, skip_rows=1 if header else 0, block_size=BLOCK)
+    parse = dict(delimiter=delimiter)
+    convert = pacsv.ConvertOptions(
+        null_values=missing_spellings(), strings_can_be_null=True, quoted_strings_can_be_null=True,
+        true_values=[], false_values=[], timestamp_parsers=[], decimal_point="," if decimal_comma else ".",
+        column_types={c: pa.string() for c in text_columns if c in names})
+
+    def attempt(**changes):
+        source = pa.BufferReader(where) if isinstance(where, pa.Buffer) else where
+        options = {**read, **changes}
+        return pacsv.read_csv(source, read_options=pacsv.ReadOptions(**options),
+                              parse_options=pacsv.ParseOptions(**parse), convert_options=convert)
+    try:
         try:
-            target = names[int(target)]
-        except (ValueError, IndexError):
-            raise DataError(f"{path}: no column named {target!r}; columns: {', '.join(names)}") from None
-    elif target is None:
-        target = names[-1]
-    if features:
-        chosen = check(list(features), "--features")
-        if target in chosen:
-            raise ConfigError(f"--features: {target!r} is the target column; it cannot be a feature too")
-    else:
-        chosen = [c for c in names if c != target]
-    if drop:
-        check(list(drop), "--drop")
-        chosen = [c for c in chosen if c not in drop]
-    if not chosen:
-        raise ConfigError("no feature columns are left after --features/--drop")
-    return chosen, target
+            table = attempt()
+        except pa.ArrowInvalid as exc:
+            if "straddl" not in str(exc):
+                raise
+            table = attempt(block_size=min(max(2 * size, BLOCK), 2**31 - 1))  # one row longer than a block
+    except pa.ArrowInvalid as exc:
+        raise _csv_error(exc, where, name, read, parse, header) from None
+    if len(names) < 2:
+        raise DataError(f"{name}: only one column; a data file needs feature columns and a target column "
+                        "(is the delimiter one of , ; tab |?)")
+    if table.num_rows == 0:
+        raise DataError(f"{name}: a header but no data rows" if header else f"{name}: no data rows")
+    return Read(table, name, first_line=2 if header else 1, decimal_comma=decimal_comma)
 
 
-def parse_columns(text):
-    """['a', 'b'] from 'a,b' (None stays None)."""
-    return None if text is None else [c.strip() for c in str(text).split(",") if c.strip()]
+def _csv_error(exc, where, name, read, parse, header):
+    """A DataError for pyarrow's CSV error: a ragged row found again, single-threaded, to name its line."""
+    import pyarrow.csv as pacsv
+    message = str(exc)
+    if "invalid UTF8" in message or "UTF8" in message:
+        return DataError(f"{name}: not UTF-8 text ({message.splitlines()[0][:120]}); save it as UTF-8 CSV")
+    if "Expected" in message and "columns" in message:
+        bad = []
+
+        def handler(row):
+            bad.append(row)
+            return "error"
+        source = pa.BufferReader(where) if isinstance(where, pa.Buffer) else where
+        try:
+            pacsv.read_csv(source, read_options=pacsv.ReadOptions(**{**read, "use_threads": False}),
+                           parse_options=pacsv.ParseOptions(**parse, invalid_row_handler=handler))
+        except pa.ArrowInvalid:
+            pass
+        if bad:
+            row = bad[0]
+            line = "" if row.number is None else f"row {row.number + (0 if header else -1)} "
+            return DataError(f"{name}: {line}has {row.actual_columns} cells but the file has "
+                             f"{row.expected_columns} columns")
+    return DataError(f"{name}: cannot read as CSV ({message.splitlines()[0][:200]})")
 
 
-def read_table(path, target=None, features=None, drop=None, impute="none", has_target=True):
-    """(cells (n, d) object, y or None, feature names, target name, Encoder fitted on all rows)."""
-    names, cells, lines = read_cells(path)
-    chosen, target = select(path, names, features, drop, target if has_target else False)
-    X = cells[:, [names.index(c) for c in chosen]]
-    encoder = Encoder.fit(chosen, X, lines, impute, where=f"{path}: ")
-    y = None
-    if target is not None:
-        column = cells[:, names.index(target)]
-        for line, c in zip(lines, column):
-            if is_missing(c):
-                raise MissingValue(f"{path}: row {line}, column {target!r}: the target is missing")
-        y = files.target_values(column, lines, f"{path}: ", target)  # as files.read_csv reads a target
-    return X, y, chosen, target, encoder
+def check_names(names, name):
+    """Column names unique and short enough for the model file (a linear check: 50,000 columns are fine)."""
+    duplicates = sorted(n for n, k in Counter(names).items() if k > 1)
+    if duplicates:
+        raise DataError(f"{name}: the header names column(s) {', '.join(map(repr, duplicates[:5]))} more than once")
+    long = next((n for n in names if len(n) > MAX_NAME), None)
+    if long is not None:
+        raise DataError(f"{name}: the column name {long[:40]!r}... has {len(long)} characters; a model file holds "
+                        f"names of at most {MAX_NAME}")
+
+
+# ---- Parquet, Feather/Arrow IPC, folders ----------------------------------------------------------
+def _parquet(source, name):
+    import pyarrow.parquet as pq
+    try:
+        f = pq.ParquetFile(source)
+        meta = f.metadata
+        declared = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        if declared > MAX_DATA_BYTES:
+            raise DataError(f"{name}: the row groups declare {declared / 2**30:.1f} GiB, more than the "
+                            f"{MAX_DATA_BYTES >> 30} GiB backprop reads into memory; refused")
+        table = f.read()
+    except (pa.ArrowException, OSError) as exc:
+        raise DataError(f"{name}: not a readable Parquet file ({str(exc)[:200]})") from None
+    return _checked(table, name)
+
+
+def _ipc(source, name):
+    batches, total = [], 0
+    try:
+        with pa.ipc.open_file(source) as f:
+            for i in range(f.num_record_batches):
+                batch = f.get_batch(i)
+                total += batch.nbytes
+                if total > MAX_DATA_BYTES:
+                    raise DataError(f"{name}: decodes to more than {MAX_DATA_BYTES >> 30} GiB; refused")
+                batches.append(batch)
+            schema = f.schema
+    except (pa.ArrowException, OSError) as exc:
+        raise DataError(f"{name}: not a readable Feather/Arrow file ({str(exc)[:200]})") from None
+    return _checked(pa.Table.from_batches(batches, schema), name)
+
+
+def _read_folder(path, name, header, text_columns):
+    """A folder of Parquet (or Feather) files, or of CSV files of the same columns, read as one table."""
+    import pyarrow.dataset as ds
+    files = sorted(os.path.join(root, f) for root, _, fs in os.walk(path) for f in fs if not f.startswith((".", "_")))
+    if not files:
+        raise DataError(f"{name}: a folder with no data files in it (not a regular file); name a data file or a "
+                        "folder of Parquet or CSV files")
+    for f in files:
+        check_regular(f)
+    kinds = {format_of(f) for f in files}
+    if len(kinds) > 1:
+        raise DataError(f"{name}: the folder mixes file formats ({', '.join(sorted(kinds))}); keep one")
+    kind = kinds.pop()
+    if kind == CSV:
+        parts = [read_arrow(f, header, text_columns=text_columns) for f in files]
+        try:
+            table = pa.concat_tables([p.table for p in parts], promote_options="permissive")
+        except pa.ArrowException as exc:
+            raise DataError(f"{name}: its CSV files do not share their columns ({str(exc)[:200]})") from None
+        return Read(table, name, first_line=0, decimal_comma=parts[0].decimal_comma)
+    try:
+        dataset = ds.dataset(files, format="parquet" if kind == PARQUET else "ipc")
+        declared = sum(os.path.getsize(f) for f in files)
+        if declared > MAX_DATA_BYTES:
+            raise DataError(f"{name}: {declared / 2**30:.1f} GiB of files; refused")
+        table = dataset.to_table()
+    except (pa.ArrowException, OSError) as exc:
+        raise DataError(f"{name}: not a readable {kind} folder ({str(exc)[:200]})") from None
+    return Read(_checked(table, name), name, first_line=0)
+
+
+def _checked(table, name):
+    check_names(table.column_names, name)
+    if table.num_rows == 0:
+        raise DataError(f"{name}: no data rows")
+    return table

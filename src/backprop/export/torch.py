@@ -11,6 +11,7 @@ import numpy as np
 
 from ..activations import LeakyReLU
 from ..errors import ConfigError
+from ..model import as_model
 from ..network import Network
 from .files import write_atomically
 
@@ -34,7 +35,9 @@ def _torch():
 
 
 def _network(network_or_model):
-    return getattr(network_or_model, "network", network_or_model)
+    """The Network of a Network, a Model or a fitted backprop.sklearn estimator."""
+    model = as_model(network_or_model)
+    return getattr(model, "network", model)
 
 
 def to_torch(network_or_model):

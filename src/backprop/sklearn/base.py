@@ -7,7 +7,7 @@ array assigned to coefs_[l] (or intercepts_[l]) is copied into the network befor
 """
 
 import math
-import numbers
+import time
 import warnings
 
 import numpy as np
@@ -16,29 +16,38 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
+from sklearn.utils.validation import _is_fitted
 
 from ..network import Network
 from ..training.data import Batches, TrainingData
 from ..training.guards import Diverged, Snapshot
 from ..training.loop import one_epoch
 from ..training.parameters import pack_network
-from .solvers import LEARNING_RATES, StepSizes, fit_lbfgs
-
-# scikit-learn's activation names, and backprop's own, mapped to backprop's
-ACTIVATIONS = {"relu": "relu", "logistic": "sigmoid", "tanh": "tanh", "identity": "identity",
-               "sigmoid": "sigmoid", "leaky_relu": "leaky_relu"}
-SOLVERS = ("sgd", "adam", "adamw", "lbfgs")
+from .conversion import to_model
+from .solvers import StepSizes, fit_lbfgs
+from .validation import (ACTIVATIONS, PARAMETER_CONSTRAINTS, check_continuation, hidden_activations, hidden_sizes,
+                         parameter_sizes, relative_weights)
 DIVERGED = ("Solver produced non-finite parameter weights. The input data may contain large values and need "
             "to be preprocessed (scale X, for instance with StandardScaler), or lower learning_rate_init")
 
 
 class BaseMLP(BaseEstimator):
-    """Shared fitting: scikit-learn's stopping rules, attributes and warnings, backprop's engine."""
+    """Shared fitting: scikit-learn's stopping rules, attributes and warnings, backprop's engine.
+
+    With early_stopping, validation_fraction of the rows is held out and each iteration records
+    validation_scores_ (accuracy or R^2, as scikit-learn) and validation_loss_curve_ (the loss of
+    loss_curve_ on those rows). early_stopping_metric picks what must improve by tol within
+    n_iter_no_change iterations, and whose best iteration's weights are kept: "score" (scikit-learn's
+    rule, the default) or "loss" (the validation loss; best_validation_loss_ is its minimum).
+    """
+
+    _parameter_constraints: dict = PARAMETER_CONSTRAINTS
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam", alpha=0.0001,
                  batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5, max_iter=200,
                  shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
-                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
+                 nesterovs_momentum=True, early_stopping=False, early_stopping_metric="score",
+                 validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-8, n_iter_no_change=10, max_fun=15000, output=None, cost=None, dtype=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -57,6 +66,7 @@ class BaseMLP(BaseEstimator):
         self.momentum = momentum
         self.nesterovs_momentum = nesterovs_momentum
         self.early_stopping = early_stopping
+        self.early_stopping_metric = early_stopping_metric
         self.validation_fraction = validation_fraction
         self.beta_1 = beta_1
         self.beta_2 = beta_2
@@ -69,39 +79,21 @@ class BaseMLP(BaseEstimator):
 
     # ---- checks ---------------------------------------------------------------------------------
     def _hidden_sizes(self):
-        sizes = [self.hidden_layer_sizes] if np.isscalar(self.hidden_layer_sizes) else list(self.hidden_layer_sizes)
-        if not sizes or any(not isinstance(s, numbers.Integral) or s < 1 for s in sizes):
-            raise ValueError(f"hidden_layer_sizes must be positive integers, got {self.hidden_layer_sizes!r}")
-        return [int(s) for s in sizes]
+        return hidden_sizes(self.hidden_layer_sizes)
 
     def _hidden_activations(self, n_hidden):
-        names = [self.activation] * n_hidden if isinstance(self.activation, str) else list(self.activation)
-        if len(names) != n_hidden:
-            raise ValueError(f"activation lists {len(names)} names for {n_hidden} hidden layers; give one per layer "
-                             "or one name for all")
-        unknown = [name for name in names if name not in ACTIVATIONS]
-        if unknown:
-            raise ValueError(f"activation {unknown[0]!r} is not supported; choose one of {sorted(ACTIVATIONS)}")
-        return names
+        return hidden_activations(self.activation, n_hidden)
 
-    def _check_params(self):
-        if self.solver not in SOLVERS:
-            raise ValueError(f"solver {self.solver!r} is not supported; choose one of {', '.join(SOLVERS)}")
-        if self.learning_rate not in LEARNING_RATES:
-            raise ValueError(f"learning_rate {self.learning_rate!r} must be one of {', '.join(LEARNING_RATES)}")
-        checks = [("max_iter", self.max_iter, 1 <= self.max_iter), ("max_fun", self.max_fun, 1 <= self.max_fun),
-                  ("learning_rate_init", self.learning_rate_init, self.learning_rate_init > 0),
-                  ("alpha", self.alpha, self.alpha >= 0), ("tol", self.tol, self.tol >= 0),
-                  ("momentum", self.momentum, 0 <= self.momentum <= 1),
-                  ("n_iter_no_change", self.n_iter_no_change, self.n_iter_no_change > 0),
-                  ("validation_fraction", self.validation_fraction, 0 < self.validation_fraction < 1),
-                  ("beta_1", self.beta_1, 0 <= self.beta_1 < 1), ("beta_2", self.beta_2, 0 <= self.beta_2 < 1),
-                  ("epsilon", self.epsilon, self.epsilon > 0)]
-        for name, value, ok in checks:
-            if not ok:
-                raise ValueError(f"{name}={value!r} is out of range; see the {type(self).__name__} docstring")
-        if self.batch_size != "auto" and not (isinstance(self.batch_size, numbers.Integral) and self.batch_size >= 1):
-            raise ValueError(f"batch_size must be 'auto' or a positive integer, got {self.batch_size!r}")
+    def to_model(self):
+        """This fitted estimator as a backprop Model (a copy): backprop.save(est, path) writes it, the file
+        `backprop train` writes; backprop.export.to_onnx(est, path) and to_torch(est) export it."""
+        return to_model(self)
+
+    def _validate_params_again(self):
+        """Check the parameters on every partial_fit: scikit-learn's _fit_context checks only the first call's,
+        and set_params may have changed them since (a few microseconds against an epoch)."""
+        if _is_fitted(self):
+            self._validate_params()
 
     # ---- the network behind coefs_ and intercepts_ ------------------------------------------------
     def _new_network(self, sizes, dtype):
@@ -129,17 +121,28 @@ class BaseMLP(BaseEstimator):
         self._expose(net)
         if self.solver != "lbfgs":
             self.loss_curve_, self._no_improvement_count, self._best = [], 0, None
+            self._learning_rate_curve, self._seconds_curve = [], []  # per iteration, beside loss_curve_
             self.best_loss_ = None if self.early_stopping else np.inf
-            self.validation_scores_ = [] if self.early_stopping else None
-            self.best_validation_score_ = -np.inf if self.early_stopping else None
+            self._reset_validation()
+
+    def _reset_validation(self):
+        """The validation attributes of a fit that holds rows out (early_stopping), else None."""
+        held_out = self.early_stopping
+        self.validation_scores_ = [] if held_out else None
+        self.validation_loss_curve_ = [] if held_out else None
+        self.best_validation_score_ = -np.inf if held_out else None
+        self.best_validation_loss_ = np.inf if held_out else None
 
     def _network(self):
         """network_ with coefs_ and intercepts_ in it: arrays assigned to them are copied in first."""
         net = getattr(self, "network_", None)
-        if net is None or len(net.weights) != len(self.coefs_):  # coefs_ set by hand before any fit
-            sizes = [np.shape(self.coefs_[0])[0]] + [np.shape(c)[1] for c in self.coefs_]
+        sizes = parameter_sizes(self.coefs_, self.intercepts_)
+        if net is None:  # coefs_ set by hand before any fit
             dtype = np.asarray(self.coefs_[0]).dtype
             net = self.network_ = self._new_network(sizes, dtype if dtype in (np.float32, np.float64) else np.float64)
+        elif sizes != net.sizes:
+            raise ValueError(f"coefs_ and intercepts_ describe layers {sizes}, but the fitted network has {net.sizes}; "
+                             "assign arrays of the fitted shapes, or fit anew")
         changed = False
         for l in range(len(net.weights)):
             if not _is_transpose(self.coefs_[l], net.weights[l]):
@@ -160,6 +163,8 @@ class BaseMLP(BaseEstimator):
     def _forward(self, X):
         """a_L for validated X (n_samples, n_features), one row per sample."""
         net = self._network()
+        if X.shape[1] != net.sizes[0]:
+            raise ValueError(f"X has {X.shape[1]} features, but coefs_[0] takes {net.sizes[0]}")
         x = X.astype(net.dtype, copy=False).T
         with np.errstate(over="ignore", invalid="ignore"):
             return net.forward(x)[1][-1].T
@@ -174,21 +179,17 @@ class BaseMLP(BaseEstimator):
     # ---- fitting ----------------------------------------------------------------------------------
     def _fit(self, X, Y, sample_weight, incremental, stratify=None):
         """Fit on validated X (n, n_features) and encoded targets Y (n, n_outputs); returns self."""
-        self._check_params()
-        dtype = np.dtype(self.dtype) if self.dtype is not None else X.dtype
-        X = X.tocsr().astype(dtype, copy=False) if issparse(X) else X.astype(dtype, copy=False)
-        Y = Y.astype(dtype, copy=False)
         if not hasattr(self, "coefs_") or not (self.warm_start or incremental):
             self._random_state = check_random_state(self.random_state)
-            self._initialize(X.shape[1], Y.shape[1], dtype)
+            self._initialize(X.shape[1], Y.shape[1], np.dtype(self.dtype) if self.dtype is not None else X.dtype)
         elif not hasattr(self, "_random_state"):  # coefs_ assigned by hand
             self._random_state = check_random_state(self.random_state)
         net = self._network()
-        if np.shape(self.coefs_[-1])[1] != Y.shape[1]:
-            raise ValueError(f"the network has {np.shape(self.coefs_[-1])[1]} outputs but y needs {Y.shape[1]}; "
-                             "fit with warm_start=False to start over")
+        check_continuation(self, net, X.shape[1], Y.shape[1])  # a warm start goes on with the network it has
+        X = X.tocsr().astype(net.dtype, copy=False) if issparse(X) else X.astype(net.dtype, copy=False)
+        Y = Y.astype(net.dtype, copy=False)
         if self.solver == "lbfgs":
-            fit_lbfgs(self, net, X, Y, _relative(sample_weight, dtype), sample_weight)
+            fit_lbfgs(self, net, X, Y, relative_weights(sample_weight, net.dtype), sample_weight)
         else:
             self._fit_stochastic(net, X, Y, sample_weight, incremental, stratify)
         if not all(np.isfinite(p).all() for p in net.weights + net.biases):
@@ -202,21 +203,26 @@ class BaseMLP(BaseEstimator):
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = StepSizes.for_estimator(self)
         X, Y, sample_weight, validation = self._split_validation(X, Y, sample_weight, stratify)
+        if validation is not None and getattr(self, "validation_loss_curve_", None) is None:
+            self._reset_validation()  # a warm start that turned early_stopping on
         n = X.shape[0]
         if self.batch_size != "auto" and self.batch_size > n:
             warnings.warn(f"batch_size={self.batch_size} is larger than the {n} training samples; using {n}",
-                          stacklevel=3)
+                          stacklevel=5)
         batch = min(200, n) if self.batch_size == "auto" else min(int(self.batch_size), n)
         steps = self._optimizer
         # scikit-learn's penalty is (alpha / 2) ||W||^2 over each batch of m samples: gradient alpha W / m.
         # Weighted samples count as their weight (weight 2 is a duplicate), so m is the batch's total weight.
         weight_mean = 1.0 if sample_weight is None else float(np.mean(sample_weight))
         steps.rule.weight_decay = self.alpha / (batch * weight_mean)
-        batches = Batches(net, TrainingData(X, Y, _relative(sample_weight, X.dtype), None, False, batch))
+        batches = Batches(net, TrainingData(X, Y, relative_weights(sample_weight, X.dtype), None, False, batch))
         scale, offset = self._reported_loss(Y, sample_weight)
         self.n_iter_ = 0
         order = np.arange(n)
+        rates, seconds = self.__dict__.setdefault("_learning_rate_curve", []), \
+            self.__dict__.setdefault("_seconds_curve", [])
         for _ in range(self.max_iter):
+            start, rate = time.perf_counter(), steps.learning_rate
             if self.shuffle:  # each epoch shuffles the last one's order, as scikit-learn does: the same batches
                 order = order[self._random_state.permutation(n)]
             with np.errstate(over="ignore", invalid="ignore"):
@@ -230,18 +236,21 @@ class BaseMLP(BaseEstimator):
             self.t_ += n
             # The epoch's loss as scikit-learn reports it: the penalty counted once per batch of m samples.
             squares = sum(float(np.vdot(W, W)) for W in net.weights)
-            self.loss_ = scale * cost + offset + 0.5 * self.alpha * squares * math.ceil(n / batch) / (n * weight_mean)
+            penalty = 0.5 * self.alpha * squares * math.ceil(n / batch) / (n * weight_mean)
+            self.loss_ = scale * cost + offset + penalty
             self.loss_curve_.append(self.loss_)
+            rates.append(rate)
+            seconds.append(time.perf_counter() - start)
             if self.verbose:
                 print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
-            self._count_no_improvement(validation)
+            self._count_no_improvement(validation, penalty)
             steps.iteration_ends(self.t_, self.n_iter_)
             if diverged or self._stops(steps, validation) or incremental:
                 break
             if self.n_iter_ == self.max_iter:
                 warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
                               "optimization hasn't converged yet; raise max_iter or tol", ConvergenceWarning,
-                              stacklevel=4)
+                              stacklevel=5)
         if validation is not None and self._best is not None:  # keep the best epoch's weights
             self._best.restore(net.weights + net.biases)
         elif diverged:
@@ -265,35 +274,55 @@ class BaseMLP(BaseEstimator):
         first shrinks the step instead, as scikit-learn's does)."""
         if self._no_improvement_count <= self.n_iter_no_change:
             return False
-        what = "Validation score" if validation is not None else "Training loss"
+        what = "Training loss" if validation is None else \
+            "Validation loss" if self.early_stopping_metric == "loss" else "Validation score"
         message = f"{what} did not improve more than tol={self.tol:f} for {self.n_iter_no_change} consecutive epochs."
         if steps.trigger_stopping(message, self.verbose):
             return True
         self._no_improvement_count = 0
         return False
 
-    def _count_no_improvement(self, validation):
-        """scikit-learn's counter of iterations without improvement by tol: of the validation score, or the loss."""
-        if validation is not None:
-            X_val, Y_val, sw_val = validation
-            out = self._forward(X_val)
-            score = float(self._score_outputs(out, Y_val, sw_val)) if np.isfinite(out).all() else math.nan
-            self.validation_scores_.append(score)
-            if self.verbose:
-                print(f"Validation score: {score:f}")
-            self._no_improvement_count = self._no_improvement_count + 1 \
-                if score < self.best_validation_score_ + self.tol else 0
-            if score > self.best_validation_score_:
-                self.best_validation_score_ = score
-                params = self.network_.weights + self.network_.biases
-                if self._best is None:
-                    self._best = Snapshot(params)
-                else:
-                    self._best.take(params)
-        else:
+    def _count_no_improvement(self, validation, penalty):
+        """scikit-learn's counter of iterations without improvement by tol: of the validation score (or, with
+        early_stopping_metric="loss", the validation loss), or of the training loss without validation."""
+        if validation is None:
             loss = self.loss_curve_[-1]
             self._no_improvement_count = self._no_improvement_count + 1 if loss > self.best_loss_ - self.tol else 0
             self.best_loss_ = min(self.best_loss_, loss)
+            return
+        score, loss = self._validate_iteration(validation, penalty)
+        if self.early_stopping_metric == "loss":
+            stalled, better = not loss < self.best_validation_loss_ - self.tol, loss < self.best_validation_loss_
+        else:
+            stalled, better = score < self.best_validation_score_ + self.tol, score > self.best_validation_score_
+        self._no_improvement_count = self._no_improvement_count + 1 if stalled else 0
+        self.best_validation_score_ = max(self.best_validation_score_, score)
+        self.best_validation_loss_ = min(self.best_validation_loss_, loss)
+        if better:  # the weights restored when training stops
+            params = self.network_.weights + self.network_.biases
+            if self._best is None:
+                self._best = Snapshot(params)
+            else:
+                self._best.take(params)
+
+    def _validate_iteration(self, validation, penalty):
+        """(score, loss) on the held-out rows, appended to validation_scores_ and validation_loss_curve_.
+
+        The loss is loss_curve_'s: scikit-learn's data loss, here on the validation rows, plus the same L2 term.
+        """
+        X_val, Y_val, sw_val = validation
+        out = self._forward(X_val)
+        score = loss = math.nan
+        if np.isfinite(out).all():
+            score = float(self._score_outputs(out, Y_val, sw_val))
+            scale, offset = self._reported_loss(Y_val, sw_val)
+            cost = self.network_.cost_of(out.T, Y_val.T, relative_weights(sw_val, out.dtype))
+            loss = scale * cost + offset + penalty
+        self.validation_scores_.append(score)
+        self.validation_loss_curve_.append(loss)
+        if self.verbose:
+            print(f"Validation score: {score:f}")
+        return score, loss
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -305,27 +334,6 @@ def _is_transpose(c, W):
     """Whether c is a view of W transposed: coefs_[l] while it is in step with the network's W_l."""
     return (isinstance(c, np.ndarray) and c.shape == W.shape[::-1] and c.strides == W.strides[::-1]
             and c.dtype == W.dtype and c.__array_interface__["data"][0] == W.__array_interface__["data"][0])
-
-
-def checked_sample_weight(sample_weight, X):
-    """sample_weight as a float array (n_samples,), checked, or None."""
-    if sample_weight is None:
-        return None
-    s = np.asarray(sample_weight, dtype=np.float64)
-    s = np.full(X.shape[0], float(s)) if s.ndim == 0 else s.reshape(-1)
-    if s.shape[0] != X.shape[0]:
-        raise ValueError(f"sample_weight has {s.shape[0]} entries for {X.shape[0]} samples; give one per sample")
-    if not np.isfinite(s).all() or (s < 0).any() or s.sum() <= 0:
-        raise ValueError("sample_weight must be finite and non-negative, and not all zero")
-    return s
-
-
-def _relative(sample_weight, dtype):
-    """Sample weights scaled to mean 1 (what the engine takes), or None."""
-    if sample_weight is None:
-        return None
-    s = np.asarray(sample_weight, dtype=dtype)
-    return s * (len(s) / s.sum())
 
 
 def _no_signals():

@@ -2,16 +2,18 @@
 
 import numpy as np
 from scipy.special import xlogy
-from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from .base import BaseMLP, checked_sample_weight
+from .base import BaseMLP
 from .poisson import Exp, HalfPoissonDeviance
+from .validation import checked_sample_weight
 
 FLOATS = (np.float64, np.float32)  # the input's float dtype is kept; others become float64
 
@@ -29,21 +31,26 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     per label for multilabel y; cross-entropy. classes_ holds the labels.
 
     Parameters are scikit-learn's MLPClassifier's, plus output and cost (backprop's names), an
-    activation per hidden layer (a list), class_weight ("balanced" or {label: weight}) and dtype
-    (None: the input's float dtype).
+    activation per hidden layer (a list), class_weight ("balanced" or {label: weight}), dtype
+    (None: the input's float dtype) and early_stopping_metric (see BaseMLP).
     """
+
+    _parameter_constraints: dict = {**BaseMLP._parameter_constraints,
+                                    "class_weight": [dict, StrOptions({"balanced"}), None]}
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam", alpha=0.0001,
                  batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5, max_iter=200,
                  shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
-                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
+                 nesterovs_momentum=True, early_stopping=False, early_stopping_metric="score",
+                 validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-8, n_iter_no_change=10, max_fun=15000, output=None, cost=None, class_weight=None,
                  dtype=None):
         super().__init__(hidden_layer_sizes, activation, solver=solver, alpha=alpha, batch_size=batch_size,
                          learning_rate=learning_rate, learning_rate_init=learning_rate_init, power_t=power_t,
                          max_iter=max_iter, shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
                          warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
-                         early_stopping=early_stopping, validation_fraction=validation_fraction, beta_1=beta_1,
+                         early_stopping=early_stopping,
+                         early_stopping_metric=early_stopping_metric, validation_fraction=validation_fraction, beta_1=beta_1,
                          beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
                          output=output, cost=cost, dtype=dtype)
         self.class_weight = class_weight
@@ -97,16 +104,19 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                              f"{type_of_target(y)}; use MLPRegressor for continuous targets")
         return X, y
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit on X (n_samples, n_features), dense or sparse, and labels y (n_samples,) or a multilabel
         indicator matrix (n_samples, n_labels); returns self."""
-        X, y = self._validate(X, y, reset=True)
+        X, y = self._validate(X, y, reset=not (self.warm_start and hasattr(self, "coefs_")))
         Y, stratify = self._encode(y, incremental=False)
         return self._fit(X, Y, self._weights(y, sample_weight, X), incremental=False, stratify=stratify)
 
     @available_if(_stochastic)
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """One iteration over X, y. classes (every label) is required on the first call and may not change."""
+        self._validate_params_again()
         first = not hasattr(self, "classes_")
         if classes is not None and not first and not np.array_equal(np.unique(classes), self.classes_):
             raise ValueError(f"classes={list(classes)} differs from the classes of the first call to partial_fit, "
@@ -165,20 +175,25 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 class MLPRegressor(RegressorMixin, BaseMLP):
     """A regressor: identity output and the cost 1/(2n) sum ||a - y||^2, or loss="poisson" (an
     exponential output and the half Poisson deviance). Parameters are scikit-learn's MLPRegressor's,
-    plus output, cost, an activation per hidden layer and dtype.
+    plus output, cost, an activation per hidden layer, dtype and early_stopping_metric (see BaseMLP).
     """
+
+    _parameter_constraints: dict = {**BaseMLP._parameter_constraints,
+                                    "loss": [StrOptions({"squared_error", "poisson"})]}
 
     def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
                  alpha=0.0001, batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5,
                  max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
-                 momentum=0.9, nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9,
+                 momentum=0.9, nesterovs_momentum=True, early_stopping=False, early_stopping_metric="score",
+                 validation_fraction=0.1, beta_1=0.9,
                  beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, output=None, cost=None,
                  dtype=None):
         super().__init__(hidden_layer_sizes, activation, solver=solver, alpha=alpha, batch_size=batch_size,
                          learning_rate=learning_rate, learning_rate_init=learning_rate_init, power_t=power_t,
                          max_iter=max_iter, shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
                          warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
-                         early_stopping=early_stopping, validation_fraction=validation_fraction, beta_1=beta_1,
+                         early_stopping=early_stopping,
+                         early_stopping_metric=early_stopping_metric, validation_fraction=validation_fraction, beta_1=beta_1,
                          beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
                          output=output, cost=cost, dtype=dtype)
         self.loss = loss
@@ -186,8 +201,6 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     def _output_and_cost(self):
         if self.loss == "poisson":
             return self.output or Exp(), self.cost or HalfPoissonDeviance()
-        if self.loss != "squared_error":
-            raise ValueError(f"loss {self.loss!r} is not supported; choose 'squared_error' or 'poisson'")
         return self.output or "identity", self.cost or "mse"
 
     def _reported_loss(self, Y, sample_weight):
@@ -210,14 +223,17 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     def _weights(self, sample_weight, X):
         return checked_sample_weight(sample_weight, X)
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit on X (n_samples, n_features), dense or sparse, and y (n_samples,) or (n_samples, n_targets)."""
-        X, Y = self._targets(X, y, reset=True)
+        X, Y = self._targets(X, y, reset=not (self.warm_start and hasattr(self, "coefs_")))
         return self._fit(X, Y, self._weights(sample_weight, X), incremental=False)
 
     @available_if(_stochastic)
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """One iteration over X, y."""
+        self._validate_params_again()
         X, Y = self._targets(X, y, reset=not hasattr(self, "coefs_"))
         return self._fit(X, Y, self._weights(sample_weight, X), incremental=True)
 

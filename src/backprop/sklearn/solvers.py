@@ -125,4 +125,4 @@ def fit_lbfgs(est, net, X, Y, r, sample_weight=None):
     if result.status != 0:
         warnings.warn(f"lbfgs stopped before converging after {result.nit} iterations and {result.nfev} "
                       f"evaluations ({result.message}); raise max_iter (now {est.max_iter}) or max_fun "
-                      f"(now {est.max_fun}), or scale the data", ConvergenceWarning, stacklevel=4)
+                      f"(now {est.max_fun}), or scale the data", ConvergenceWarning, stacklevel=5)

@@ -3,17 +3,13 @@
 When the package layout moves, only these imports change.
 """
 
-import os
-import tempfile
-
 import numpy as np
 
 from ... import io as model_io
-from ...data.files import read_csv
+from ...data.sources import read_table
 from ...data.preprocessing import Scaler
 from ...errors import BackpropError, ConfigError, DataError, DivergenceError
 from ..explain import build, explain
-from ...gradcheck import relative_error
 from ...network import Network
 from ...model import Model
 from ...training import train
@@ -37,23 +33,8 @@ def cost(net, X, Y):
 
 
 def explain_step(net, X, Y, learning_rate):
-    """explain's JSON-ready dict for one SGD step on a copy of net, plus sigma'(z_l) of every unit.
-
-    The per-entry relative errors of each gradient against its finite difference are added, so the
-    page's "Check" button shows engine numbers only.
-    """
-    copy = net.copy()
-    step = explain(copy, np.asarray(X, dtype=float), np.asarray(Y, dtype=float), learning_rate)
-    z, a = forward(net, np.asarray(X, dtype=float))
-    for l, layer in enumerate(step["layers"], start=1):
-        act = net.activations[l - 1]
-        slope = act.derivative(z[l], a[l]) if act.elementwise else None
-        layer["sigma_prime"] = None if slope is None else slope.tolist()
-        for key in ("dC_dW", "dC_db"):
-            exact, numeric = np.asarray(layer[key]), np.asarray(layer[key + "_numeric"])
-            layer[key + "_errors"] = np.vectorize(lambda e, n: relative_error(np.array(e), np.array(n)))(
-                exact, numeric).tolist()
-    return step
+    """explain's JSON-ready dict for one SGD step on a copy of net (net itself is not changed)."""
+    return explain(net.copy(), np.asarray(X, dtype=float), np.asarray(Y, dtype=float), learning_rate)
 
 
 def worked_example():
@@ -62,27 +43,15 @@ def worked_example():
 
 
 def read_csv_bytes(content, name="upload.csv"):
-    """(X, y, feature_names, target_name) from CSV bytes, checked as the command-line tool checks files.
-
-    The bytes go to an anonymous file (no name in any folder), so nothing is left behind on any exit,
-    kill -9 included; the reader opens it through /proc/self/fd or /dev/fd.
-    """
-    with tempfile.TemporaryFile() as f:
-        f.write(content)
-        f.flush()
-        f.seek(0)
-        folder = next((d for d in ("/proc/self/fd", "/dev/fd") if os.path.isdir(d)), None)
-        if folder is None:
-            raise ConfigError("uploads need /proc/self/fd or /dev/fd; start the playground with --data FILE.csv")
-        path = f"{folder}/{f.fileno()}"
-        try:
-            return read_csv(path)
-        except DataError as exc:  # name the upload, not the descriptor
-            raise DataError(str(exc).replace(path, name)) from None
+    """(X, y, feature_names, target_name) from an uploaded table's bytes (CSV, .gz, Parquet, Feather), read
+    and checked by the same reader as the command line's --data, text columns one-hot encoded."""
+    X, y, encoder, target = read_table(content, name=name)
+    return X, y, encoder.input_names(), target
 
 
 def read_csv_file(path):
-    return read_csv(path)
+    X, y, encoder, target = read_table(path)
+    return X, y, encoder.input_names(), target
 
 
 def save_model_bytes(model, playground=None):

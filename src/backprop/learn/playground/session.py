@@ -261,7 +261,8 @@ class Session:
                 "features": self.feature_names, "sizes": self.net.sizes,
                 "activations": [act.name for act in self.net.activations], "cost": self.net.cost_function.name,
                 "train": rows(self.raw_train, self.y_train_raw), "test": rows(self.raw_test, self.y_test_raw),
-                "grid": GRID, "target_range": self._target_range(), "settings": self.settings.as_dict()}
+                "grid": GRID, "target_range": self._target_range(), "settings": self.settings.as_dict(),
+                "n_train": len(self.X_train)}
 
     def _target_range(self):
         if self.task == "classification":
@@ -309,7 +310,8 @@ class Session:
         if any(not 0 <= i < len(self.X_train) for i in indices):
             raise engine.ConfigError(f"training point index out of range 0..{len(self.X_train) - 1}")
         step = engine.explain_step(self.net, self.X_train[indices], self.Y_train[indices], learning_rate)
-        step["indices"] = list(indices)
+        step["rows"] = [i + 1 for i in indices]  # 1-based, as the page numbers the training points
+        step["epoch"] = self.epoch  # the weights it explains: the page refreshes it when training moves on
         return step
 
     def vanishing(self, depth=6, width=6, samples=16):

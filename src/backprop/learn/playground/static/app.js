@@ -17,17 +17,35 @@ function fmt(v) {
 const short = v => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(3));
 
 // ---- the URL holds the whole setup ----------------------------------------------------------
+// What a link may hold: a check per setting (true, or why not). A bad one is named and replaced by its default.
+const HIDDEN = ["tanh", "sigmoid", "relu", "leaky_relu", "identity"];
+const number = (lo, hi, whole) => v => (Number.isFinite(v) && v >= lo && v <= hi && (!whole || Number.isInteger(v))) ||
+  `not ${whole ? "a whole number" : "a number"} in ${lo}..${hi}`;
+const LINK_CHECKS = {
+  dataset: v => DATASETS.classification.concat(DATASETS.regression, ["worked-example", "upload"]).includes(v) || "unknown data set",
+  problem: v => ["classification", "regression"].includes(v) || "classification or regression",
+  classes: number(2, 5, true), noise: number(0, 0.5), train_ratio: number(0.1, 0.9), batch_size: number(1, 1000, true),
+  features: v => (v.length > 0 && v.every(f => FEATURES.includes(f)) && new Set(v).size === v.length) || "features from " + FEATURES.join(", "),
+  layers: v => (v.length <= 6 && v.every(n => Number.isInteger(n) && n >= 1 && n <= 8)) || "at most 6 layers of 1..8 units",
+  activations: v => v.every(a => HIDDEN.includes(a)) || "activations from " + HIDDEN.join(", "),
+  learning_rate: v => (Number.isFinite(v) && v > 0 && v <= 10) || "not a number in (0, 10]",
+  optimizer: v => ["sgd", "momentum", "adam"].includes(v) || "sgd, momentum or adam",
+  l2: number(0, 1), seed: number(0, 2 ** 32 - 1, true),
+};
 function readHash() {
-  const s = JSON.parse(JSON.stringify(DEFAULTS)), q = new URLSearchParams(location.hash.slice(1));
+  const s = JSON.parse(JSON.stringify(DEFAULTS)), q = new URLSearchParams(location.hash.slice(1)), bad = [];
   for (const [k, v] of q) {
-    if (k === "test") S.showTest = v === "1";
-    else if (k === "features") s.features = v ? v.split(",") : [];
-    else if (k === "layers") s.layers = v ? v.split(",").map(Number) : [];
-    else if (k === "activations") s.activations = v ? v.split(",") : [];
-    else if (k in s) s[k] = typeof DEFAULTS[k] === "number" ? Number(v) : v;
+    if (k === "test") { S.showTest = v === "1"; continue; }
+    if (!(k in s)) { bad.push(`${k} (not a setting)`); continue; }
+    const list = ["features", "layers", "activations"].includes(k);
+    const value = list ? (v ? v.split(",") : []).map(x => (k === "layers" ? Number(x) : x))
+      : typeof DEFAULTS[k] === "number" ? (v.trim() === "" ? NaN : Number(v)) : v;
+    const ok = LINK_CHECKS[k](value);
+    if (ok === true) s[k] = value; else bad.push(`${k}=${v.slice(0, 40)} (${ok})`);
   }
   while (s.activations.length < s.layers.length) s.activations.push(s.activations[0] || "tanh");
   s.activations.length = s.layers.length;
+  S.linkProblems = bad;
   return s;
 }
 function writeHash() {
@@ -49,10 +67,23 @@ async function api(path, body) {
   if (!response.ok) throw new Error(value.error || response.statusText);
   return value;
 }
-function say(message) { $("status").textContent = message || ""; }
+// One polite status line; errors are red and start with "error:", anything else is plain information.
+function say(message, kind) {
+  const status = $("status");
+  status.textContent = message || "";
+  status.classList.toggle("error", kind === "error" || /^error:/.test(message || ""));
+}
+// Epoch and losses change many times a second: a screen reader hears them at most once a second.
+let lastAnnounced = 0;
+function announce(frame, now) {
+  if (!now && Date.now() - lastAnnounced < 1000) return;
+  lastAnnounced = Date.now();
+  const test = frame.test_loss === null ? "" : `, test loss ${frame.test_loss.toFixed(3)}`;
+  $("announce").textContent = `Epoch ${frame.epoch}, training loss ${frame.train_loss.toFixed(3)}${test}`;
+}
 // Run one server call at a time, in order; report a failure on the page (never a console error).
 function queue(task) {
-  S.busy = S.busy.then(task).catch(err => { say("error: " + err.message); pause(); });
+  S.busy = S.busy.then(task).catch(err => { say("error: " + err.message, "error"); pause(); });
   return S.busy;
 }
 
@@ -60,12 +91,25 @@ async function newSession() {
   pause();
   writeHash();
   const sent = S.changes;
-  const r = await api("/api/session", { settings: S.settings });
+  let r;
+  try {
+    r = await api("/api/session", { settings: S.settings });
+  } catch (err) {
+    if (S.id !== null) throw err;  // a change on a working page: say so, keep the page as it is
+    S.linkProblems = (S.linkProblems || []).concat([err.message]);
+    S.settings = JSON.parse(JSON.stringify(DEFAULTS));
+    r = await api("/api/session", { settings: S.settings });
+  }
   S.id = r.id; S.data = r.data; S.hasUpload = r.has_upload; S.curve = [];
   // A change made while this request was in flight stays: its own request is queued behind this one.
   if (S.changes === sent) S.settings = r.data.settings;
   S.picked = [0];
-  say("");
+  if (S.linkProblems && S.linkProblems.length) {
+    say(`error: the link's setting(s) ${S.linkProblems.join("; ")} replaced by the defaults`, "error");
+    S.linkProblems = [];
+    writeHash();
+  } else say("");
+  $("points").value = "1";
   fillControls();
   buildNetwork();
   show(r.frame);
@@ -79,10 +123,12 @@ function show(frame) {
   $("epoch").textContent = String(frame.epoch).padStart(4, "0");
   $("train-loss").textContent = frame.train_loss.toFixed(3);
   $("test-loss").textContent = frame.test_loss === null ? "-" : frame.test_loss.toFixed(3);
-  if (frame.message) { say(frame.message); pause(); }
+  announce(frame, !S.playing);
+  if (frame.message) { say("error: " + frame.message, "error"); pause(); }
   Draw.curve($("curve"), S.curve);
   Draw.outputMap($("map"), S.data, frame, { picked: Stepper.active() ? S.picked : [], showTest: S.showTest });
   updateNetwork();
+  Stepper.frameChanged();
 }
 
 async function trainStep() { show(await api(`/api/step?id=${S.id}&epochs=1`, {})); }
@@ -101,7 +147,9 @@ function play() {
   queue(loop);
 }
 function pause() {
+  const was = S.playing;
   S.playing = false;
+  if (was) Stepper.reload();  // the step-through shows the weights training stopped at
   $("play").setAttribute("aria-label", "Play"); $("play").innerHTML = "&#9654;";
 }
 
@@ -138,7 +186,8 @@ function change(update) {
   Object.assign(S.settings, update);
   if (Object.keys(update).every(k => TUNABLE.includes(k)) && S.id) {
     writeHash();
-    return queue(() => api(`/api/settings?id=${S.id}`, update));
+    queue(() => api(`/api/settings?id=${S.id}`, update));
+    return Stepper.reload();
   }
   return queue(newSession);
 }
@@ -191,7 +240,7 @@ function wire() {
       S.hasUpload = true;
       Object.assign(S.settings, { dataset: "upload", problem: r.problem });
       await newSession();
-      say(`${file.name}: ${r.rows} rows, features ${r.features.join(", ")}, target ${r.target}`);
+      say(`${file.name}: ${r.rows} rows, features ${r.features.join(", ")}, target ${r.target}`, "info");
     });
   };
   $("map").onclick = e => {
@@ -202,7 +251,19 @@ function wire() {
     S.data.train.forEach((p, i) => { const d = (p[0] - px) ** 2 + (p[1] - py) ** 2; if (d < bestD) { bestD = d; best = i; } });
     if (e.shiftKey && !S.picked.includes(best)) S.picked = S.picked.concat([best]).slice(-8);
     else if (!e.shiftKey) S.picked = [best];
+    $("points").value = S.picked.map(i => i + 1).join(",");
     Stepper.reload();
+  };
+  $("points").onchange = e => {
+    const n = S.data ? S.data.n_train : 0, words = e.target.value.split(/[\s,]+/).filter(Boolean);
+    const bad = words.find(w => !/^\d+$/.test(w) || Number(w) < 1 || Number(w) > n);
+    if (!words.length || bad !== undefined || words.length > 8 || new Set(words.map(Number)).size !== words.length)
+      return say(`error: Training points takes 1 to 8 distinct row numbers from 1 to ${n}, e.g. 1,5,9` +
+        (bad === undefined ? "" : `; '${bad.slice(0, 20)}' is not one`), "error");
+    say("");
+    S.picked = words.map(w => Number(w) - 1);
+    Stepper.reload();
+    if (S.frame) show(S.frame);
   };
   window.addEventListener("resize", () => { if (S.data) { buildNetwork(); updateNetwork(); } });
 }
@@ -369,7 +430,7 @@ function moveTip(ev) {
   tip.style.left = Math.min(ev.clientX + 14, window.innerWidth - 260) + "px"; tip.style.top = ev.clientY + 14 + "px";
 }
 
-window.App = { S, fmt, short, api, queue, say, pause, show, hover };
+window.App = { S, fmt, short, api, queue, say, pause, show, hover, playing: () => S.playing };
 wire();
 S.settings = readHash();
 queue(newSession);

@@ -6,21 +6,19 @@ const Stepper = (() => {
   let on = false, r = null, stages = [], at = 0, pick = 0, timer = null, vanishOn = false;
   const $ = id => document.getElementById(id);
   const A = () => window.App;
-  const p = v => { const t = String(Number(v.toPrecision(6))); return v < 0 ? `(${t})` : t; };
   const layer = l => r.layers[l - 1];
-  const act = (l, i, s) => (l === 0 ? r.x[i][s] : layer(l).a[i][s]);
-  const sub = (name, l) => `${name}_${l}`;
 
   function active() { return on; }
+  // The explanation is of the weights at r.epoch; once training moves past them it is stale, and says so.
+  const current = () => r && A().S.frame && r.epoch === A().S.frame.epoch;
+  let shownStale = false;
+  function frameChanged() {
+    if (on && r && !current() !== shownStale) render();
+  }
 
+  // The steps and their equations with numbers come from the server (backprop.learn.equations).
   function buildStages() {
-    const L = r.layers.length;
-    stages = [];
-    for (let l = 1; l <= L; l++) stages.push({ k: "z", l }, { k: "a", l });
-    stages.push({ k: "cost", l: L }, { k: "bp1", l: L });
-    for (let l = L - 1; l >= 1; l--) stages.push({ k: "bp2", l });
-    for (let l = L; l >= 1; l--) stages.push({ k: "bp3", l }, { k: "bp4", l });
-    stages.push({ k: "update", l: L });
+    stages = r.stages.map(st => Object.assign({ k: st.kind, l: st.layer }, st));
     at = Math.min(at, stages.length - 1);
   }
 
@@ -36,85 +34,25 @@ const Stepper = (() => {
     });
   }
 
-  // How many units (or edges, for BP3) the current stage has to choose from.
-  function count() {
-    const st = stages[at];
-    if (!st || st.k === "cost") return 1;
-    if (st.k === "update") return r.layers.reduce((n, ly) => n + ly.W.length * ly.W[0].length, 0);
-    return st.k === "bp3" ? layer(st.l).W.length * layer(st.l).W[0].length : r.sizes[st.l];
-  }
+  // How many units (or weights, for BP3 and the update) the current stage has to choose from.
+  function count() { return stages[at] ? stages[at].items.length : 1; }
   const edgeOf = (l, index) => [Math.floor(index / r.sizes[l - 1]), index % r.sizes[l - 1]];
+  // The update's items: every weight of every layer, then every bias: [l, j, k] or [l, j, null].
   function updateEdge(index) {
     for (let l = 1; l <= r.layers.length; l++) {
       const n = layer(l).W.length * layer(l).W[0].length;
       if (index < n) return [l, ...edgeOf(l, index)];
       index -= n;
     }
+    for (let l = 1; l <= r.layers.length; l++) {
+      if (index < layer(l).b.length) return [l, index, null];
+      index -= layer(l).b.length;
+    }
     return [1, 0, 0];
   }
 
-  // ---- the equation of the current step, with the numbers plugged in (sample 1) -------------
-  function equation(st) {
-    const { fmt } = A(), l = st.l, L = r.layers.length, s = 0, lr = r.learning_rate;
-    const ly = layer(l), name = ly.activation;
-    const note = r.samples > 1 ? `   [sample 1 of ${r.samples}]` : "";
-    if (st.k === "z") {
-      const j = pick, terms = ly.W[j].map((w, k) => `${p(w)}\u00b7${p(act(l - 1, k, s))}`);
-      return [`(F) z_l = W_l a_{l-1} + b_l`, `z_${l}[${j + 1}] = \u03a3_k W_${l}[${j + 1},k] a_${l - 1}[k] + b_${l}[${j + 1}] = ` +
-        `${terms.join(" + ")} + ${p(ly.b[j])} = ${fmt(ly.z[j][s])}${note}`];
-    }
-    if (st.k === "a") {
-      const j = pick;
-      const rule = name === "softmax" ? `exp(z_${l}[${j + 1}]) / \u03a3_k exp(z_${l}[k])` : `${name}(z_${l}[${j + 1}]) = ${name}(${p(ly.z[j][s])})`;
-      return [`(F) a_l = \u03c3_l(z_l)`, `a_${l}[${j + 1}] = ${rule} = ${fmt(ly.a[j][s])}${note}`];
-    }
-    if (st.k === "cost") {
-      const general = { mse: "C = 1/(2n) \u03a3_i ||a_L \u2212 y||\u00b2", cross_entropy: "C = \u2212(1/n) \u03a3_i \u03a3_k y log a_L",
-        binary_cross_entropy: "C = \u2212(1/n) \u03a3_i \u03a3_k [y log a_L + (1 \u2212 y) log(1 \u2212 a_L)]" }[r.cost_name];
-      let plugged = `C = ${fmt(r.cost)}`;
-      if (r.cost_name === "mse" && r.samples === 1)
-        plugged = `C = \u00bd[${ly.a.map((row, k) => `(${p(row[0])} \u2212 ${p(r.y[k][0])})\u00b2`).join(" + ")}] = ${fmt(r.cost)}`;
-      return [general, plugged];
-    }
-    if (st.k === "bp1") {
-      const j = pick, a = ly.a[j][s], y = r.y[j][s], d = fmt(ly.delta[j][s]);
-      if (r.simple_output_error) return [`(BP1) \u03b4_L = a_L \u2212 y  (${name} output with its cost)`, `\u03b4_${L}[${j + 1}] = a_${L}[${j + 1}] \u2212 y[${j + 1}] = ${p(a)} \u2212 ${p(y)} = ${d}${note}`];
-      const sp = ly.sigma_prime ? p(ly.sigma_prime[j][s]) : "\u03c3'";
-      const grad = r.cost_name === "mse" ? `(${p(a)} \u2212 ${p(y)})` : "dC/da";
-      return [`(BP1) \u03b4_L = \u2202C/\u2202a_L \u2299 \u03c3'(z_L)` + (name === "sigmoid" ? ",  \u03c3'(z) = a(1 \u2212 a)" : ""),
-        `\u03b4_${L}[${j + 1}] = ${grad} \u00b7 ${sp} = ${d}${note}`];
-    }
-    if (st.k === "bp2") {
-      const j = pick, next = layer(l + 1);
-      const terms = next.W.map((row, k) => `${p(row[j])}\u00b7${p(next.delta[k][s])}`);
-      const sp = ly.sigma_prime ? p(ly.sigma_prime[j][s]) : "\u03c3'";
-      return [`(BP2) \u03b4_l = (W_{l+1}\u1d40 \u03b4_{l+1}) \u2299 \u03c3'(z_l)`,
-        `\u03b4_${l}[${j + 1}] = (\u03a3_k W_${l + 1}[k,${j + 1}] \u03b4_${l + 1}[k]) \u00b7 \u03c3'(z_${l}[${j + 1}]) = (${terms.join(" + ")}) \u00b7 ${sp} = ${fmt(ly.delta[j][s])}${note}`];
-    }
-    if (st.k === "bp3") {
-      const [j, k] = edgeOf(l, pick), g = fmt(ly.dC_dW[j][k]);
-      const rhs = r.samples === 1 ? `${p(ly.delta[j][0])}\u00b7${p(act(l - 1, k, 0))} = ${g}` : g;
-      return [`(BP3) \u2202C/\u2202W_l = ${r.samples > 1 ? "(1/m) \u03a3_i " : ""}\u03b4_l a_{l-1}\u1d40`,
-        `\u2202C/\u2202W_${l}[${j + 1},${k + 1}] = \u03b4_${l}[${j + 1}] \u00b7 a_${l - 1}[${k + 1}] = ${rhs}`];
-    }
-    if (st.k === "bp4") {
-      const j = pick;
-      return [`(BP4) \u2202C/\u2202b_l = ${r.samples > 1 ? "(1/m) \u03a3_i " : ""}\u03b4_l`, `\u2202C/\u2202b_${l}[${j + 1}] = \u03b4_${l}[${j + 1}] = ${fmt(ly.dC_db[j])}`];
-    }
-    const [m, j, k] = updateEdge(pick), u = layer(m);
-    const lower = r.cost_after < r.cost ? "lower" : "NOT lower: try a smaller learning rate";
-    return [`W_l \u2190 W_l \u2212 \u03b7 \u2202C/\u2202W_l,  b_l \u2190 b_l \u2212 \u03b7 \u2202C/\u2202b_l,  \u03b7 = ${lr}`,
-      `W_${m}[${j + 1},${k + 1}] \u2190 ${p(u.W[j][k])} \u2212 ${lr}\u00b7${p(u.dC_dW[j][k])} = ${fmt(u.W_new[j][k])}`,
-      `cost after the step C = ${fmt(r.cost_after)} (was ${fmt(r.cost)}: ${lower})`];
-  }
-
-  const TITLES = { z: l => `Forward, layer ${l}: z_${l}`, a: l => `Forward, layer ${l}: a_${l}`, cost: () => "The cost",
-    bp1: l => `(BP1) output error \u03b4_${l}`, bp2: l => `(BP2) error of layer ${l}: \u03b4_${l}`,
-    bp3: l => `(BP3) weight gradients \u2202C/\u2202W_${l}`, bp4: l => `(BP4) bias gradients \u2202C/\u2202b_${l}`,
-    update: () => "The update and the cost after it" };
-
   // ---- the table of the stage's numbers ------------------------------------------------------
-  function table(st) {
+  function tableHtml(st) {
     const { fmt } = A(), l = st.l, ly = layer(l), m = r.samples, rows = [];
     const cells = (q, values, i, k) => values.map((v, s) => `<td data-q="${q}" data-l="${l}" data-i="${i}"${k === undefined ? "" : ` data-k="${k}"`} data-s="${s}">${fmt(v)}</td>`).join("");
     const head = (extra) => `<tr><th>quantity</th>${Array.from({ length: m }, (_, s) => `<th>sample ${s + 1}</th>`).join("")}${extra || ""}</tr>`;
@@ -150,7 +88,7 @@ const Stepper = (() => {
       html += row(idx++, `W_${li + 1}[${j + 1},${k + 1}]`, `<td>${fmt(w)}</td><td>${fmt(u.dC_dW[j][k])}</td><td data-q="W_new" data-l="${li + 1}" data-i="${j}" data-k="${k}">${fmt(u.W_new[j][k])}</td>`);
     })));
     r.layers.forEach((u, li) => u.b.forEach((b, j) => {
-      html += `<tr><td class="label">b_${li + 1}[${j + 1}]</td><td>${fmt(b)}</td><td>${fmt(u.dC_db[j])}</td><td data-q="b_new" data-l="${li + 1}" data-i="${j}">${fmt(u.b_new[j])}</td></tr>`;
+      html += row(idx++, `b_${li + 1}[${j + 1}]`, `<td>${fmt(b)}</td><td>${fmt(u.dC_db[j])}</td><td data-q="b_new" data-l="${li + 1}" data-i="${j}">${fmt(u.b_new[j])}</td>`);
     }));
     return html + `<tr><td class="label">cost</td><td data-q="cost">${fmt(r.cost)}</td><td></td><td data-q="cost_after">${fmt(r.cost_after)}</td></tr>`;
   }
@@ -159,14 +97,25 @@ const Stepper = (() => {
     const box = $("stage");
     $("stage-count").textContent = on && r ? `step ${at + 1} of ${stages.length}` : "";
     for (const id of ["prev", "next", "autoplay"]) $(id).disabled = !on || !r;
-    if (!on || !r) { box.innerHTML = ""; return; }
-    const st = stages[at], [general, ...plugged] = equation(st);
-    const points = A().S.picked.map(i => i + 1).join(", ");
-    box.innerHTML = `<h3 id="stage-title">${TITLES[st.k](st.l)}</h3>
-      <div class="general">${general}</div>
-      ${plugged.map(e => `<div class="equation" aria-live="polite">${e}</div>`).join("")}
-      <p class="hint">training point(s) ${points}; \u2191/\u2193 choose the ${st.k === "bp3" || st.k === "update" ? "edge" : "unit"}.</p>
-      <table>${table(st)}</table>`;
+    const el = (tag, cls, text) => { const e = document.createElement(tag); if (cls) e.className = cls; e.textContent = text; return e; };
+    shownStale = on && r && !current();
+    if (!on || !r) { box.replaceChildren(); return; }
+    if (shownStale) {
+      const note = el("p", "stale", `Training has moved on to epoch ${A().S.frame.epoch}; the step shown was for epoch ` +
+        `${r.epoch}, so it is hidden. Pause (or press Step) to step through the current weights.`);
+      note.id = "stale-note";
+      box.replaceChildren(note);
+      decorate();
+      return;
+    }
+    const st = stages[at];
+    const title = el("h3", "", st.title); title.id = "stage-title";
+    const hint = `training point(s) ${r.rows.join(", ")}: m = ${r.samples}; \u03b4 is each sample's own, the 1/m is in BP3 and BP4; ` +
+      `\u2191/\u2193 choose the ${st.k === "bp3" || st.k === "update" ? "weight" : "unit"}.`;
+    const table = document.createElement("table");
+    table.innerHTML = tableHtml(st);
+    box.replaceChildren(title, ...st.general.map(g => el("div", "general", g)),
+      ...st.items[Math.min(pick, st.items.length - 1)].map(e => el("div", "equation", e)), el("p", "hint", hint), table);
     box.querySelectorAll("tr[data-row]").forEach(tr => { tr.onclick = () => { pick = Number(tr.dataset.row); render(); decorate(); }; });
     box.querySelectorAll("button[data-check]").forEach(b => { b.onclick = e => { e.stopPropagation(); showCheck(b); }; });
     decorate();
@@ -187,7 +136,7 @@ const Stepper = (() => {
     if (!S.nodes) return;
     S.nodes.forEach(layerNodes => layerNodes.forEach(n => { n.classList.remove("lit", "picked"); n.querySelector(".val").textContent = ""; }));
     S.edges.forEach(ls => ls && ls.forEach(js => js.forEach(e => e.classList.remove("lit", "back"))));
-    if (!on || !r || !stages[at] || r.sizes.length !== S.nodes.length) return;
+    if (!on || !r || !current() || !stages[at] || r.sizes.length !== S.nodes.length) return;
     const st = stages[at], l = st.l, L = r.layers.length;
     const q = { z: "z", a: "a", cost: "a", bp1: "delta", bp2: "delta", bp4: "dC_db" }[st.k];
     if (q) S.nodes[l].forEach((n, i) => {
@@ -199,21 +148,25 @@ const Stepper = (() => {
     if (st.k === "z") S.edges[l].forEach(js => js.forEach(e => e.classList.add("lit")));
     if (st.k === "bp2") S.edges[l + 1].forEach(js => js.forEach(e => e.classList.add("back")));
     if (st.k === "bp3") { const [j, k] = edgeOf(l, pick); S.edges[l].forEach(js => js.forEach(e => e.classList.add("lit"))); S.edges[l][j][k].classList.add("back"); }
-    if (st.k === "update") { const [m, j, k] = updateEdge(pick); S.edges[m][j][k].classList.add("back"); }
+    if (st.k === "update") {
+      const [m, j, k] = updateEdge(pick);
+      if (k === null) S.nodes[m][j].classList.add("picked"); else S.edges[m][j][k].classList.add("back");
+    }
     if (l === L && st.k === "cost") S.nodes[L].forEach(n => n.classList.add("lit"));
   }
 
   function hoverLines(t) {
     const { fmt } = A();
-    if (!on || !r || r.sizes.length !== A().S.nodes.length) return [];
+    if (!on || !r || !current() || r.sizes.length !== A().S.nodes.length) return [];
     if (t.kind === "edge") {
       const ly = layer(t.l);
       return [`gradient \u2202C/\u2202W_${t.l}[${t.j + 1},${t.k + 1}] = ${fmt(ly.dC_dW[t.j][t.k])}`];
     }
-    if (t.l === 0) return [`a_0[${t.j + 1}] = x = ${fmt(r.x[t.j][0])}`];
+    const of = r.samples > 1 ? ` (sample 1 of ${r.samples})` : "";
+    if (t.l === 0) return [`a_0[${t.j + 1}] = x = ${fmt(r.x[t.j][0])}${of}`];
     const ly = layer(t.l), j = t.j, sfx = `_${t.l}[${j + 1}]`;
-    return [`z${sfx} = ${fmt(ly.z[j][0])}`, `a${sfx} = ${fmt(ly.a[j][0])}`, `\u03b4${sfx} = ${fmt(ly.delta[j][0])}`,
-      `gradient \u2202C/\u2202b${sfx} = ${fmt(ly.dC_db[j])}`];
+    return [`z${sfx} = ${fmt(ly.z[j][0])}${of}`, `a${sfx} = ${fmt(ly.a[j][0])}${of}`,
+      `\u03b4${sfx} = ${fmt(ly.delta[j][0])}${of}`, `gradient \u2202C/\u2202b${sfx} = ${fmt(ly.dC_db[j])}`];
   }
 
   // ---- moving through the steps ------------------------------------------------------------
@@ -268,6 +221,8 @@ const Stepper = (() => {
       if (!on || e.altKey || e.ctrlKey || e.metaKey) return;
       const tag = (e.target.tagName || "").toLowerCase();
       if (["input", "select", "textarea"].includes(tag)) return;
+      // Space and Enter press the focused control (a button, a link, the Features list): theirs, not ours.
+      if ((e.key === " " || e.key === "Enter") && ["button", "a", "summary"].includes(tag)) return;
       if (e.key === "ArrowRight") { e.preventDefault(); stopAuto(); go(1); }
       else if (e.key === "ArrowLeft") { e.preventDefault(); stopAuto(); go(-1); }
       else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
@@ -277,7 +232,7 @@ const Stepper = (() => {
     });
   }
   document.addEventListener("DOMContentLoaded", wire);
-  return { active, reload, decorate, hoverLines, stopAuto, render };
+  return { active, reload, decorate, hoverLines, stopAuto, render, frameChanged };
 })();
 
 // The vanishing-gradient view: |delta| per unit of a deep sigmoid and a deep relu network, on a log scale.
