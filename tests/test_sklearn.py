@@ -301,6 +301,20 @@ def test_bench_estimator_table_prints_a_row_per_setting():
     assert any("speed-up" in line for line in lines)
 
 
+def test_bench_float32_rows_give_both_sides_float32_data():
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "benchmarks"))
+    from harness import estimator_comparison, estimator_data
+
+    assert [a.dtype for a in estimator_data("mnist-shaped float32", n=50)[:2]] == [np.float32] * 2
+    assert estimator_data("digits", n=50)[0].dtype == np.float64
+    lines = []
+    estimator_comparison(datasets=("digits float32",), solvers=("adam",), max_iter=1, report=lines.append)
+    assert sum(line.startswith("| digits float32 | ") for line in lines) == 2
+
+
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
 def test_fits_take_scikit_learns_steps_exactly(solver, rng):
     """Same initial weights, the same shuffles (each epoch reshuffles the last order) and scikit-learn's

@@ -23,20 +23,20 @@ from .data.files import MAX_RATIO, RATIO_FROM
 from .training.history import History
 from .training.interrupts import SIGNALS
 from .training.optimizers import get_optimizer
-from .training.state import TrainingState
+from .training.state import TrainingState, attach_state, state_of
 
 
-def save(path, net, replace=True, **metadata):
+def save(path, net, overwrite=True, **metadata):
     """Write net (weights, biases, optimizer state) and metadata to path, atomically.
 
     The file appears complete or not at all: written to a temporary file in the same folder,
     flushed to disk, then renamed over path; SIGINT, SIGTERM and SIGHUP wait until that is done.
     Non-finite weights, and metadata that load would refuse, are refused, never saved.
     The file gets the permissions the umask gives any new file (not mkstemp's 0600).
-    replace=False: path must not exist, and is created exclusively (see write_atomically).
+    overwrite=False: path must not exist, and is created exclusively (see write_atomically).
     """
     arrays = _arrays(path, net, metadata)
-    write_atomically(path, lambda f: np.savez(f, **arrays), error=ModelFileError, replace=replace)
+    write_atomically(path, lambda f: np.savez(f, **arrays), overwrite=overwrite, error=ModelFileError)
     return path
 
 
@@ -49,19 +49,19 @@ def to_bytes(net, **metadata):
 
 def _arrays(path, net, metadata):
     """The file's arrays by name, metadata included as UTF-8 JSON; what load would refuse raises ModelFileError."""
-    params = net.weights + net.biases
-    if not all(np.isfinite(p).all() for p in params):
+    if not np.isfinite(net.parameters).all():
         raise ModelFileError(f"refusing to save {path}: the network has NaN or infinite weights")
     arrays = {f"W{l}": W for l, W in enumerate(net.weights)} | {f"b{l}": b for l, b in enumerate(net.biases)}
-    state = net.training
+    state = state_of(net)
     training = None
     if state is not None:
         optimizer = state.optimizer
         training = {"options": state.options.as_dict(), "history": state.history.as_dict(),
                     "optimizer": {"name": optimizer.name, "t": optimizer.t, "settings": optimizer.settings(),
-                                  "state": {key: len(values) for key, values in optimizer.state.items()}}}
-        for key, values in optimizer.state.items():
-            arrays |= {f"opt_{key}_{i}": v for i, v in enumerate(values)}
+                                  "state": {key: 2 * len(net.weights) for key in optimizer.state}}}
+        for key, buffer in optimizer.state.items():  # one array per weight and bias, as the file stores W and b
+            weights, biases = net.views(buffer)
+            arrays |= {f"opt_{key}_{i}": v for i, v in enumerate(weights + biases)}
     text = _metadata(path, net, training, metadata)
     arrays["metadata"] = np.frombuffer(text.encode(), dtype=np.uint8)
     return arrays
@@ -89,19 +89,22 @@ def check_savable(path, net, **metadata):
         raise ModelFileError(f"refused before training, as the model file could not hold it: {reason}") from None
 
 
-def write_atomically(path, write, error=ModelFileError, replace=True):
+def write_atomically(path, write, *, overwrite=True, error=ModelFileError):
     """Call write(binary file) on a temporary file beside path, then put it at path: all or nothing.
 
-    The one writer of every output: signals are held meanwhile; the file gets the umask's mode (mkstemp's
-    0600 would hide it from other users); the temporary file is removed on every exit path; what is at
-    path and is not a regular file (a FIFO, a device such as /dev/null, a folder) is never replaced.
-    replace=False: the finished file is hard-linked to path, which fails if path exists by then, so of
+    The one writer of model files, exports, plots and the CLI's text outputs. Signals are held meanwhile;
+    the file gets the umask's mode (mkstemp's 0600 would hide it from other users); the temporary file is
+    removed on every exit path; what is at path and is not a regular file (a FIFO, a device such as
+    /dev/null, a folder) is never replaced. overwrite=False refuses an existing path, and creates path
+    exclusively: the finished file is hard-linked to it, which fails if path appeared meanwhile, so of
     two writers racing for one path the second is refused instead of replacing the first's file.
-    error: the exception class for a refusal.
+    error: the exception for a path refused.
     """
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise error(f"cannot write {path}: the folder {folder} does not exist")
+    if not overwrite and os.path.exists(path):
+        raise error(f"{path} already exists; pass --force (overwrite=True in Python) to replace it")
     refuse_special(path, error)
     with signals_held():
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.splitext(path)[1])
@@ -112,7 +115,7 @@ def write_atomically(path, write, error=ModelFileError, replace=True):
                 f.flush()
                 os.fsync(f.fileno())
             refuse_special(path, error)
-            if replace:
+            if overwrite:
                 os.replace(tmp, path)
             else:
                 _create(tmp, path, error)
@@ -250,7 +253,6 @@ def _read(path, archive):
     except (UnicodeDecodeError, ValueError):
         raise ModelFileError("the metadata entry is not valid JSON") from None
     meta, shapes = schema.check_metadata(meta)
-    dtype = np.dtype(meta["dtype"])
     extra = sorted(set(members) - set(shapes) - {"metadata"})
     if extra:
         raise ModelFileError(f"unexpected array {extra[0][:40]!r}; the metadata declares no such array")
@@ -264,7 +266,7 @@ def _read(path, archive):
     for name, value in arrays.items():
         if not np.isfinite(value).all():
             raise ModelFileError(f"array {name} holds NaN or infinite values")
-    return _build(arrays, meta, dtype), meta
+    return _build(arrays, meta), meta
 
 
 def _finite(text):
@@ -302,20 +304,21 @@ def _array(archive, info):
         return np.lib.format.read_array(f, allow_pickle=False)
 
 
-def _build(arrays, meta, dtype):
+def _build(arrays, meta):
     """The Network from checked metadata and arrays."""
     sizes, activations = meta["sizes"], meta["activations"]
     net = Network(sizes, activation=activations[:-1], output=activations[-1], cost=meta["cost"],
                   seed=meta.get("seed"), dtype=meta["dtype"])
     L = len(sizes) - 1
-    net.weights = [arrays[f"W{l}"].astype(dtype) for l in range(L)]
-    net.biases = [arrays[f"b{l}"].astype(dtype) for l in range(L)]
+    net.set_parameters([arrays[f"W{l}"] for l in range(L)], [arrays[f"b{l}"] for l in range(L)])
     training = meta.get("training")
     if training:
         opt = training["optimizer"]
         optimizer = get_optimizer(opt["name"], **opt.get("settings", {}))
         optimizer.t = opt["t"]
-        for key, count in opt.get("state", {}).items():
-            optimizer.state[key] = [arrays[f"opt_{key}_{i}"].astype(dtype) for i in range(count)]
-        net.training = TrainingState(optimizer, training["options"], History.from_dict(training["history"]))
+        for key, count in opt.get("state", {}).items():  # count: 2L arrays, laid out again as one buffer
+            buffer = np.empty_like(net.parameters)
+            np.concatenate([arrays[f"opt_{key}_{i}"].ravel() for i in range(count)], out=buffer, casting="same_kind")
+            optimizer.state[key] = buffer
+        attach_state(net, TrainingState(optimizer, training["options"], History.from_dict(training["history"])))
     return net

@@ -184,7 +184,7 @@ def test_an_upload_leaves_no_named_file(running, monkeypatch, tmp_path):
     """While the upload is parsed (where kill -9 could strike) no file of it has a name in TMPDIR."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     seen = []
-    read = engine.read_table
+    read = engine.read_table  # the reader of `backprop train`, given the bytes
 
     def watching(source, *args, **kwargs):
         seen.append(os.listdir(tmp_path))
@@ -257,3 +257,10 @@ def test_answers_are_valid_json_when_numbers_are_not_finite(running, monkeypatch
     response = conn.getresponse()
     assert response.status == 200 and response.read() == b'{"train_loss":null,"curve":[[1,null,null]]}'
     conn.close()
+
+
+def test_an_upload_wider_than_the_page_draws_is_refused_before_parsing(running, monkeypatch):
+    monkeypatch.setattr(engine, "read_table", lambda *a, **k: pytest.fail("parsed a 30,000-column upload"))
+    text = ",".join(f"c{i}" for i in range(30000)) + ",t\n" + ",".join("1" * 30001) + "\n"
+    status, r = running.request("/api/upload", {"name": "wide.csv", "text": text})
+    assert status == 400 and r["error"].startswith("wide.csv: 30001 columns; the playground draws at most 1000")

@@ -10,6 +10,7 @@ from ..errors import ConfigError, ModelFileError
 from ..io import check_savable
 from ..model_file import check_network
 from ..training.optimizers import OPTIMIZERS
+from ..training.state import state_of
 
 MAX_STEPS = 2**53  # a model file's optimizer step count (t) stays an exact integer in JSON
 MAX_SAMPLES = 10_000  # explain and gradcheck: a batch someone reads, or checks by finite differences
@@ -25,7 +26,7 @@ def check_layers(sizes, dtype, optimizer):
 def check_before_training(model, options, n_train):
     """Refuse what save would refuse after training: the metadata (names, labels, paths), the step count."""
     check_savable("the model", model.network, **model.metadata())
-    state = model.network.training
+    state = state_of(model.network)
     steps = options.epochs * math.ceil(n_train / min(options.batch_size or n_train, n_train))
     done = state.optimizer.t if state is not None else 0
     if done + steps > MAX_STEPS:

@@ -4,7 +4,7 @@
    compared with inputs; an output that is an input (same path, same file through a link) is refused,
    even with --force.
 2. An existing output is replaced only with --force; one that is not a regular file never is.
-3. Outputs are created exclusively (io.write_atomically with replace=False): of two runs racing for one
+3. Outputs are created exclusively (io.write_atomically with overwrite=False): of two runs racing for one
    path, the second is refused rather than replacing the first's file.
 4. A reader that leaves the pipe (`backprop ... | head -1`) never costs the result: output to stdout is
    dropped from then on, and the command finishes (the model is saved) and exits quietly.
@@ -66,7 +66,7 @@ def check_writable(folder):
 
 def write_text(path, text, force=False):
     """Write text to path atomically; without force, path is created exclusively (never replaced)."""
-    write_atomically(path, lambda f: f.write(text.encode()), error=ConfigError, replace=force)
+    write_atomically(path, lambda f: f.write(text.encode()), overwrite=force, error=ConfigError)
 
 
 class Claim:
@@ -74,12 +74,12 @@ class Claim:
     unless --force, later ones replace the run's own earlier file."""
 
     def __init__(self, force):
-        self.replace = force
+        self.overwrite = force
 
     def write(self, save):
-        """Call save(replace), then let every later write replace what this one wrote."""
-        result = save(self.replace)
-        self.replace = True
+        """Call save(overwrite), then let every later write replace what this one wrote."""
+        result = save(self.overwrite)
+        self.overwrite = True
         return result
 
 

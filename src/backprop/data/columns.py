@@ -72,7 +72,8 @@ def as_numbers(column, name, where="", first_line=0, decimal_comma=False):
     if pc.any(infinite).as_py():
         raise DataError(f"{where}row {_row(first_line, infinite)}, column {name!r}: {_first(column, infinite)} "
                         "is not a finite number; remove or impute it")
-    return pc.if_else(pc.is_nan(column), pa.scalar(None, pa.float64()), column)
+    nan = pc.is_nan(column)
+    return pc.if_else(nan, pa.scalar(None, pa.float64()), column) if pc.any(nan).as_py() else column
 
 
 def is_categorical(column):
@@ -124,6 +125,14 @@ def target_values(column, name, where="", first_line=0, max_categories=MAX_CATEG
     return _finite(pc.cast(column, pa.float64()), name, where, first_line)
 
 
+def past_int64(column):
+    """True for a float column of whole numbers reaching 2^63: integers that pyarrow could not hold as int64."""
+    if not pa.types.is_floating(column.type) or not len(column):
+        return False
+    largest = pc.max(pc.abs(column)).as_py()
+    return largest is not None and largest >= 2**63 and pc.all(pc.equal(column, pc.round(column))).as_py()
+
+
 def _finite(column, name, where, first_line):
     bad = pc.invert(pc.is_finite(column))
     if pc.any(bad).as_py():
@@ -171,7 +180,7 @@ def encode(encoder, table, where="", first_line=0, decimal_comma=False):
                         f"; the model takes the columns {', '.join(encoder.columns[:10])}"
                         f"{', ...' if len(encoder.columns) > 10 else ''}")
     n = table.num_rows
-    X = (np.zeros if encoder.categories else np.empty)((n, encoder.width))
+    X = (np.zeros if encoder.categories else np.empty)((n, encoder.width), order="F")  # columns written whole
     j = 0
     for name in encoder.columns:
         column = table[name]

@@ -22,7 +22,7 @@ from ..network import Network
 from ..training.data import Batches, TrainingData
 from ..training.guards import Diverged, Snapshot
 from ..training.loop import one_epoch
-from ..training.parameters import pack_network
+from .callbacks import CallbackSupportMixin, FitTasks
 from .conversion import to_model
 from .solvers import StepSizes, fit_lbfgs
 from .validation import (ACTIVATIONS, PARAMETER_CONSTRAINTS, check_continuation, hidden_activations, hidden_sizes,
@@ -31,7 +31,7 @@ DIVERGED = ("Solver produced non-finite parameter weights. The input data may co
             "to be preprocessed (scale X, for instance with StandardScaler), or lower learning_rate_init")
 
 
-class BaseMLP(BaseEstimator):
+class BaseMLP(CallbackSupportMixin, BaseEstimator):
     """Shared fitting: scikit-learn's stopping rules, attributes and warnings, backprop's engine.
 
     With early_stopping, validation_fraction of the rows is held out and each iteration records
@@ -110,14 +110,14 @@ class BaseMLP(BaseEstimator):
         names = self._hidden_activations(len(sizes) - 2)
         self.network_ = net = self._new_network(sizes, dtype)
         self.n_iter_, self.t_, self.n_outputs_, self.n_layers_ = 0, 0, n_out, len(sizes)
+        weights, biases = [], []
         for l, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             factor = 2.0 if names[min(l, len(names) - 1)] == "logistic" else 6.0  # Glorot's bound for the layer
             bound = math.sqrt(factor / (fan_in + fan_out))
             # Drawn in scikit-learn's (n_in, n_out) layout, stored as the engine's W_l (n_out, n_in).
-            net.weights[l] = np.ascontiguousarray(self._random_state.uniform(-bound, bound, (fan_in, fan_out)).T,
-                                                  dtype=dtype)
-            net.biases[l] = self._random_state.uniform(-bound, bound, fan_out).astype(dtype)
-        pack_network(net)
+            weights.append(self._random_state.uniform(-bound, bound, (fan_in, fan_out)).T)
+            biases.append(self._random_state.uniform(-bound, bound, fan_out))
+        net.set_parameters(weights, biases)
         self._expose(net)
         if self.solver != "lbfgs":
             self.loss_curve_, self._no_improvement_count, self._best = [], 0, None
@@ -143,15 +143,10 @@ class BaseMLP(BaseEstimator):
         elif sizes != net.sizes:
             raise ValueError(f"coefs_ and intercepts_ describe layers {sizes}, but the fitted network has {net.sizes}; "
                              "assign arrays of the fitted shapes, or fit anew")
-        changed = False
-        for l in range(len(net.weights)):
-            if not _is_transpose(self.coefs_[l], net.weights[l]):
-                net.weights[l] = np.array(np.asarray(self.coefs_[l], dtype=net.dtype).T, order="C")
-                changed = True
-            if self.intercepts_[l] is not net.biases[l]:
-                net.biases[l] = np.array(self.intercepts_[l], dtype=net.dtype).reshape(-1)
-                changed = True
-        if pack_network(net) or changed:
+        if not all(_is_transpose(c, W) for c, W in zip(self.coefs_, net.weights)) or \
+                not all(i is b for i, b in zip(self.intercepts_, net.biases)):
+            net.set_parameters([np.asarray(c).T for c in self.coefs_],
+                               [np.reshape(i, -1) for i in self.intercepts_])
             self._expose(net)
         return net
 
@@ -177,8 +172,11 @@ class BaseMLP(BaseEstimator):
         return 1.0, 0.0
 
     # ---- fitting ----------------------------------------------------------------------------------
-    def _fit(self, X, Y, sample_weight, incremental, stratify=None):
-        """Fit on validated X (n, n_features) and encoded targets Y (n, n_outputs); returns self."""
+    def _fit(self, X, Y, sample_weight, incremental, stratify=None, data=None):
+        """Fit on validated X (n, n_features) and encoded targets Y (n, n_outputs); returns self.
+
+        data: (X, y, sample_weight) as fit received them, what scikit-learn's callbacks score on.
+        """
         if not hasattr(self, "coefs_") or not (self.warm_start or incremental):
             self._random_state = check_random_state(self.random_state)
             self._initialize(X.shape[1], Y.shape[1], np.dtype(self.dtype) if self.dtype is not None else X.dtype)
@@ -188,15 +186,18 @@ class BaseMLP(BaseEstimator):
         check_continuation(self, net, X.shape[1], Y.shape[1])  # a warm start goes on with the network it has
         X = X.tocsr().astype(net.dtype, copy=False) if issparse(X) else X.astype(net.dtype, copy=False)
         Y = Y.astype(net.dtype, copy=False)
+        iterations = self.max_iter + 1 if self.solver == "lbfgs" else 1 if incremental else self.max_iter
+        tasks = FitTasks(self, *(data or (X, None, None)), iterations)
         if self.solver == "lbfgs":
-            fit_lbfgs(self, net, X, Y, relative_weights(sample_weight, net.dtype), sample_weight)
+            fit_lbfgs(self, net, X, Y, relative_weights(sample_weight, net.dtype), sample_weight, tasks)
         else:
-            self._fit_stochastic(net, X, Y, sample_weight, incremental, stratify)
-        if not all(np.isfinite(p).all() for p in net.weights + net.biases):
+            self._fit_stochastic(net, X, Y, sample_weight, incremental, stratify, tasks)
+        tasks.end()
+        if not np.isfinite(net.parameters).all():
             raise ValueError(DIVERGED)
         return self
 
-    def _fit_stochastic(self, net, X, Y, sample_weight, incremental, stratify):
+    def _fit_stochastic(self, net, X, Y, sample_weight, incremental, stratify, tasks):
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True; set early_stopping=False "
                              "or call fit")
@@ -223,6 +224,7 @@ class BaseMLP(BaseEstimator):
             self.__dict__.setdefault("_seconds_curve", [])
         for _ in range(self.max_iter):
             start, rate = time.perf_counter(), steps.learning_rate
+            tasks.begin_iteration()
             if self.shuffle:  # each epoch shuffles the last one's order, as scikit-learn does: the same batches
                 order = order[self._random_state.permutation(n)]
             with np.errstate(over="ignore", invalid="ignore"):
@@ -245,14 +247,15 @@ class BaseMLP(BaseEstimator):
                 print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
             self._count_no_improvement(validation, penalty)
             steps.iteration_ends(self.t_, self.n_iter_)
-            if diverged or self._stops(steps, validation) or incremental:
+            stop_requested = tasks.end_iteration()  # a callback's on_fit_task_end returned True
+            if diverged or self._stops(steps, validation) or incremental or stop_requested:
                 break
             if self.n_iter_ == self.max_iter:
                 warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
                               "optimization hasn't converged yet; raise max_iter or tol", ConvergenceWarning,
                               stacklevel=5)
         if validation is not None and self._best is not None:  # keep the best epoch's weights
-            self._best.restore(net.weights + net.biases)
+            self._best.restore(net.parameters)
         elif diverged:
             raise ValueError(f"{DIVERGED} (the loss became non-finite at iteration {self.n_iter_})")
 
@@ -299,7 +302,7 @@ class BaseMLP(BaseEstimator):
         self.best_validation_score_ = max(self.best_validation_score_, score)
         self.best_validation_loss_ = min(self.best_validation_loss_, loss)
         if better:  # the weights restored when training stops
-            params = self.network_.weights + self.network_.biases
+            params = self.network_.parameters
             if self._best is None:
                 self._best = Snapshot(params)
             else:

@@ -36,12 +36,13 @@ from starlette.staticfiles import StaticFiles
 
 from ..json_output import dumps
 from . import engine
-from .session import UPLOAD, Session, Settings, check_points
+from .session import UPLOAD, Session, Settings, check_points, options
 
 STATIC = os.path.join(os.path.dirname(__file__), "static")
 MAX_UPLOAD = 10 * 1024 * 1024
 MAX_UPLOAD_BODY = 2 * MAX_UPLOAD + 4096  # the file as a JSON string: an escaped newline takes two bytes
 MAX_SESSIONS = 16
+MAX_UPLOAD_COLUMNS = 1000  # a column per input unit drawn; the reader's time grows with the column count
 MAX_BODY = 64 * 1024  # JSON requests are small
 TOKEN_HEADER = "x-backprop-token"
 TOKEN_PLACEHOLDER = 'content="BACKPROP-TOKEN"'
@@ -112,7 +113,7 @@ class Playground:
     def __init__(self, upload=None):
         self.sessions = OrderedDict()
         self.locks = {}  # session id -> asyncio.Lock: one job at a time per session
-        self.upload = upload  # (X, y, feature_names, target_name) from --data, or None
+        self.upload = upload  # engine.Upload (X, y, feature_names, target_name, encoder) from --data, or None
         self.upload_lock = asyncio.Lock()
         self.token = secrets.token_urlsafe(24)  # the page's token: in index.html, sent back on every POST
         self.stopping = threading.Event()  # set on shutdown: a running step ends after its current epoch
@@ -145,12 +146,17 @@ class Playground:
                 Route("/api/frame", self.frame),
                 Route("/api/explain", self.explain, methods=["POST"]), Route("/api/vanishing", self.vanishing),
                 Route("/api/upload", self.upload_csv, methods=["POST"]), Route("/api/model", self.model),
+                Route("/api/options", self.options),
                 Mount("/static", StaticFiles(directory=STATIC), name="static")]
 
     async def index(self, request):
         with open(os.path.join(STATIC, "index.html"), encoding="utf-8") as f:
             page = f.read().replace(TOKEN_PLACEHOLDER, f'content="{self.token}"')
         return HTMLResponse(page, headers={"cache-control": "no-store"})
+
+    async def options(self, request):
+        """GET: what each setting may be (the option specs as JSON), for the page's controls."""
+        return JSONResponse(options())
 
     async def create(self, request):
         """POST {"settings": {...}}: a new session; answers its id, data and first frame."""
@@ -220,10 +226,15 @@ class Playground:
         if len(content) > MAX_UPLOAD:
             raise RequestError(f"the file is {len(content)} bytes; uploads are limited to {MAX_UPLOAD >> 20} MB", 413)
         name = os.path.basename(name)[:100] or "upload.csv"
+        header = text[:text.find("\n") if "\n" in text else MAX_UPLOAD]
+        columns = 1 + max(header.count(d) for d in ",;\t|")  # any delimiter the reader detects
+        if columns > MAX_UPLOAD_COLUMNS:
+            raise engine.ConfigError(f"{name}: {columns} columns; the playground draws at most {MAX_UPLOAD_COLUMNS} "
+                                     "(train wider tables with backprop train)")
         async with self.upload_lock:  # one file parsed at a time
             upload = await run_in_threadpool(engine.read_csv_bytes, content, name)
         self.upload = upload
-        X, y, names, target = upload
+        X, y, names, target = upload[:4]
         task = "classification" if y.dtype.kind in "iuUSOb" else "regression"
         return FiniteJSONResponse({"rows": len(X), "features": names, "target": target, "problem": task})
 
