@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import ConfigError
 
-DTYPES = ("auto", "float32", "float64")
+FLOAT_CHOICES = ("auto", "float32", "float64")  # what to_onnx(dtype=...) takes
 MAX_FLOAT32_PARAM = 1e30  # |w| a ~1e8 products wide sum of can still hold without passing float32's 3.4e38
 MAX_INPUT_ERROR = 1e-4    # float32's rounding of a raw feature, in units of that feature's scale
 REACH = 4                 # raw values checked: within REACH scales of the center
@@ -44,8 +44,8 @@ def float32_problems(model):
 
 def choose(model, requested="auto"):
     """(numpy dtype, the reason in words) of the export: float32 when exact enough, else float64."""
-    if requested not in DTYPES:
-        raise ConfigError(f"unknown export dtype {requested!r}; choose one of: {', '.join(DTYPES)}")
+    if requested not in FLOAT_CHOICES:
+        raise ConfigError(f"unknown export dtype {requested!r}; choose one of: {', '.join(FLOAT_CHOICES)}")
     problems = float32_problems(model)
     if requested == "float64":
         return np.dtype(np.float64), "float64, as asked"

@@ -101,7 +101,7 @@ async function newSession() {
   }
   S.id = r.id; S.data = r.data; S.hasUpload = r.has_upload; S.curve = [];
   // A change made while this request was in flight stays: its own request is queued behind this one.
-  if (S.changes === sent) S.settings = r.data.settings;
+  if (S.changes === sent) S.settings = JSON.parse(JSON.stringify(r.data.settings));  // a copy: S.data keeps the session's
   S.picked = [0];
   if (S.linkProblems && S.linkProblems.length) {
     say(`error: the link's setting(s) ${S.linkProblems.join("; ")} replaced by the defaults`, "error");
