@@ -128,9 +128,10 @@ def test_a_gz_longer_than_its_header_is_read_no_further(tmp_path):
 
 # Issue 28: runs that would spend minutes or gigabytes before failing, refused before the first epoch.
 SPENDERS = {
-    "--layers 5000,5000 (573 MiB with adam's state)": (["train", "--data", "d.csv", "--layers", "5000,5000", "--out", "r"],
-                                                      "573 MiB, more than the 512 MiB"),
-    "--layers 100000000": (["train", "--data", "d.csv", "--layers", "100000000", "--out", "r"], "more than the 512 MiB"),
+    "--layers 5000,5000 (573 MiB with adam's state)": (
+        ["train", "--data", "d.csv", "--layers", "5000,5000", "--out", "r"], "573 MiB, more than the 512 MiB"),
+    "--layers 100000000": (
+        ["train", "--data", "d.csv", "--layers", "100000000", "--out", "r"], "more than the 512 MiB"),
     "1,200 layers": (["train", "--data", "d.csv", "--layers", ",".join(["2"] * 1200), "--out", "r"],
                      "at most 1000 layers"),
     "explain --samples 100000000": (["explain", "--samples", "100000000"], "--samples must lie in 1..10000"),

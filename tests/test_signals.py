@@ -186,8 +186,8 @@ def test_sigterm_and_sighup_end_predict_evaluate_and_export_with_no_output(tmp_p
                               "--no-plots", "--quiet", "--out", "m"], cwd=tmp_path, capture_output=True, text=True)
     assert trained.returncode == 0, trained.stderr
     rows = np.random.default_rng(0).random((200_000, 5))  # a second or more to read: the signal lands meanwhile
-    (tmp_path / "big.csv").write_text("a,b,c,d,t\n" + "\n".join(",".join(f"{v:.3f}" for v in r[:4]) + f",{int(r[4] > .5)}"
-                                                             for r in rows) + "\n")
+    lines = (",".join(f"{v:.3f}" for v in r[:4]) + f",{int(r[4] > .5)}" for r in rows)
+    (tmp_path / "big.csv").write_text("a,b,c,d,t\n" + "\n".join(lines) + "\n")
     argv = {"predict": ["predict", "m", "--data", "big.csv", "--proba", "--out", "p.csv"],
             "evaluate": ["evaluate", "m", "--data", "big.csv"],
             "export": ["export", "m", "--format", "torch", "--out", "m.pt"]}[command]

@@ -41,9 +41,10 @@ def check_finite_differences(sizes, samples, command):
     params = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
     work = 2 * params * params * samples
     if work > MAX_FINITE_DIFFERENCE_WORK:
+        limit = MAX_FINITE_DIFFERENCE_WORK
         raise ConfigError(f"{command} checks each of the network's {params} parameters by finite differences: "
-                          f"{work:.1e} multiply-adds for {samples} sample(s), more than the {MAX_FINITE_DIFFERENCE_WORK:.0e} "
-                          "it allows; use smaller --layers or fewer --samples")
+                          f"{work:.1e} multiply-adds for {samples} sample(s), more than the {limit:.0e} it allows; "
+                          "use smaller --layers or fewer --samples")
 
 
 ARCHITECTURE = ("layers", "activation", "output", "cost", "dtype", "scale")

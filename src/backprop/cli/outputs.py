@@ -34,7 +34,7 @@ def read_paths(source):
 
 
 def check_output(path, inputs, force, what="file"):
-    """Refuse path as an output when it is one of inputs (resolved), or exists without force, or is not a regular file."""
+    """Refuse path as an output when it is one of inputs (resolved), exists without force, or is not a regular file."""
     real = os.path.realpath(path)
     try:
         out_stat = os.stat(path)

@@ -346,7 +346,8 @@ def train_in(args, options, model, inputs, targets, dataset, task, folder, start
     from .progress import EpochLines
     net = model.network
     claim = Claim(args.force)  # the first save is exclusive unless --force; checkpoints then replace it
-    save = lambda path: claim.write(lambda overwrite: model_io.save(path, net, overwrite, **model.metadata()))  # noqa: E731
+    def save(path):
+        return claim.write(lambda overwrite: model_io.save(path, net, overwrite, **model.metadata()))
     callbacks = [] if args.quiet else [ProgressBar(), EpochLines()]
     if args.checkpoint:
         callbacks.append(Checkpoint(save, model_path, net))
