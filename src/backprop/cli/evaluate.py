@@ -4,6 +4,7 @@ import argparse
 
 import numpy as np
 
+from ..data.datasets import NAMES as BUILT_IN
 from ..data.preprocessing import row_fingerprints
 from ..data.sources import load_source
 from ..errors import ConfigError
@@ -47,6 +48,9 @@ def run(args):
         source = model.data.get("test_data") or model.data.get("data")
         if source is None:
             raise ConfigError(f"{args.model} does not record its training data; pass --data FILE")
+        if source not in BUILT_IN:  # a path stored in a model file is never opened unless the user names it
+            raise ConfigError(f"{args.model} was trained on {str(source)[:200]!r}; pass --data with that file to "
+                              "score its held-out rows (backprop opens no path a model file names by itself)")
     from .streaming import evaluate_streamed, wants_stream
     if wants_stream(args.stream, source) or (args.held_out and args.stream is not False
                                              and model.data.get("split") == "row-hash"):

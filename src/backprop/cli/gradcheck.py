@@ -7,6 +7,7 @@ from ..costs import COSTS
 from ..errors import ConfigError
 from ..gradcheck import gradcheck
 from ..network import Network
+from .budget import check_finite_differences
 from .common import parse_layers
 
 
@@ -33,8 +34,7 @@ def run(args):
     sizes = parse_layers(args.layers)
     if len(sizes) < 2:
         raise ConfigError("--layers needs at least the input and output sizes, e.g. 2,3,2")
-    if not 1 <= args.samples <= 10_000:
-        raise ConfigError(f"--samples must lie in 1..10000, got {args.samples}")
+    check_finite_differences(sizes, args.samples, "gradcheck")
     try:
         net = Network(sizes, activation=args.activation, output=args.output, cost=args.cost, seed=args.seed)
     except ConfigError as exc:  # the library's words are Python's; a shell user passes flags

@@ -24,8 +24,10 @@ from ..metrics import evaluation
 from ..tasks import TASKS, output_layer
 from ..training import Callback, Interrupted, TrainingOptions, state_of, train
 from ..training.options import Checked, option
+from .budget import check_before_training, check_layers, check_resume_flags
 from .common import check_output, parse_layers, say
 from .options import add_arguments, cli_defaults
+from .outputs import Claim, check_writable
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,8 @@ def run(args):
             raise ConfigError(f"{args.resume}: this model holds no training state to resume")
         saved = {**state_of(resumed.network).options.as_dict(), **_saved_setup(resumed, args)}
     setup, options, given = settings(args, saved)
+    if resumed:
+        check_resume_flags(resumed, setup, given)
     if args.plot and args.no_plots:
         raise ConfigError("--plot and --no-plots contradict each other; pass one")
     model_path, folder = output_paths(setup.out)
@@ -166,6 +170,7 @@ def run(args):
     if len(X_test):  # everything the report after training needs, checked before training
         model.inputs(X_test)
         check_targets(model, y_test, setup.test_data or "the test data")
+    check_before_training(model, options, len(inputs))  # what save would refuse, refused now
     created = not (folder and os.path.isdir(folder))
     parent_created = not setup.out and not os.path.isdir("runs")
     if model_path is None:  # a run folder: made now, so a clash shows before training
@@ -174,6 +179,7 @@ def run(args):
     else:  # the plots' folder beside the model file is made when a plot is drawn
         created = False
     try:
+        check_writable(os.path.dirname(os.path.abspath(model_path)))  # a read-only --out, before the first epoch
         return train_in(args, options, model, inputs, targets, dataset, task, folder, started,
                         X_train, y_train, X_test, y_test, model_path)
     except BaseException:
@@ -280,7 +286,9 @@ def new_model(setup, options, dataset, task, X_train, y_train, y_test):
     encoder = dataset.encoder or Encoder()  # a table's X_train holds its encoded inputs already
     warn_if_unscaled(X_train, setup.scale)
     n_out, output, cost = output_layer(task, n_out, setup.output, setup.cost)
-    net = Network([X_train.shape[1], *parse_layers(setup.layers), n_out], activation=setup.activation,
+    sizes = [X_train.shape[1], *parse_layers(setup.layers), n_out]
+    check_layers(sizes, setup.dtype, options.optimizer)  # before a byte is allocated
+    net = Network(sizes, activation=setup.activation,
                   output=output, cost=cost, seed=options.seed, dtype=setup.dtype)
     target_scaler = Scaler.fit(np.asarray(y_train, float).reshape(len(y_train), -1), "standard") \
         if task == "regression" else Scaler()
@@ -337,7 +345,9 @@ def train_in(args, options, model, inputs, targets, dataset, task, folder, start
     from ..training import ProgressBar
     from .progress import EpochLines
     net = model.network
-    save = lambda path: model_io.save(path, net, **model.metadata())  # noqa: E731
+    claim = Claim(args.force)  # the first save is exclusive unless --force; checkpoints then replace it
+    def save(path):
+        return claim.write(lambda overwrite: model_io.save(path, net, overwrite, **model.metadata()))
     callbacks = [] if args.quiet else [ProgressBar(), EpochLines()]
     if args.checkpoint:
         callbacks.append(Checkpoint(save, model_path, net))

@@ -59,7 +59,7 @@ class Settings:
 
     @classmethod
     def from_dict(cls, d):
-        """Settings from a JSON object: every field of its own type (no bool for a number, no null), else a ConfigError."""
+        """Settings from a JSON object: each field of its own type (no bool for a number, no null), else ConfigError."""
         if not isinstance(d, dict):
             raise engine.ConfigError(f"settings must be a JSON object, got {type(d).__name__}")
         unknown = sorted(set(d) - set(cls.__dataclass_fields__))
