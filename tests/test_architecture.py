@@ -105,3 +105,23 @@ def test_only_the_command_line_builds_argument_parsers():
     outside = [f"{path.relative_to(PACKAGE)}:{line} {what}" for path in PACKAGE.rglob("*.py")
                if component(path) != "cli" for line, what in _parser_uses(path)]
     assert not outside, "argparse belongs in cli/:\n" + "\n".join(outside)
+
+
+LONGEST = {"cli": 40}  # lines a function may take in a component; 60 anywhere else (ast: end_lineno - lineno + 1)
+
+
+def long_functions():
+    """(where, lines, limit) for each function longer than its component allows, nested ones included."""
+    for path in PACKAGE.rglob("*.py"):
+        limit = LONGEST.get(component(path), 60)
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > limit:
+                    yield f"{path.relative_to(PACKAGE)}:{node.lineno} {node.name}", lines, limit
+
+
+def test_functions_are_short_enough_to_take_in_at_once():
+    """A function in cli/ fits in 40 lines, anywhere else in 60: a longer one hides its stages; name them."""
+    found = [f"{where}: {lines} lines (at most {limit})" for where, lines, limit in long_functions()]
+    assert not found, "\n".join(found)
