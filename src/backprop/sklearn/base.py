@@ -91,7 +91,7 @@ class BaseMLP(BaseEstimator):
 
     def _validate_params_again(self):
         """Check the parameters on every partial_fit: scikit-learn's _fit_context checks only the first call's,
-        and set_params may have changed them since (a few microseconds against an epoch)."""
+        and set_params may have changed them since (a check costs little beside an epoch)."""
         if _is_fitted(self):
             self._validate_params()
 
