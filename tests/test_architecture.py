@@ -125,3 +125,66 @@ def test_functions_are_short_enough_to_take_in_at_once():
     """A function in cli/ fits in 40 lines, anywhere else in 60: a longer one hides its stages; name them."""
     found = [f"{where}: {lines} lines (at most {limit})" for where, lines, limit in long_functions()]
     assert not found, "\n".join(found)
+
+
+# What only network.py may assign: a network's parameter buffer and its views (Network.set_parameters
+# is the one way in for everyone else). A static check sees names, not types: any attribute so named counts.
+PARAMETER_ATTRIBUTES = {"weights", "biases", "parameters", "_weights", "_biases", "_parameters"}
+
+
+def assigned(target):
+    """The expressions an assignment target writes: the elements of a tuple or list target, else the target."""
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [x for element in target.elts for x in assigned(element)]
+    return assigned(target.value) if isinstance(target, ast.Starred) else [target]
+
+
+def parameter_assignments(path):
+    """(line, text) for each statement of the file at path that assigns X.weights, X.biases or X.parameters, or
+    anything inside them (X.weights[l] = ..., X.biases[:] = ..., X.weights[l][i, j] += ...), or setattrs them."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, (ast.Assign, ast.Delete)):
+            targets = node.targets
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.NamedExpr)):
+            targets = [node.target]
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            targets = [node.optional_vars]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr":
+            if len(node.args) >= 2 and getattr(node.args[1], "value", None) in PARAMETER_ATTRIBUTES:
+                yield node.lineno, ast.unparse(node)
+            continue
+        else:
+            continue
+        for target in (x for t in targets for x in assigned(t)):
+            inside = target
+            while isinstance(inside, ast.Subscript):  # X.weights[l][i, j]: inside X.weights
+                inside = inside.value
+            if isinstance(inside, ast.Attribute) and inside.attr in PARAMETER_ATTRIBUTES:
+                yield target.lineno, ast.unparse(target)
+
+
+def test_only_the_engine_assigns_a_networks_parameters():
+    found = [f"{path.relative_to(PACKAGE)}:{line}: {text}" for path in sorted(PACKAGE.rglob("*.py"))
+             if path.relative_to(PACKAGE) != pathlib.Path("network.py") for line, text in parameter_assignments(path)]
+    assert not found, "set a network's parameters with Network.set_parameters:\n" + "\n".join(found)
+
+
+def test_the_parameter_check_sees_every_way_of_assigning(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text("""
+net.weights = [W]
+net.biases[0] = b
+a, (net.weights[1], c) = x
+net.weights[0][1, 2] += 1.0
+self.parameters[:] = theta
+setattr(net, "biases", [b])
+del net._weights
+for net.biases[0] in values:
+    pass
+W = net.weights[0]
+net.weights[0].fill(0.0)
+x.weights_seen = 1
+grad_w[0] = net.weights[0]
+""")
+    found = sorted(line for line, _ in parameter_assignments(module))
+    assert found == [2, 3, 4, 5, 6, 7, 8, 9]

@@ -13,6 +13,7 @@ from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 
 import backprop as bp  # noqa: E402
 from backprop.sklearn import MLPClassifier, MLPRegressor  # noqa: E402
+from backprop.training import state_of  # noqa: E402
 
 NAMES = np.array(["setosa", "versicolor", "virginica"])
 
@@ -46,7 +47,7 @@ def test_save_writes_class_names_feature_names_dtype_and_history(classifier, iri
     model = bp.load(path)
     assert model.task == "classification" and model.classes == list(NAMES)
     assert model.feature_names == list(X.columns) and model.network.dtype == np.float64
-    history = model.network.training.history
+    history = state_of(model.network).history
     assert history.cost == pytest.approx(classifier.loss_curve_, rel=1e-15)
     assert history.val_cost == pytest.approx(classifier.validation_loss_curve_, rel=1e-15)
     assert history.val_accuracy == pytest.approx(classifier.validation_scores_, rel=1e-15)
@@ -66,7 +67,7 @@ def test_loaded_model_predicts_as_the_estimator_binary_float32_and_lbfgs(setting
     model = bp.load(bp.save(clf, tmp_path / "m.npz"))
     assert model.network.dtype == clf.network_.dtype and model.classes == [0, 1]
     np.testing.assert_array_equal(model.predict(X), clf.predict(X))
-    assert (model.network.training is None) == (settings.get("solver") == "lbfgs")
+    assert (state_of(model.network) is None) == (settings.get("solver") == "lbfgs")
 
 
 def test_regressor_saves_and_predicts_the_same_values(tmp_path):

@@ -14,7 +14,7 @@ from ..data.datasets import NAMES as BUILT_IN
 from ..data.preprocessing import SCALES
 from ..data.sources import TASKS
 from ..errors import ConfigError
-from ..training import TrainingOptions
+from ..training import TrainingOptions, state_of
 from ..training.options import Checked, option
 from .common import load_model
 from .options import add_arguments, cli_defaults
@@ -27,7 +27,7 @@ class SetupOptions(Checked):
 
     data: str = option("digits", str, "built-in data set name, a .csv or .npz file, or mnist:DIR")
     target: str | None = option(None, str, "target column of a CSV, by name or index", none="the last column")
-    task: str = option("auto", str, "what to predict", choices=TASKS)
+    task: str = option("auto", str, "what to predict", choices=("auto", *TASKS))
     layers: str = option("128", str, "hidden layer sizes, comma-separated, e.g. 64,32 ('' for none)")
     activation: str = option("relu", str, "hidden layers' activation", choices=HIDDEN_ACTIVATIONS)
     output: str | None = option(None, str, "output activation", choices=OUTPUT_ACTIVATIONS,
@@ -119,9 +119,9 @@ def run(args):
     saved = None
     if args.resume:
         resumed = load_model(args.resume)
-        if resumed.network.training is None:
+        if state_of(resumed.network) is None:
             raise ConfigError(f"{args.resume}: this model holds no training state to resume")
-        saved = {**resumed.network.training.options.as_dict(), **_saved_setup(resumed, args)}
+        saved = {**state_of(resumed.network).options.as_dict(), **_saved_setup(resumed, args)}
     setup, options, given = settings(args, saved)
     return TrainingRun(args, setup, options, given, resumed).execute()
 

@@ -8,7 +8,7 @@ fails after its folder was made leaves no empty folder behind.
 import os
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from ..metrics import evaluation
 from ..model import Model
 from ..network import Network
 from ..tasks import output_layer
-from ..training import Callback, Interrupted, ProgressBar, train
+from ..training import Callback, Interrupted, ProgressBar, state_of, train
 from .common import check_output, parse_layers, say
 from .progress import EpochLines
 
@@ -144,7 +144,7 @@ class TrainingRun:
         say(args, f"training {net} on {self.dataset.name}: {len(self.inputs)} samples, {self.task}")
         if self.task == "regression":
             say(args, "costs are on the standardized target (mean 0, std 1); the test metrics are in its own units")
-        epochs_before = net.training.epochs_trained if net.training else 0
+        epochs_before = state_of(net).epochs_trained if state_of(net) else 0
         try:
             history = train(net, self.inputs, self.targets, callbacks=callbacks, options=self.options)
         except KeyboardInterrupt as exc:
@@ -159,7 +159,7 @@ class TrainingRun:
 
     def interrupted(self, exc, epochs_before):
         net = self.model.network
-        done = net.training.epochs_trained if net.training else 0
+        done = state_of(net).epochs_trained if state_of(net) else 0
         if done == epochs_before:
             print("interrupted before the first epoch ended; nothing saved", file=sys.stderr)
         else:
@@ -186,7 +186,7 @@ class TrainingRun:
         model, folder = self.model, self.folder
         try:
             os.makedirs(folder, exist_ok=True)
-            written = [plots.curves(model.network.training.history, os.path.join(folder, "curves.png"),
+            written = [plots.curves(state_of(model.network).history, os.path.join(folder, "curves.png"),
                                     standardized=model.task == "regression")]
             if self.report_ and "confusion" in self.report_:
                 written.append(plots.confusion(self.report_["confusion"], model.classes,
@@ -228,10 +228,6 @@ class TrainingRun:
 
 
 # ---- the pieces of prepare ---------------------------------------------------------------------
-def _apply(options, **changes):
-    return type(options)(**{**asdict(options), **changes})
-
-
 def small_data(args, setup, options, given, dataset, resumed):
     """(setup, options) with no test or validation split for fewer than 20 samples, unless the user asked."""
     if len(dataset.X) >= 20 or resumed:
@@ -240,9 +236,9 @@ def small_data(args, setup, options, given, dataset, resumed):
         value = getattr(setup if where == "setup" else options, name)
         if name not in given and value:
             if where == "setup":
-                setup = _apply(setup, test_split=0.0)
+                setup = replace(setup, test_split=0.0)
             else:
-                options = _apply(options, validation_split=0.0)
+                options = replace(options, validation_split=0.0)
             say(args, f"note: only {len(dataset.X)} samples, so no {name.replace('_', ' ')} "
                       f"(pass --{name.replace('_', '-')} to insist)")
     return setup, options
@@ -342,7 +338,7 @@ class Checkpoint(Callback):
         self.save, self.net = save, net
 
     def on_epoch_end(self, epoch, logs):
-        self.net.training.history.stop_reason = "checkpoint"
+        state_of(self.net).history.stop_reason = "checkpoint"
         self.save()
 
 

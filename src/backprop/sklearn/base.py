@@ -22,7 +22,6 @@ from ..network import Network
 from ..training.data import Batches, TrainingData
 from ..training.guards import Diverged, Snapshot
 from ..training.loop import one_epoch
-from ..training.parameters import pack_network
 from .conversion import to_model
 from .solvers import StepSizes, fit_lbfgs
 from .validation import (ACTIVATIONS, PARAMETER_CONSTRAINTS, check_continuation, hidden_activations, hidden_sizes,
@@ -110,14 +109,14 @@ class BaseMLP(BaseEstimator):
         names = self._hidden_activations(len(sizes) - 2)
         self.network_ = net = self._new_network(sizes, dtype)
         self.n_iter_, self.t_, self.n_outputs_, self.n_layers_ = 0, 0, n_out, len(sizes)
+        weights, biases = [], []
         for l, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             factor = 2.0 if names[min(l, len(names) - 1)] == "logistic" else 6.0  # Glorot's bound for the layer
             bound = math.sqrt(factor / (fan_in + fan_out))
             # Drawn in scikit-learn's (n_in, n_out) layout, stored as the engine's W_l (n_out, n_in).
-            net.weights[l] = np.ascontiguousarray(self._random_state.uniform(-bound, bound, (fan_in, fan_out)).T,
-                                                  dtype=dtype)
-            net.biases[l] = self._random_state.uniform(-bound, bound, fan_out).astype(dtype)
-        pack_network(net)
+            weights.append(self._random_state.uniform(-bound, bound, (fan_in, fan_out)).T)
+            biases.append(self._random_state.uniform(-bound, bound, fan_out))
+        net.set_parameters(weights, biases)
         self._expose(net)
         if self.solver != "lbfgs":
             self.loss_curve_, self._no_improvement_count, self._best = [], 0, None
@@ -143,15 +142,10 @@ class BaseMLP(BaseEstimator):
         elif sizes != net.sizes:
             raise ValueError(f"coefs_ and intercepts_ describe layers {sizes}, but the fitted network has {net.sizes}; "
                              "assign arrays of the fitted shapes, or fit anew")
-        changed = False
-        for l in range(len(net.weights)):
-            if not _is_transpose(self.coefs_[l], net.weights[l]):
-                net.weights[l] = np.array(np.asarray(self.coefs_[l], dtype=net.dtype).T, order="C")
-                changed = True
-            if self.intercepts_[l] is not net.biases[l]:
-                net.biases[l] = np.array(self.intercepts_[l], dtype=net.dtype).reshape(-1)
-                changed = True
-        if pack_network(net) or changed:
+        if not all(_is_transpose(c, W) for c, W in zip(self.coefs_, net.weights)) or \
+                not all(i is b for i, b in zip(self.intercepts_, net.biases)):
+            net.set_parameters([np.asarray(c).T for c in self.coefs_],
+                               [np.reshape(i, -1) for i in self.intercepts_])
             self._expose(net)
         return net
 
@@ -192,7 +186,7 @@ class BaseMLP(BaseEstimator):
             fit_lbfgs(self, net, X, Y, relative_weights(sample_weight, net.dtype), sample_weight)
         else:
             self._fit_stochastic(net, X, Y, sample_weight, incremental, stratify)
-        if not all(np.isfinite(p).all() for p in net.weights + net.biases):
+        if not np.isfinite(net.parameters).all():
             raise ValueError(DIVERGED)
         return self
 
@@ -252,7 +246,7 @@ class BaseMLP(BaseEstimator):
                               "optimization hasn't converged yet; raise max_iter or tol", ConvergenceWarning,
                               stacklevel=5)
         if validation is not None and self._best is not None:  # keep the best epoch's weights
-            self._best.restore(net.weights + net.biases)
+            self._best.restore(net.parameters)
         elif diverged:
             raise ValueError(f"{DIVERGED} (the loss became non-finite at iteration {self.n_iter_})")
 
@@ -299,7 +293,7 @@ class BaseMLP(BaseEstimator):
         self.best_validation_score_ = max(self.best_validation_score_, score)
         self.best_validation_loss_ = min(self.best_validation_loss_, loss)
         if better:  # the weights restored when training stops
-            params = self.network_.weights + self.network_.biases
+            params = self.network_.parameters
             if self._best is None:
                 self._best = Snapshot(params)
             else:

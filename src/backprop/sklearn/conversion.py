@@ -11,7 +11,7 @@ from ..training.history import History
 from ..training.optimizers import get_optimizer
 from ..training.options import MAX_EPOCHS, TrainingOptions
 from ..training.schedules import SCHEDULES
-from ..training.state import TrainingState
+from ..training.state import TrainingState, attach_state
 
 
 def to_model(est):
@@ -35,7 +35,7 @@ def to_model(est):
             raise ValueError(f"the classifier was fitted on one class ({est.classes_[0]!r}); a model needs two or more")
         classes, task = [_label(c) for c in est.classes_], "classification"
     net = est._network().copy()
-    net.training = training_state(est)
+    attach_state(net, training_state(est))
     names = [str(name) for name in getattr(est, "feature_names_in_", [])]
     return Model(net, task, classes, feature_names=names, data={"estimator": type(est).__name__})
 

@@ -8,7 +8,6 @@ from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
 
 from ..training.optimizers import Adam, get_optimizer
-from ..training.parameters import flat, pack, pack_network
 from ..training.schedules import SCHEDULES
 
 # scikit-learn's learning_rate values; backprop's schedules (step, exponential, cosine) are the others.
@@ -81,12 +80,10 @@ def lbfgs_objective(net, X, Y, r, alpha, n, reported=(1.0, 0.0)):
     its gradient is C's, and L-BFGS-B's line search and stopping see both, so its steps do too.
     """
     scale, offset = reported
-    L = len(net.weights)
     x, y = X.T, Y.T  # the engine's columns
-    pack_network(net)  # a no-op after the estimator's _network(): theta is then the parameters' own buffer
-    params = flat(net.weights + net.biases)
-    grads = pack(net.weights + net.biases, net.dtype, copy=False)
-    flat_grads = flat(grads)
+    params = net.parameters  # theta holds every parameter in this buffer's order, in float64 for scipy
+    flat_grads = np.empty_like(params)
+    grad_w, grad_b = net.views(flat_grads)
 
     def unpack(theta):
         params[...] = theta
@@ -94,10 +91,10 @@ def lbfgs_objective(net, X, Y, r, alpha, n, reported=(1.0, 0.0)):
     def loss_and_gradient(theta):
         unpack(theta)
         with np.errstate(over="ignore", invalid="ignore"):
-            a, _ = net.backprop(x, y, r, grads[:L], grads[L:])
+            a, _ = net.backprop(x, y, r, grad_w, grad_b)
             squares = sum(float(np.vdot(W, W)) for W in net.weights)
             loss = scale * net.cost_of(a[-1], y, r) + offset + 0.5 * alpha * squares / n
-        for W, g in zip(net.weights, grads):
+        for W, g in zip(net.weights, grad_w):
             g += (alpha / n) * W  # d/dW of (alpha / 2n) ||W||^2
         return loss, flat_grads.astype(np.float64)
 

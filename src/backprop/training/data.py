@@ -7,7 +7,6 @@ import numpy as np
 from ..checks import as_inputs, as_sample_weight, as_targets
 from ..errors import ConfigError
 from ..tasks import class_indices
-from .parameters import pack
 
 
 @dataclass
@@ -89,9 +88,10 @@ class Batches:
 
     def __init__(self, net, data):
         self.net, self.data, self.workspaces = net, data, {}
-        # Laid out like the parameters (training.parameters): the optimizer's rule runs on all at once.
-        grads = pack(net.weights + net.biases, net.dtype, copy=False)
-        self.grad_w, self.grad_b = grads[:len(net.weights)], grads[len(net.weights):]
+        # One buffer laid out as the parameters, (BP3) and (BP4) filling its views: the optimizer's rule
+        # then runs on all of it at once.
+        self.grads = np.empty_like(net.parameters)
+        self.grad_w, self.grad_b = net.views(self.grads)
         # Room for the outputs a_L of every sample of an epoch, and each sample's class index (n,) when
         # classifying: loop.epoch_cost_and_accuracy computes the epoch's cost and accuracy from them.
         self.outputs = np.empty((net.sizes[-1], data.n), net.dtype)

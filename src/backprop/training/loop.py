@@ -10,16 +10,15 @@ import time
 
 import numpy as np
 
-from ..errors import DivergenceError, ShapeError
+from ..errors import DivergenceError
 from ..tasks import class_indices
 from .data import Batches, epoch_rng, prepare_data
 from .guards import DivergenceGuard, Diverged, EarlyStopping, Snapshot
 from .history import Callback, History
 from .interrupts import deferred_signals
 from .options import TrainingOptions
-from .parameters import pack_network
 from .schedules import get_schedule
-from .state import training_state
+from .state import state_for_run
 
 
 def train(net, X, Y, *, sample_weight=None, validation_data=None, callbacks=(), options=None, **changes):
@@ -35,7 +34,7 @@ def train(net, X, Y, *, sample_weight=None, validation_data=None, callbacks=(), 
     if options.seed is None:
         options = TrainingOptions.build(options, seed=net.seed)
     data = prepare_data(net, X, Y, sample_weight, validation_data, options)
-    state = training_state(net, options)
+    state = state_for_run(net, options)
     run = History()
     for cb in callbacks:
         cb.on_train_begin({"epochs": options.epochs, "batches_per_epoch": math.ceil(data.n / data.batch_size),
@@ -55,7 +54,7 @@ def train(net, X, Y, *, sample_weight=None, validation_data=None, callbacks=(), 
 # ---- the epochs: one pass of mini-batches each, then the checks ----------------------------------
 def run_epochs(net, data, state, options, run, callbacks, check_signals):
     """Train options.epochs epochs, appending each to run; stops early on tol or early stopping."""
-    params = own_parameters(net)
+    params = net.parameters  # every weight and bias, one buffer: what the snapshots and the guard read
     optimizer = state.optimizer
     lr0 = options.learning_rate or optimizer.default_learning_rate
     schedule, schedule_settings = get_schedule(options.schedule), options.schedule_settings()
@@ -73,7 +72,7 @@ def run_epochs(net, data, state, options, run, callbacks, check_signals):
             cost, accuracy = one_epoch(net, batches, optimizer, learning_rate, order, epoch, callbacks, check_signals)
             guard.check_weights(params)
         except Diverged as exc:
-            start.restore(params, net)
+            start.restore(params, state)
             run.stop_reason = "diverged"
             raise DivergenceError(
                 f"training diverged at epoch {epoch}, batch {exc.batch}: {exc}; the weights from the start of "
@@ -81,7 +80,7 @@ def run_epochs(net, data, state, options, run, callbacks, check_signals):
                 f"(say {learning_rate / 10:g}) or scale the inputs",
                 epoch=epoch, batch=exc.batch, learning_rate=learning_rate) from None
         except KeyboardInterrupt:
-            start.restore(params, net)
+            start.restore(params, state)
             run.stop_reason = "interrupted"
             raise
         row = {"epoch": epoch, "cost": cost, "accuracy": accuracy, **validate(net, data),
@@ -105,17 +104,6 @@ def run_epochs(net, data, state, options, run, callbacks, check_signals):
         run.best_epoch = best.epoch
 
 
-def own_parameters(net):
-    """net's weights then biases, checked, and laid out in one writable buffer of net.dtype (training.parameters)."""
-    for arrays, kind in ((net.weights, "W"), (net.biases, "b")):
-        for l, (p, n_out, n_in) in enumerate(zip(arrays, net.sizes[1:], net.sizes[:-1])):
-            shape = (n_out, n_in) if kind == "W" else (n_out,)
-            if np.shape(p) != shape:
-                raise ShapeError(f"{kind}_{l + 1} has shape {np.shape(p)}, but layer {l + 1} needs {shape}")
-    pack_network(net)
-    return net.weights + net.biases
-
-
 def one_epoch(net, batches, optimizer, learning_rate, order, epoch, callbacks, check_signals):
     """One pass over the batches of order: backprop, then the optimizer's step. (mean cost, accuracy or None).
 
@@ -124,7 +112,6 @@ def one_epoch(net, batches, optimizer, learning_rate, order, epoch, callbacks, c
     cost is found there, naming the first batch it appeared in; the loop then puts back the weights
     of the epoch's start.
     """
-    params, grads = net.weights + net.biases, batches.grad_w + batches.grad_b
     # Plain SGD can take (BP3) and its step in one BLAS call per layer (optimizers.SGD.step_from_deltas).
     fused = getattr(optimizer, "step_from_deltas", None)
     # Only callbacks that watch batches (a progress bar) need each batch's cost as it comes.
@@ -136,7 +123,7 @@ def one_epoch(net, batches, optimizer, learning_rate, order, epoch, callbacks, c
             fused(net.weights, net.biases, delta, a, learning_rate)
         else:
             a, delta = net.backprop(x, y, r, batches.grad_w, batches.grad_b, ws.z, ws.a, ws.delta)
-            optimizer.step(params, grads, learning_rate)
+            optimizer.step(net.parameters, batches.grads, learning_rate, net.n_weights)  # weights decay, biases not
         m = x.shape[1]
         batches.outputs[:, done:done + m] = a[-1]  # a_L from the weights this batch saw
         done += m

@@ -15,7 +15,7 @@ from . import datasets, engine
 GRID = 50                      # each unit's map is GRID x GRID pixels
 N_POINTS = 400                 # points in a generated data set
 HIDDEN = ("tanh", "sigmoid", "relu", "leaky_relu", "identity")
-OPTIMIZERS = ("sgd", "momentum", "adam")
+PAGE_OPTIMIZERS = ("sgd", "momentum", "adam")  # the page's menu: a subset of training's OPTIMIZERS
 MAX_LAYERS, MAX_UNITS = 6, 8
 EXAMPLE = "worked-example"     # the reference's 2-3-2 network (backprop explain's)
 UPLOAD = "upload"
@@ -31,7 +31,7 @@ SPECS = {
     "train_ratio": engine.Spec(float, "fraction of the points used for training", low=0.1, high=0.9),
     "batch_size": engine.training_spec("batch_size", high=1000, none=""),
     "learning_rate": engine.training_spec("learning_rate", high=10, none=""),
-    "optimizer": engine.training_spec("optimizer", choices=OPTIMIZERS),
+    "optimizer": engine.training_spec("optimizer", choices=PAGE_OPTIMIZERS),
     "l2": engine.training_spec("weight_decay", high=1, none=""),
     "seed": engine.training_spec("seed", high=2**32 - 1, none=""),  # numpy's seeds, and exact in JSON
 }
