@@ -5,6 +5,8 @@ import os
 import sys
 
 from ..errors import ConfigError
+from ..io import write_atomically
+from ..model import load
 
 
 class Parser(argparse.ArgumentParser):
@@ -37,7 +39,6 @@ def say(args, *lines):
 
 def load_model(path):
     """The Model saved at path: a model file or a run folder holding model.npz."""
-    from ..model import load
     return load(path)
 
 
@@ -73,5 +74,4 @@ def check_output(path, inputs, force, what="file"):
 
 def write_text(path, text):
     """Write text to path atomically (a temporary file in the same folder, renamed), with the umask's mode."""
-    from ..io import write_atomically
     write_atomically(path, lambda f: f.write(text.encode()), error=ConfigError)

@@ -7,6 +7,7 @@ import numpy as np
 from ..activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ..costs import COSTS
 from ..errors import ConfigError, DataError
+from ..plots import gradient_depth
 from ..learn.explain import as_markdown, as_text, build, depth_profile, explain
 from ..checks import as_targets
 from .common import load_model, parse_layers
@@ -132,7 +133,6 @@ def _depth(args):
         print(json.dumps({"depth": args.depth, "samples": 64, "width": 32, "norms": norms,
                           "sigmoid_first_over_last": ratio, **({"plot": args.plot} if args.plot else {})}, indent=1))
         if args.plot:
-            from ..plots import gradient_depth
             gradient_depth(norms, args.plot)
         return 0
     if args.format == "markdown":
@@ -147,7 +147,6 @@ def _depth(args):
     print(f"sigmoid: layer 1 gets {ratio:.1e} times the gradient of layer {args.depth}: sigma' <= 1/4 "
           "shrinks it at every layer on the way back")
     if args.plot:
-        from ..plots import gradient_depth
         gradient_depth(norms, args.plot)
         print(f"plot: {args.plot}")
     return 0

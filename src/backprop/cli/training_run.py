@@ -23,9 +23,9 @@ from ..metrics import evaluation
 from ..model import Model
 from ..network import Network
 from ..tasks import output_layer
-from ..training import Callback, Interrupted, ProgressBar, state_of, train
+from ..training import Interrupted, ProgressBar, state_of, train
 from .common import check_output, parse_layers, say
-from .progress import EpochLines
+from .progress import BoundaryFrames, Checkpoint, EpochLines
 
 HELD_OUT_KEYS = 100_000  # most test rows whose fingerprints a model file keeps for evaluate --held-out
 
@@ -328,29 +328,3 @@ def new_run_folder(name, out):
         except FileExistsError:
             continue
     raise ConfigError("no free run folder name under runs/; pass --out")
-
-
-# ---- callbacks ------------------------------------------------------------------------------------
-class Checkpoint(Callback):
-    """Saves the model after every epoch, with the history so far."""
-
-    def __init__(self, save, net):
-        self.save, self.net = save, net
-
-    def on_epoch_end(self, epoch, logs):
-        state_of(self.net).history.stop_reason = "checkpoint"
-        self.save()
-
-
-class BoundaryFrames(Callback):
-    """Records the network's class probabilities over the plane of 2-D data at a few epochs."""
-
-    def __init__(self, model, X, epochs, steps=120):
-        self.model, self.points = model, plots.grid(X, steps=steps)[2]
-        self.wanted = sorted({1, max(1, epochs // 8), max(1, epochs // 4), max(1, epochs // 2), epochs})
-        self.frames, self.count = [], 0
-
-    def on_epoch_end(self, epoch, logs):
-        self.count += 1
-        if self.count in self.wanted:
-            self.frames.append((epoch, self.model.predict_output(self.points)))
