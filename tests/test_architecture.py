@@ -88,25 +88,6 @@ def test_the_architecture_page_shows_every_component_in_its_diagram_and_table():
         assert f"`{shown}`" in page, f"docs/architecture.md: the table does not say what {shown} holds"
 
 
-def _parser_uses(path):
-    """(line, what) for each import of argparse and each parser built (add_parser, add_argument) in a file."""
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "argparse" for a in node.names):
-            yield node.lineno, "imports argparse"
-        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "argparse":
-            yield node.lineno, "imports argparse"
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr in ("add_parser", "add_argument", "add_subparsers"):
-            yield node.lineno, f"calls {node.func.attr}"
-
-
-def test_only_the_command_line_builds_argument_parsers():
-    """The option specs say what a value may be; cli/ alone turns them into flags (cli/options.py)."""
-    outside = [f"{path.relative_to(PACKAGE)}:{line} {what}" for path in PACKAGE.rglob("*.py")
-               if component(path) != "cli" for line, what in _parser_uses(path)]
-    assert not outside, "argparse belongs in cli/:\n" + "\n".join(outside)
-
-
 LONGEST = {"cli": 40}  # lines a function may take in a component; 60 anywhere else (ast: end_lineno - lineno + 1)
 
 
@@ -188,3 +169,41 @@ grad_w[0] = net.weights[0]
 """)
     found = sorted(line for line, _ in parameter_assignments(module))
     assert found == [2, 3, 4, 5, 6, 7, 8, 9]
+
+
+def module_constants(path):
+    """The upper-case names a module assigns at its top level (its registries, limits and choices)."""
+    for node in ast.parse(path.read_text()).body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) \
+            else []
+        for target in targets:
+            yield from (x.id for x in ast.walk(target) if isinstance(x, ast.Name) and x.id.isupper())
+
+
+def test_each_constant_is_defined_in_one_module():
+    """TASKS, DTYPES, OPTIMIZERS, limits: one definition each, imported where needed (two copies drift)."""
+    where = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for name in set(module_constants(path)):
+            where.setdefault(name, []).append(str(path.relative_to(PACKAGE)))
+    twice = {name: paths for name, paths in where.items() if len(paths) > 1}
+    assert not twice, f"defined in more than one module (import it, or name each for what it is): {twice}"
+
+
+def _parser_uses(path):
+    """(line, what) for each import of argparse and each parser built (add_parser, add_argument) in a file."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "argparse" for a in node.names):
+            yield node.lineno, "imports argparse"
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "argparse":
+            yield node.lineno, "imports argparse"
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in ("add_parser", "add_argument", "add_subparsers"):
+            yield node.lineno, f"calls {node.func.attr}"
+
+
+def test_only_the_command_line_builds_argument_parsers():
+    """The option specs say what a value may be; cli/ alone turns them into flags (cli/options.py)."""
+    outside = [f"{path.relative_to(PACKAGE)}:{line} {what}" for path in PACKAGE.rglob("*.py")
+               if component(path) != "cli" for line, what in _parser_uses(path)]
+    assert not outside, "argparse belongs in cli/:\n" + "\n".join(outside)

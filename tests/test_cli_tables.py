@@ -98,11 +98,15 @@ def test_a_missing_value_names_its_row_and_column_or_is_imputed(tmp_path):
     }
 
 
-@pytest.mark.parametrize("targets", [["1", "2"], ["a", "b"], ["0.5", "1.5"], [str(2**70), str(2**70 + 1)]])
-def test_the_table_reader_reads_a_target_as_the_numeric_reader_does(tmp_path, targets):
-    """One CSV reading (files.csv_rows) and one target rule (files.target_values) behind both readers."""
+@pytest.mark.parametrize("targets,kind", [(["1", "2"], "i"), (["a", "b"], "U"), (["0.5", "1.5"], "f"),
+                                          ([str(2**70), str(2**70 + 1)], "U")])
+def test_one_target_rule_for_every_table_format(tmp_path, targets, kind):
+    """Integers are class labels, integers past int64 and words text labels, others reals: in a CSV or Parquet."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
     path = tmp_path / "t.csv"
     path.write_text("x;y\n" + "".join(f"{i};{targets[i % 2]}\n" for i in range(6)))
-    _, y_numeric, _, _ = bp.data.files.read_csv(str(path))
-    _, y_table, _, _, _ = bp.data.tables.read_table(str(path))
-    assert y_table.dtype == y_numeric.dtype and list(y_table) == list(y_numeric)
+    y_csv = bp.data.sources.read_table(str(path))[1]
+    pq.write_table(pa.table({"x": list(range(6)), "y": [targets[i % 2] for i in range(6)]}), tmp_path / "t.parquet")
+    y_parquet = bp.data.sources.read_table(str(tmp_path / "t.parquet"))[1]
+    assert y_csv.dtype.kind == y_parquet.dtype.kind == kind and list(y_csv) == list(y_parquet)

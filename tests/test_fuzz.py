@@ -13,6 +13,7 @@ from hypothesis.extra import numpy as hnp
 
 import backprop as bp
 from backprop.data import files as data
+from backprop.data.sources import read_table
 from backprop import io as model_io
 from backprop.activations import ACTIVATIONS
 from backprop.costs import COSTS
@@ -44,9 +45,9 @@ def test_read_csv(rows, delimiter, bom):
     text = "\n".join(delimiter.join(row) for row in rows)
     path = scratch(".csv", (("\ufeff" if bom else "") + text).encode())
     try:
-        X, y, names, target = data.read_csv(path)
-        assert X.ndim == 2 and len(y) == X.shape[0] and np.isfinite(X).all() and len(names) == X.shape[1]
-    except bp.DataError:
+        X, y, encoder, target = read_table(path)
+        assert X.ndim == 2 and len(y) == X.shape[0] and np.isfinite(X).all() and encoder.width == X.shape[1]
+    except bp.BackpropError:
         pass
     finally:
         os.unlink(path)

@@ -30,12 +30,15 @@ def as_seed(seed):
 
 
 def _numeric(array, what):
+    original = array
     try:
         array = np.asarray(array)
     except (ValueError, TypeError) as exc:  # ragged nested lists
         raise DataError(f"{what} is not a rectangular numeric array ({exc})") from None
     if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
-        raise DataError(f"{what} must be numeric, got dtype {array.dtype}; convert or encode it first")
+        hint = "; for a DataFrame with text columns use model = bp.Model.for_data(net, df, y), then model.fit(df, y)" \
+            if type(original).__name__ in ("DataFrame", "Table") else "; convert or encode it first"
+        raise DataError(f"{what} must be numeric, got dtype {array.dtype}{hint}")
     return array
 
 

@@ -184,12 +184,12 @@ def test_an_upload_leaves_no_named_file(running, monkeypatch, tmp_path):
     """While the upload is parsed (where kill -9 could strike) no file of it has a name in TMPDIR."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     seen = []
-    read = engine.read_csv
+    read = engine.read_table  # the reader of `backprop train`, given the bytes
 
     def watching(path, *args, **kwargs):
         seen.append(os.listdir(tmp_path))
         return read(path, *args, **kwargs)
-    monkeypatch.setattr(engine, "read_csv", watching)
+    monkeypatch.setattr(engine, "read_table", watching)
     assert running.request("/api/upload", {"name": "mine.csv", "text": CSV})[0] == 200
     sid = running.request("/api/session", {"settings": {"dataset": "upload"}})[1]["id"]
     assert running.request(f"/api/model?id={sid}")[0] == 200

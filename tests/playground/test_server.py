@@ -75,7 +75,8 @@ def test_upload_is_capped_and_checked_as_the_cli_checks(running):
     assert status == 413 and "limited to 10 MB" in r["error"]
     status, r = running.request("/api/upload", {"name": "bad.csv", "text": "a,b,label\n1,x,0\n2,3,1\n"})
     assert status == 400
-    assert r["error"] == "bad.csv: row 2, column 'b': 'x' is not a number"
+    assert r["error"] == ("bad.csv: row 2, column 'b': 'x' is not a number, in a column of numbers; fix the cell "
+                          "(or drop the column with --drop b)")
     rows = "\n".join(f"{x:.3f},{y:.3f},{int(x * y > 0)}" for x, y in np.random.default_rng(1).uniform(-3, 3, (60, 2)))
     status, r = running.request("/api/upload", {"name": "mine.csv", "text": "u,v,label\n" + rows})
     assert (status, r["rows"], r["features"], r["target"], r["problem"]) == (
@@ -256,12 +257,12 @@ def test_command_errors_are_one_line():
         timeout=30,
     )
     assert out.returncode == 2
-    assert out.stderr.strip().splitlines() == ["error: /nonexistent/file.csv: cannot read (No such file or directory)"]
+    assert out.stderr.strip().splitlines() == ["error: /nonexistent/file.csv: no such file"]  # the reader of backprop train
 
 
 def test_static_files_ship_in_the_package():
     static = os.path.join(os.path.dirname(server.__file__), "static")
-    assert sorted(os.listdir(static)) == ["app.js", "draw.js", "index.html", "stepper.js", "style.css"]
+    assert sorted(os.listdir(static)) == ["app.js", "draw.js", "gradients.js", "index.html", "stepper.js", "style.css"]
     text = "".join(open(os.path.join(static, f)).read() for f in os.listdir(static))
     assert "http://" not in text.replace("http://www.w3.org/2000/svg", "") and "https://" not in text  # no CDN
     _ = time  # noqa

@@ -1,5 +1,7 @@
 """`backprop evaluate`: how well a saved model does on labelled data (the metrics are backprop.metrics')."""
 
+import argparse
+
 import numpy as np
 
 from ..data.preprocessing import row_fingerprints
@@ -9,12 +11,12 @@ from ..metrics import evaluation
 from .common import MODEL_HELP, load_model
 
 
-def read_for(model, source, target=None, has_target=True):
+def read_for(model, source, target=None, has_target=True, header=True):
     """The Dataset of source as the model reads it: a table's columns by name, encoded with the model's encoder."""
     if model.encoder.active:
-        return load_source(source, target or model.target_name, 0, has_target=has_target,
+        return load_source(source, target or model.target_name, 0, has_target=has_target, header=header,
                            columns=model.encoder.columns, encoder=model.encoder)
-    return load_source(source, target, model.data.get("seed", 0), has_target=has_target)
+    return load_source(source, target, model.data.get("seed", 0), has_target=has_target, header=header)
 
 
 def register(sub):
@@ -24,23 +26,47 @@ def register(sub):
                                   "(default: the data the model was trained on, with --held-out)")
     p.add_argument("--target", help="the target column of a CSV, by name or index "
                                     "(default: the model's target column, else the last)")
+    p.add_argument("--no-header", dest="header", action="store_const", const=False,
+                   help="the CSV has no header row: every row is data (default: off)")
     p.add_argument("--held-out", action="store_true",
                    help="score only the rows the training run held out for its test, found by their content "
                         "(default: off, all rows)")
+    p.add_argument("--stream", action=argparse.BooleanOptionalAction, default=None,
+                   help="read the table from disk in batches instead of into memory (default: when it would not fit "
+                        "in half the available memory, and for --held-out of a model trained with --stream)")
     p.set_defaults(run=run)
+
+
+def source_of(args, model):
+    """--data, or with --held-out alone the data the training run recorded."""
+    if args.data is not None:
+        return args.data
+    if not args.held_out:
+        raise ConfigError("evaluate needs --data FILE (all of its rows), or --held-out for the training run's "
+                          "held-out rows")
+    source = model.data.get("test_data") or model.data.get("data")
+    if source is None:
+        raise ConfigError(f"{args.model} does not record its training data; pass --data FILE")
+    return source
 
 
 def run(args):
     model = load_model(args.model)
-    source = args.data
-    if source is None:
-        if not args.held_out:
-            raise ConfigError("evaluate needs --data FILE (all of its rows), or --held-out for the training run's "
-                              "held-out rows")
-        source = model.data.get("test_data") or model.data.get("data")
-        if source is None:
-            raise ConfigError(f"{args.model} does not record its training data; pass --data FILE")
-    dataset = read_for(model, source, args.target)
+    source = source_of(args, model)
+    from .streaming import evaluate_streamed, wants_stream
+    if wants_stream(args.stream, source) or (args.held_out and args.stream is not False
+                                             and model.data.get("split") == "row-hash"):
+        metrics, scored, read = evaluate_streamed(model, source, args.target, args.held_out)
+        if args.held_out:
+            print(f"scoring the {scored} rows of {source} that the training run held out ({scored} of {read} rows, "
+                  "found by the hash of each row)")
+            print(metrics.report("held-out")["summary"])
+        else:
+            print(f"scoring all {read} rows of {source}")
+            print(metrics.report("")["summary"].lstrip())
+        return 0
+    dataset = read_for(model, source, args.target, header=args.header is not False if args.data else
+                       model.data.get("header", True))
     if dataset.y is None:
         raise ConfigError(f"{source}: evaluate needs a target column")
     X, y = dataset.X, dataset.y

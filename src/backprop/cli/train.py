@@ -4,6 +4,7 @@ The flags and the TOML keys come from two dataclasses: SetupOptions below (the d
 network) and backprop.training.TrainingOptions (how to train). Each option is declared once.
 """
 
+import argparse
 import os
 import tomllib
 from dataclasses import asdict, dataclass, fields
@@ -12,8 +13,8 @@ from ..activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ..costs import COSTS
 from ..data.datasets import NAMES as BUILT_IN
 from ..data.preprocessing import SCALES
-from ..data.sources import TASKS
 from ..errors import ConfigError
+from ..tasks import TASKS
 from ..training import TrainingOptions, state_of
 from ..training.options import Checked, option
 from .common import load_model
@@ -69,6 +70,10 @@ def register(sub):
                    "and hidden units (2-D classification data only; refused otherwise) (default: off)")
     p.add_argument("--no-plots", action="store_true", help="write no PNG files (default: off)")
     p.add_argument("--quiet", action="store_true", help="print only the final result (default: off)")
+    p.add_argument("--stream", action=argparse.BooleanOptionalAction, default=None,
+                   help="read a CSV or Parquet table from disk in batches every epoch instead of into memory; "
+                        "peak memory does not grow with its rows (default: only when the data would not fit "
+                        "in half the available memory; --no-stream: never)")
     p.set_defaults(run=run)
 
 

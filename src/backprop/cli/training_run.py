@@ -26,6 +26,7 @@ from ..tasks import output_layer
 from ..training import Interrupted, ProgressBar, state_of, train
 from .common import check_output, parse_layers, say
 from .progress import BoundaryFrames, Checkpoint, EpochLines
+from .streaming import train_streamed, wants_stream
 
 HELD_OUT_KEYS = 100_000  # most test rows whose fingerprints a model file keeps for evaluate --held-out
 
@@ -42,6 +43,9 @@ class TrainingRun:
 
     def execute(self):
         """prepare, fit, report, draw; the exit status (128 + signal when interrupted)."""
+        self.check_output()
+        if wants_stream(self.args.stream, self.setup.data):  # read from disk every epoch (cli/streaming.py)
+            return train_streamed(self.args, self.setup, self.options)
         self.prepare()
         try:
             status = self.fit()
@@ -56,16 +60,20 @@ class TrainingRun:
             raise
 
     # ---- prepare: everything checked before the first epoch ------------------------------------
-    def prepare(self):
-        """Check the output, read and split the data, build (or resume) the model, make the run folder."""
+    def check_output(self):
+        """The plot flags agree, and the overwrite rule holds: before anything is read or trained."""
         args, setup = self.args, self.setup
         if args.plot and args.no_plots:
             raise ConfigError("--plot and --no-plots contradict each other; pass one")
-        if setup.out:  # the overwrite rule, before anything is read or trained
+        if setup.out:
             check_output(self.model_path or os.path.join(self.folder, "model.npz"),
                          [args.resume, setup.data, setup.test_data, args.config], args.force, "model")
+
+    def prepare(self):
+        """Read and split the data, build (or resume) the model, check every row, make the run folder."""
         self.dataset = self.load()
-        self.setup, self.options = small_data(args, setup, self.options, self.given, self.dataset, self.resumed)
+        self.setup, self.options = small_data(self.args, self.setup, self.options, self.given, self.dataset,
+                                              self.resumed)
         self.task = self.resumed.task if self.resumed else infer_task(self.dataset.y, self.setup.task,
                                                                       self.dataset.task)
         check_task(self.dataset.y, self.setup.task)

@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 
 from ..errors import ConfigError, DataError
 from .encoder import IMPUTE, MAX_CATEGORIES, MissingValue
-from .tables import MAX_NAME
+from .files import MAX_NAME
 NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 INFINITE = r"^[+-]?(?i:inf|infinity|nan)$"
 INTEGER = r"^[+-]?\d+$"
@@ -69,7 +69,8 @@ def as_numbers(column, name, where="", first_line=0, decimal_comma=False):
     if pc.any(infinite).as_py():
         raise DataError(f"{where}row {_row(first_line, infinite)}, column {name!r}: {_first(column, infinite)} "
                         "is not a finite number; remove or impute it")
-    return pc.if_else(pc.is_nan(column), pa.scalar(None, pa.float64()), column)
+    nan = pc.is_nan(column)
+    return pc.if_else(nan, pa.scalar(None, pa.float64()), column) if pc.any(nan).as_py() else column
 
 
 def is_categorical(column):
@@ -87,8 +88,9 @@ def categories_of(column, name, where="", max_categories=MAX_CATEGORIES, what="c
     """The sorted distinct strings of a text column; past max_categories an error naming the count."""
     values = pc.unique(text(column).drop_null())
     if len(values) > max_categories:
+        fix = f"drop it (--drop {name})" if what == "column" else "choose another with --target"
         raise ConfigError(f"{where}{what} {name!r} holds {len(values)} distinct values, more than --max-categories "
-                          f"{max_categories}; drop it (--drop {name}) or raise --max-categories")
+                          f"{max_categories}; {fix} or raise --max-categories")
     values = sorted(values.to_pylist())
     long = next((v for v in values if len(v) > MAX_NAME), None)
     if long is not None:
@@ -119,6 +121,14 @@ def target_values(column, name, where="", first_line=0, max_categories=MAX_CATEG
     if pa.types.is_integer(column.type) or pa.types.is_boolean(column.type):
         return pc.cast(column, pa.int64()).to_numpy()
     return _finite(pc.cast(column, pa.float64()), name, where, first_line)
+
+
+def past_int64(column):
+    """True for a float column of whole numbers reaching 2^63: integers that pyarrow could not hold as int64."""
+    if not pa.types.is_floating(column.type) or not len(column):
+        return False
+    largest = pc.max(pc.abs(column)).as_py()
+    return largest is not None and largest >= 2**63 and pc.all(pc.equal(column, pc.round(column))).as_py()
 
 
 def _finite(column, name, where, first_line):
@@ -168,7 +178,7 @@ def encode(encoder, table, where="", first_line=0, decimal_comma=False):
                         f"; the model takes the columns {', '.join(encoder.columns[:10])}"
                         f"{', ...' if len(encoder.columns) > 10 else ''}")
     n = table.num_rows
-    X = (np.zeros if encoder.categories else np.empty)((n, encoder.width))
+    X = (np.zeros if encoder.categories else np.empty)((n, encoder.width), order="F")  # columns written whole
     j = 0
     for name in encoder.columns:
         column = table[name]

@@ -1,6 +1,7 @@
 """From a named data source (a built-in set, a table file or DataFrame, an NPZ, MNIST) to arrays, a task and splits."""
 
 import os
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -8,7 +9,8 @@ import numpy as np
 from . import datasets, files, frames
 from .encoder import MAX_CATEGORIES, Encoder
 from ..errors import ConfigError, DataError
-from .preprocessing import TASKS, train_test_split
+from ..tasks import TASKS
+from .preprocessing import train_test_split
 
 
 
@@ -69,24 +71,40 @@ def read_table(source, target=None, has_target=True, features=None, drop=None, i
     if frames.is_frame(source):
         read = tables.Read(frames.as_table(source), name or "the DataFrame", first_line=0)
     else:
-        wanted = [target if target is not None else -1] if has_target else []
-        read = tables.read_arrow(source, header=header, name=name, text_columns=wanted)
+        read = tables.read_arrow(source, header=header, name=name)
     table, where = read.table, read.where
     names = table.column_names
     if columns is not None:  # a model's columns, by name; any others (a target, ids) left out
-        chosen = list(frames.select(table, columns, where, warn=False).column_names)
         target = select(read.name, names, target=target)[1] if has_target else None
+        if not set(columns) & set(names):
+            table = _by_position(table, columns, target, where)
+        chosen = list(frames.select(table, columns, where, warn=False).column_names)
     else:
         chosen, target = select(read.name, names, features, drop, target if has_target else False)
+    y = None
+    if target is not None:  # first: what the model file would refuse is refused before any encoding
+        from .columns import past_int64, target_values
+        if past_int64(table[target]) and not frames.is_frame(source):  # ids or codes: read again as text labels
+            table = tables.read_arrow(source, header=header, name=name, text_columns=[target]).table
+        y = target_values(table[target], target, where, read.first_line, max_categories)
     if encoder is None:
         encoder = Encoder.fit(table.select(chosen), impute, max_categories, where, read.first_line,
-                                          read.decimal_comma)
+                              read.decimal_comma)
     X = encoder.transform(table, where, read.first_line, read.decimal_comma)
-    y = None
-    if target is not None:
-        from .columns import target_values
-        y = target_values(table[target], target, where, read.first_line, max_categories)
     return X, y, encoder, target
+
+
+def _by_position(table, columns, target, where):
+    """table with its columns renamed to the model's, by position: a header that shares no name with them."""
+    rest = [c for c in table.column_names if c != target]
+    if target is None and len(rest) == len(columns) + 1:
+        rest = rest[:-1]  # a last column beyond the model's: its target
+    if len(rest) != len(columns):
+        raise DataError(f"{where}the data have {len(rest)} features but the model takes {len(columns)} "
+                        f"({', '.join(columns[:6])}{', ...' if len(columns) > 6 else ''})")
+    warnings.warn(f"{where}none of the model's column names ({', '.join(columns[:6])}) is in the header; the "
+                  "columns are read by position", RuntimeWarning, stacklevel=3)
+    return table.select(rest).rename_columns(columns)
 
 
 def select(path, names, features=None, drop=None, target=None):

@@ -21,9 +21,8 @@ import pyarrow as pa
 
 from ..errors import DataError
 from .encoder import MISSING
-from .files import MAX_DATA_BYTES, check_ratio, check_regular
+from .files import MAX_DATA_BYTES, MAX_NAME, check_ratio, check_regular
 
-MAX_NAME = 1000  # characters in a column, category or class name (the model file's bound)
 DELIMITERS = (",", ";", "\t", "|")
 SAMPLE = 1 << 16  # bytes read to find the delimiter and the decimal mark
 BLOCK = 1 << 22  # pyarrow's block: a row longer than this is read again in one block
@@ -130,17 +129,20 @@ def _sample(head, name, whole):
     if not head.strip():
         raise DataError(f"{name}: the file is empty")
     try:
-        return head.decode("utf-8-sig")
+        text = head.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         if whole or exc.start < len(head) - 4:
             raise DataError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 CSV") from None
-        return head[:exc.start].decode("utf-8-sig")
+        text = head[:exc.start].decode("utf-8-sig")
+    if not text.strip():
+        raise DataError(f"{name}: the file is empty")
+    return text
 
 
 def sniff(text, whole):
     """(delimiter, decimal comma?) from the first lines: the delimiter that cuts every line into the same
     number (> 1) of cells, in the order , ; tab |; a decimal comma only where the delimiter is not a comma."""
-    lines = [line for line in text.splitlines()[: None if whole else -1] if line.strip()][:50] or [text]
+    lines = [line for line in text.splitlines()[: None if whole else -1] if line.strip()][:50] or [text.strip()]
     best, best_width = ",", 1
     for d in DELIMITERS:
         widths = {len(row) for row in csv.reader(lines, delimiter=d)}
@@ -167,8 +169,11 @@ def _read_csv_bytes(data, name, header, text_columns):
 
 def _parse(where, name, text, whole, header, text_columns, size):
     import pyarrow.csv as pacsv
-    delimiter, decimal_comma = sniff(text, whole)
-    first = next(csv.reader([text.splitlines()[0] if text.strip() else ""], delimiter=delimiter), [])
+    try:
+        delimiter, decimal_comma = sniff(text, whole)
+        first = next(csv.reader([next(line for line in text.splitlines() if line.strip())], delimiter=delimiter))
+    except csv.Error as exc:
+        raise DataError(f"{name}: cannot read as CSV ({exc})") from None
     names = [c.strip() for c in first] if header else [f"col{j + 1}" for j in range(len(first))]
     check_names(names, name)
     text_columns = {names[t] if isinstance(t, int) and not isinstance(t, bool) and -len(names) <= t < len(names)

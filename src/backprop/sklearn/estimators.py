@@ -50,9 +50,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                          learning_rate=learning_rate, learning_rate_init=learning_rate_init, power_t=power_t,
                          max_iter=max_iter, shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
                          warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
-                         early_stopping=early_stopping,
-                         early_stopping_metric=early_stopping_metric, validation_fraction=validation_fraction, beta_1=beta_1,
-                         beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
+                         early_stopping=early_stopping, early_stopping_metric=early_stopping_metric,
+                         validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+                         n_iter_no_change=n_iter_no_change, max_fun=max_fun,
                          output=output, cost=cost, dtype=dtype)
         self.class_weight = class_weight
 
@@ -112,7 +112,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         indicator matrix (n_samples, n_labels); returns self."""
         X, y = self._validate(X, y, reset=not (self.warm_start and hasattr(self, "coefs_")))
         Y, stratify = self._encode(y, incremental=False)
-        return self._fit(X, Y, self._weights(y, sample_weight, X), incremental=False, stratify=stratify)
+        return self._fit(X, Y, self._weights(y, sample_weight, X), incremental=False, stratify=stratify,
+                         data=(X, y, sample_weight))
 
     @available_if(_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -133,7 +134,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                 del self.classes_
                 raise ValueError(f"y holds labels {unknown} that classes={list(classes)} does not list")
         Y, _ = self._encode(y, incremental=True)
-        return self._fit(X, Y, self._weights(y, sample_weight, X), incremental=True)
+        return self._fit(X, Y, self._weights(y, sample_weight, X), incremental=True, data=(X, y, sample_weight))
 
     def _score_outputs(self, out, Y, sample_weight):
         """Accuracy of outputs out (n, n_outputs) against the 0/1 matrix Y: subset accuracy for multilabel."""
@@ -194,9 +195,9 @@ class MLPRegressor(RegressorMixin, BaseMLP):
                          learning_rate=learning_rate, learning_rate_init=learning_rate_init, power_t=power_t,
                          max_iter=max_iter, shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
                          warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
-                         early_stopping=early_stopping,
-                         early_stopping_metric=early_stopping_metric, validation_fraction=validation_fraction, beta_1=beta_1,
-                         beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
+                         early_stopping=early_stopping, early_stopping_metric=early_stopping_metric,
+                         validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+                         n_iter_no_change=n_iter_no_change, max_fun=max_fun,
                          output=output, cost=cost, dtype=dtype)
         self.loss = loss
 
@@ -229,7 +230,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     def fit(self, X, y, sample_weight=None):
         """Fit on X (n_samples, n_features), dense or sparse, and y (n_samples,) or (n_samples, n_targets)."""
         X, Y = self._targets(X, y, reset=not (self.warm_start and hasattr(self, "coefs_")))
-        return self._fit(X, Y, self._weights(sample_weight, X), incremental=False)
+        return self._fit(X, Y, self._weights(sample_weight, X), incremental=False, data=(X, y, sample_weight))
 
     @available_if(_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -237,7 +238,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         """One iteration over X, y."""
         self._validate_params_again()
         X, Y = self._targets(X, y, reset=not hasattr(self, "coefs_"))
-        return self._fit(X, Y, self._weights(sample_weight, X), incremental=True)
+        return self._fit(X, Y, self._weights(sample_weight, X), incremental=True, data=(X, y, sample_weight))
 
     def _score_outputs(self, out, Y, sample_weight):
         return r2_score(Y, out, sample_weight=sample_weight)

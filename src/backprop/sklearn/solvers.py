@@ -102,19 +102,31 @@ def lbfgs_objective(net, X, Y, r, alpha, n, reported=(1.0, 0.0)):
     return loss_and_gradient, theta0, unpack
 
 
-def fit_lbfgs(est, net, X, Y, r, sample_weight=None):
-    """Minimise the loss of lbfgs_objective with scipy's L-BFGS-B; sets n_iter_ and loss_ (scikit-learn's scale)."""
+def fit_lbfgs(est, net, X, Y, r, sample_weight=None, tasks=None):
+    """Minimise the loss of lbfgs_objective with scipy's L-BFGS-B; sets n_iter_ and loss_ (scikit-learn's scale).
+
+    tasks (callbacks.FitTasks): each L-BFGS iteration is one subtask of scikit-learn's callbacks.
+    """
     n = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))  # weight 2 counts as a duplicate
     reported = est._reported_loss(Y, sample_weight)
     loss_and_gradient, theta0, unpack = lbfgs_objective(net, X, Y, r, est.alpha, n, reported)
     iterations = [0]
 
-    def report(intermediate_result):
+    def iteration_ends(intermediate_result):
         iterations[0] += 1
-        print(f"Iteration {iterations[0]}, loss = {intermediate_result.fun:.8f}")
+        if est.verbose:
+            print(f"Iteration {iterations[0]}, loss = {intermediate_result.fun:.8f}")
+        if tasks is not None and tasks.context is not None:
+            unpack(intermediate_result.x)  # the iterate, not the line search's last trial point
+            if tasks.end_iteration():
+                raise StopIteration  # scipy ends the minimisation there
+            tasks.begin_iteration()
 
+    watched = est.verbose or (tasks is not None and tasks.context is not None)
+    if tasks is not None:
+        tasks.begin_iteration()
     result = minimize(loss_and_gradient, theta0, method="L-BFGS-B", jac=True,
-                      callback=report if est.verbose else None,
+                      callback=iteration_ends if watched else None,
                       options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol})
     unpack(result.x)
     est.n_iter_ = min(int(result.nit), est.max_iter)

@@ -28,12 +28,14 @@ def train(net, X, Y, *, sample_weight=None, validation_data=None, callbacks=(), 
     A second call continues from the current weights and optimizer state (a warm start); the epoch
     count goes on from there. A non-finite cost or runaway weights raise DivergenceError, and Ctrl-C,
     SIGTERM or SIGHUP raise training.Interrupted; either way the weights (and the optimizer's state)
-    of the last completed epoch are put back first.
+    of the last completed epoch are put back first. X may instead be a training.streaming.StreamedData
+    (Y None): rows read chunk by chunk each epoch, which validates itself.
     """
     options = TrainingOptions.build(options, **changes)
     if options.seed is None:
         options = TrainingOptions.build(options, seed=net.seed)
-    data = prepare_data(net, X, Y, sample_weight, validation_data, options)
+    streamed = hasattr(X, "run_epoch")
+    data = X if streamed else prepare_data(net, X, Y, sample_weight, validation_data, options)
     state = state_for_run(net, options)
     run = History()
     for cb in callbacks:
@@ -62,14 +64,19 @@ def run_epochs(net, data, state, options, run, callbacks, check_signals):
     start = Snapshot(params, optimizer)          # the last completed epoch: put back on divergence or a signal
     guard = DivergenceGuard(params, options.max_weight_growth)
     best = EarlyStopping(options.early_stopping)
-    batches = Batches(net, data)
+    streamed = hasattr(data, "run_epoch")  # training.streaming: the epoch's rows come in chunks
+    batches = None if streamed else Batches(net, data)
     for epoch in range(first + 1, last + 1):
         started = time.perf_counter()
         start.take(params, optimizer)
         learning_rate = schedule(lr0, epoch - 1, last, **schedule_settings)
-        order = epoch_rng(options.seed, epoch).permutation(data.n) if options.shuffle else np.arange(data.n)
         try:
-            cost, accuracy = one_epoch(net, batches, optimizer, learning_rate, order, epoch, callbacks, check_signals)
+            if streamed:
+                cost, accuracy = data.run_epoch(net, optimizer, learning_rate, epoch, callbacks, check_signals)
+            else:
+                order = epoch_rng(options.seed, epoch).permutation(data.n) if options.shuffle else np.arange(data.n)
+                cost, accuracy = one_epoch(net, batches, optimizer, learning_rate, order, epoch, callbacks,
+                                           check_signals)
             guard.check_weights(params)
         except Diverged as exc:
             start.restore(params, state)
@@ -162,6 +169,8 @@ def n_correct(a, y):
 
 def validate(net, data):
     """{"val_cost", "val_accuracy"} on the validation set (None without one)."""
+    if hasattr(data, "validation_metrics"):
+        return data.validation_metrics(net)
     if data.validation is None:
         return {"val_cost": None, "val_accuracy": None}
     Xv, Yv = data.validation

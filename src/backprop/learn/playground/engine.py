@@ -3,6 +3,8 @@
 When the package layout moves, only these imports change.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 
 from ... import io as model_io
@@ -50,16 +52,26 @@ def worked_example():
     return build()
 
 
+class Upload(NamedTuple):
+    """A table read for the playground: encoded inputs X (n, width), targets y, the inputs' names."""
+
+    X: np.ndarray
+    y: np.ndarray
+    feature_names: list   # one per input unit: a column, or column=category for a text column
+    target_name: str
+    encoder: object       # the Encoder that one-hot encodes the text columns, kept in the saved model
+
+
 def read_csv_bytes(content, name="upload.csv"):
-    """(X, y, feature_names, target_name) from an uploaded table's bytes (CSV, .gz, Parquet, Feather), read
-    and checked by the same reader as the command line's --data, text columns one-hot encoded."""
+    """The Upload of a table file's bytes, read by the same reader as `backprop train` (in memory)."""
     X, y, encoder, target = read_table(content, name=name)
-    return X, y, encoder.input_names(), target
+    return Upload(X, y, encoder.input_names(), target, encoder)
 
 
 def read_csv_file(path):
+    """The Upload of a table file (`backprop playground --data FILE`)."""
     X, y, encoder, target = read_table(path)
-    return X, y, encoder.input_names(), target
+    return Upload(X, y, encoder.input_names(), target, encoder)
 
 
 def save_model_bytes(model, playground=None):

@@ -104,7 +104,7 @@ class Playground:
     def __init__(self, upload=None):
         self.sessions = OrderedDict()
         self.locks = {}  # session id -> asyncio.Lock: one job at a time per session
-        self.upload = upload  # (X, y, feature_names, target_name) from --data, or None
+        self.upload = upload  # engine.Upload (X, y, feature_names, target_name, encoder) from --data, or None
         self.upload_lock = asyncio.Lock()
         self.token = secrets.token_urlsafe(24)  # the page's token: in index.html, sent back on every POST
         self.stopping = threading.Event()  # set on shutdown: a running step ends after its current epoch
@@ -220,7 +220,7 @@ class Playground:
         async with self.upload_lock:  # one file parsed at a time
             upload = await run_in_threadpool(engine.read_csv_bytes, content, name)
         self.upload = upload
-        X, y, names, target = upload
+        X, y, names, target = upload[:4]
         task = "classification" if y.dtype.kind in "iuUSOb" else "regression"
         return JSONResponse({"rows": len(X), "features": names, "target": target, "problem": task})
 

@@ -16,7 +16,7 @@ GRID = 50                      # each unit's map is GRID x GRID pixels
 N_POINTS = 400                 # points in a generated data set
 HIDDEN = ("tanh", "sigmoid", "relu", "leaky_relu", "identity")
 PAGE_OPTIMIZERS = ("sgd", "momentum", "adam")  # the page's menu: a subset of training's OPTIMIZERS
-MAX_LAYERS, MAX_UNITS = 6, 8
+MAX_HIDDEN_LAYERS, MAX_UNITS = 6, 8
 EXAMPLE = "worked-example"     # the reference's 2-3-2 network (backprop explain's)
 UPLOAD = "upload"
 DATASETS = datasets.CLASSIFICATION + datasets.REGRESSION + (EXAMPLE, UPLOAD)
@@ -34,6 +34,7 @@ SPECS = {
     "optimizer": engine.training_spec("optimizer", choices=PAGE_OPTIMIZERS),
     "l2": engine.training_spec("weight_decay", high=1, none=""),
     "seed": engine.training_spec("seed", high=2**32 - 1, none=""),  # numpy's seeds, and exact in JSON
+    "weights_seed": engine.Spec(int, "the seed of the starting weights (Reset draws a new one)", low=0, high=2**32 - 1),
 }
 
 
@@ -53,7 +54,8 @@ class Settings:
     learning_rate: float = 0.03
     optimizer: str = "sgd"
     l2: float = 0.0
-    seed: int = 0
+    seed: int = 0               # the data: generated points and the train/test split
+    weights_seed: int = 0       # the network's first weights; Reset draws new ones by counting it up
 
     @classmethod
     def from_dict(cls, d):
@@ -83,8 +85,8 @@ class Settings:
         need(self.features and all(f in datasets.FEATURES for f in self.features) and
              len(set(self.features)) == len(self.features),
              f"features must be distinct names from: {', '.join(datasets.FEATURES)}")
-        need(len(self.layers) <= MAX_LAYERS and all(1 <= n <= MAX_UNITS for n in self.layers),
-             f"at most {MAX_LAYERS} hidden layers of 1..{MAX_UNITS} units")
+        need(len(self.layers) <= MAX_HIDDEN_LAYERS and all(1 <= n <= MAX_UNITS for n in self.layers),
+             f"at most {MAX_HIDDEN_LAYERS} hidden layers of 1..{MAX_UNITS} units")
         need(len(self.activations) == len(self.layers) and all(a in HIDDEN for a in self.activations),
              f"one activation per hidden layer, each one of: {', '.join(HIDDEN)}")
         return self
@@ -130,7 +132,7 @@ def options():
     """What the page may choose, JSON-ready: each setting's spec, the defaults, and the network's limits."""
     return {"settings": {name: spec.to_dict() for name, spec in SPECS.items()}, "defaults": Settings().as_dict(),
             "datasets": {"classification": list(datasets.CLASSIFICATION), "regression": list(datasets.REGRESSION)},
-            "features": list(datasets.FEATURES), "activations": list(HIDDEN), "max_layers": MAX_LAYERS,
+            "features": list(datasets.FEATURES), "activations": list(HIDDEN), "max_layers": MAX_HIDDEN_LAYERS,
             "max_units": MAX_UNITS}
 
 
@@ -152,11 +154,12 @@ class Session:
         if s.dataset == EXAMPLE:
             return self._load_example()
         if s.dataset == UPLOAD:
-            raw, y, self.feature_names, self.target_name = self.upload
+            raw, y, self.feature_names, self.target_name = self.upload[:4]
             numeric = y.dtype.kind in "iuf"
             labels = y.dtype.kind in "iuUSOb"
             self.task = "regression" if numeric and (s.problem == "regression" or not labels) else "classification"
-            self.plane = raw.shape[1] == 2
+            one_hot = len(self.upload) > 4 and bool(self.upload[4].categories)
+            self.plane = raw.shape[1] == 2 and not one_hot  # two numeric columns: a plane to draw
             self.raw_names = list(self.feature_names)
         else:
             self.task = "classification" if s.dataset in datasets.CLASSIFICATION else "regression"
@@ -183,7 +186,7 @@ class Session:
         k = len(self.classes) if self.classes else self.Y_train.shape[1]
         n_out, output, cost = engine.output_layer(self.task, k)
         self.net = engine.Network([self.X_train.shape[1], *s.layers, n_out], activation=list(s.activations),
-                                  output=output, cost=cost, seed=s.seed)
+                                  output=output, cost=cost, seed=s.weights_seed)
         self._prepare_grid()
         self._record()
 
@@ -269,7 +272,7 @@ class Session:
                 "activations": [act.name for act in self.net.activations], "cost": self.net.cost_function.name,
                 "train": rows(self.raw_train, self.y_train_raw), "test": rows(self.raw_test, self.y_test_raw),
                 "grid": GRID, "target_range": self._target_range(), "settings": self.settings.as_dict(),
-                "n_train": len(self.X_train)}
+                "n_train": len(self.X_train), "target": self.target_name}
 
     def _target_range(self):
         if self.task == "classification":
@@ -283,6 +286,10 @@ class Session:
                "curve": [row for row in self.curve if row[0] >= since],
                "weights": [W.tolist() for W in self.net.weights], "biases": [b.tolist() for b in self.net.biases],
                "maps": None}
+        # dC/dW_l and dC/db_l (the mean of each sample's delta_l) of the cost over every training point,
+        # at these weights: what "Show gradients" draws on the network
+        grad_w, grad_b = self.net.gradients(self.X_train, self.Y_train)
+        out["grad_w"], out["grad_b"] = [g.tolist() for g in grad_w], [g.tolist() for g in grad_b]
         if self.grid_inputs is not None:
             out["maps"] = self._maps()
         return out
@@ -334,8 +341,11 @@ class Session:
 
     def model(self):
         """A backprop Model of the network (scaler, classes, feature names) for `backprop predict`."""
+        encoder = self.upload[4] if self.settings.dataset == UPLOAD and len(self.upload) > 4 else None
+        extra = {"encoder": encoder} if encoder is not None and not self.plane else {}
         return engine.Model(self.net, self.task, self.classes, self.scaler, engine.Scaler(),
-                            list(self.feature_names), self.target_name, {"data": f"playground:{self.settings.dataset}"})
+                            list(self.feature_names), self.target_name, {"data": f"playground:{self.settings.dataset}"},
+                            **extra)
 
 
 def _bytes(values):

@@ -33,6 +33,7 @@ function readHash() {
   const s = JSON.parse(JSON.stringify(DEFAULTS)), q = new URLSearchParams(location.hash.slice(1)), bad = [];
   for (const [k, v] of q) {
     if (k === "test") { S.showTest = v === "1"; continue; }
+    if (k === "discretize") { S.discretize = v === "1"; continue; }
     if (!(k in s)) { bad.push(`${k} (not a setting)`); continue; }
     const list = ["features", "layers", "activations"].includes(k);
     const value = list ? (v ? v.split(",") : []).map(x => (k === "layers" ? Number(x) : x))
@@ -49,6 +50,7 @@ function writeHash() {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(S.settings)) q.set(k, Array.isArray(v) ? v.join(",") : v);
   q.set("test", S.showTest ? "1" : "0");
+  q.set("discretize", S.discretize ? "1" : "0");
   history.replaceState(null, "", "#" + q.toString());
 }
 
@@ -99,7 +101,7 @@ async function newSession() {
   }
   S.id = r.id; S.data = r.data; S.hasUpload = r.has_upload; S.curve = [];
   // A change made while this request was in flight stays: its own request is queued behind this one.
-  if (S.changes === sent) S.settings = r.data.settings;
+  if (S.changes === sent) S.settings = JSON.parse(JSON.stringify(r.data.settings));  // a copy: S.data keeps the session's
   S.picked = [0];
   if (S.linkProblems && S.linkProblems.length) {
     say(`error: the link's setting(s) ${S.linkProblems.join("; ")} replaced by the defaults`, "error");
@@ -111,6 +113,8 @@ async function newSession() {
   buildNetwork();
   show(r.frame);
   $("download").href = `/api/model?id=${S.id}`;
+  Grad.reset();
+  Grad.focusable();
   Stepper.reload();
 }
 
@@ -123,7 +127,9 @@ function show(frame) {
   announce(frame, !S.playing);
   if (frame.message) { say("error: " + frame.message, "error"); pause(); }
   Draw.curve($("curve"), S.curve);
-  Draw.outputMap($("map"), S.data, frame, { picked: Stepper.active() ? S.picked : [], showTest: S.showTest });
+  Draw.outputMap($("map"), S.data, frame, { picked: Stepper.active() ? S.picked : [], showTest: S.showTest,
+    discrete: S.discretize });
+  Draw.scale($("scale"), S.data, S.discretize);
   updateNetwork();
   Stepper.frameChanged();
 }
@@ -146,7 +152,7 @@ function play() {
 function pause() {
   const was = S.playing;
   S.playing = false;
-  if (was) Stepper.reload();  // the step-through shows the weights training stopped at
+  if (was) { Stepper.reload(); Grad.refresh(); }  // the step-through and a chosen edge show the weights training stopped at
   $("play").setAttribute("aria-label", "Play"); $("play").innerHTML = "&#9654;";
 }
 
@@ -168,10 +174,12 @@ function fillControls() {
   if (s.activations.length) $("activation").value = s.activations[s.activations.length - 1];
   $("classes").value = s.classes; $("noise").value = Math.round(s.noise * 100);
   $("train_ratio").value = Math.round(s.train_ratio * 100); $("batch_size").value = s.batch_size; $("seed").value = s.seed;
+  $("weights_seed").value = s.weights_seed;
   $("classes-out").textContent = s.classes; $("noise-out").textContent = Math.round(s.noise * 100);
   $("train_ratio-out").textContent = Math.round(s.train_ratio * 100) + "%"; $("batch_size-out").textContent = s.batch_size;
   $("classes").disabled = !["spiral", "gauss"].includes(s.dataset);
   $("show-test").checked = S.showTest;
+  $("discretize").checked = !!S.discretize;
   const hidden = S.data.sizes.length - 2;
   $("layer-count").textContent = `${hidden} hidden layer${hidden === 1 ? "" : "s"}`;
   const example = s.dataset === "worked-example";
@@ -192,7 +200,8 @@ function change(update) {
 function wire() {
   $("play").onclick = () => (S.playing ? pause() : play());
   $("step").onclick = () => { pause(); queue(trainStep).then(() => Stepper.reload()); };
-  $("reset").onclick = () => queue(newSession);
+  // Reset: new random first weights (the next weights seed, shown and in the link), the same data
+  $("reset").onclick = () => change({ weights_seed: (S.settings.weights_seed + 1) % 2 ** 32 });
   $("learning_rate").onchange = e => change({ learning_rate: Number(e.target.value) });
   $("optimizer").onchange = e => change({ optimizer: e.target.value });
   $("l2").onchange = e => change({ l2: Number(e.target.value) });
@@ -217,7 +226,9 @@ function wire() {
   slider("classes", 1, "classes"); slider("noise", 100, "noise"); slider("train_ratio", 100, "train_ratio");
   slider("batch_size", 1, "batch_size");
   $("seed").onchange = e => change({ seed: Math.max(0, Math.floor(Number(e.target.value) || 0)) });
+  $("weights_seed").onchange = e => change({ weights_seed: Math.max(0, Math.floor(Number(e.target.value) || 0)) });
   $("show-test").onchange = e => { S.showTest = e.target.checked; writeHash(); show(S.frame); };
+  $("discretize").onchange = e => { S.discretize = e.target.checked; writeHash(); show(S.frame); };
   $("add-layer").onclick = () => {
     const s = S.settings;
     if (s.layers.length >= OPTIONS.max_layers) return say(`at most ${OPTIONS.max_layers} hidden layers`);
@@ -231,13 +242,24 @@ function wire() {
   $("upload").onchange = e => {
     const file = e.target.files[0];
     if (!file) return;
-    if (file.size > 10 * 1024 * 1024) return say("error: uploads are limited to 10 MB");
+    if (file.size > 10 * 1024 * 1024) return say("error: uploads are limited to 10 MB", "error");
+    pause();  // the training loop holds the queue while it plays
     queue(async () => {
-      const r = await api("/api/upload", { name: file.name, text: await file.text() });
-      S.hasUpload = true;
-      Object.assign(S.settings, { dataset: "upload", problem: r.problem });
-      await newSession();
-      say(`${file.name}: ${r.rows} rows, features ${r.features.join(", ")}, target ${r.target}`, "info");
+      const before = JSON.parse(JSON.stringify(S.settings));
+      try {
+        const r = await api("/api/upload", { name: file.name, text: await file.text() });
+        S.hasUpload = true;
+        Object.assign(S.settings, { dataset: "upload", problem: r.problem });
+        await newSession();
+        say(`${file.name}: ${r.rows} rows, inputs ${r.features.join(", ")}, target ${r.target}`, "info");
+      } catch (err) {  // refused: say why, and keep (visibly) the data the page had
+        S.settings = before;
+        writeHash();
+        fillControls();
+        say(`error: ${file.name} refused: ${err.message}. The page keeps its previous data (${before.dataset}), paused.`, "error");
+      } finally {
+        e.target.value = "";
+      }
     });
   };
   $("map").onclick = e => {
@@ -266,12 +288,19 @@ function wire() {
 }
 
 // ---- the network: a node per unit with its map, an edge per weight -----------------------------
+// An output unit's name: its class (softmax), the probability of the second class (one sigmoid unit), the target.
+function outputName(i) {
+  const d = S.data, n = d.sizes[d.sizes.length - 1];
+  if (d.task === "classification") return n === 1 ? `P(${d.classes[1]})` : String(d.classes[i]);
+  return n === 1 ? String(d.target || "output") : `${d.target || "output"} ${i + 1}`;
+}
 const NODE = 40, GAP = 46, TOP = 58;
+const switchable = () => S.data.plane && ["upload", "worked-example"].indexOf(S.settings.dataset) < 0;
 function buildNetwork() {
   const box = $("network"), sizes = S.data.sizes, L = sizes.length - 1;
   box.innerHTML = "";
   const width = Math.max(box.clientWidth, 420), height = TOP + Math.max(...sizes) * GAP + 20;
-  box.style.height = height + "px";
+  box.style.height = (switchable() ? Math.max(height, TOP + FEATURES.length * GAP + 20) : height) + "px";
   const left = 70, right = 60, x = l => left + l * (width - left - right - NODE) / L;
   const y = (l, i) => TOP + i * GAP;
   S.layout = { x, y };
@@ -296,6 +325,7 @@ function buildNetwork() {
         const edge = line("edge");
         const hit = line("hit");
         hit.dataset.edge = `${l}-${j}-${k}`;
+        hit.setAttribute("aria-label", `edge W_${l}[${j + 1},${k + 1}]`);
         hit.onmouseenter = ev => hover({ kind: "edge", l, j, k }, ev);
         hit.onmousemove = ev => moveTip(ev);
         hit.onmouseleave = () => hover(null);
@@ -309,12 +339,14 @@ function buildNetwork() {
       const div = document.createElement("div");
       div.className = "node"; div.style.left = x(l) + "px"; div.style.top = y(l, i) + "px";
       div.dataset.node = `${l}-${i}`;
-      const name = l === 0 ? S.data.features[i] : l === L ? `output ${i + 1}` : `unit ${i + 1}`;
+      const name = l === 0 ? S.data.features[i] : l === L ? outputName(i) : `unit ${i + 1}`;
       div.setAttribute("aria-label", `layer ${l} ${name}`);
       const canvas = document.createElement("canvas");
       canvas.width = canvas.height = S.data.grid;
       div.append(canvas);
-      if (l === 0) { const t = document.createElement("span"); t.className = "name"; t.textContent = name; div.append(t); }
+      if (l === 0 || l === L) {
+        const t = document.createElement("span"); t.className = l ? "name out" : "name"; t.textContent = name; div.append(t);
+      }
       const val = document.createElement("span"); val.className = "val"; div.append(val);
       div.onmouseenter = ev => hover({ kind: "unit", l, j: i }, ev);
       div.onmousemove = ev => moveTip(ev);
@@ -328,24 +360,29 @@ function buildNetwork() {
     const h = document.createElement("div"); h.className = "layer-head"; h.style.left = x(l) + "px"; h.innerHTML = html;
     box.append(h); return h;
   };
-  if (S.data.plane && S.settings.dataset !== "worked-example") {
-    const h = head(0, "");
-    h.style.left = "0px"; h.style.width = "70px"; h.style.marginLeft = "0";
-    const details = document.createElement("details");
-    details.innerHTML = "<summary>Features</summary>";
-    FEATURES.forEach(f => {
-      const lab = document.createElement("label"), cb = document.createElement("input");
-      cb.type = "checkbox"; cb.checked = S.settings.features.includes(f);
-      cb.onchange = () => {
-        const chosen = FEATURES.filter(g => (g === f ? cb.checked : S.settings.features.includes(g)));
-        if (!chosen.length) { cb.checked = true; return say("keep at least one feature"); }
-        change({ features: chosen });
-      };
-      lab.append(cb, " " + f); lab.style.textAlign = "left"; lab.style.margin = "0";
-      details.append(lab);
+  // Feature inputs as units: a chosen one is an input unit whose name switches it off; the others wait
+  // below as dashed units that switch on (TF Playground's feature column).
+  if (switchable()) {
+    const toggle = (f, on) => () => {
+      const chosen = FEATURES.filter(g => (g === f ? on : S.settings.features.includes(g)));
+      if (!chosen.length) return say("error: keep at least one input feature", "error");
+      change({ features: chosen });
+    };
+    S.nodes[0].forEach((div, i) => {
+      const f = S.data.features[i], b = document.createElement("button");
+      b.type = "button"; b.className = "name feature"; b.textContent = f;
+      b.setAttribute("aria-pressed", "true"); b.setAttribute("aria-label", `Input feature ${f}`);
+      b.title = `switch ${f} off`; b.onclick = toggle(f, false);
+      div.querySelector(".name").replaceWith(b);
     });
-    details.style.background = "#fafafa"; details.style.position = "relative"; details.style.zIndex = "2";
-    h.append(details);
+    FEATURES.filter(f => !S.data.features.includes(f)).forEach((f, n) => {
+      const b = document.createElement("button");
+      b.type = "button"; b.className = "feature-off"; b.textContent = f; b.title = `switch ${f} on`;
+      b.setAttribute("aria-pressed", "false"); b.setAttribute("aria-label", `Input feature ${f}`);
+      b.style.left = x(0) - 30 + "px"; b.style.top = y(0, sizes[0] + n) + "px";
+      b.onclick = toggle(f, true);
+      box.append(b);
+    });
   }
   const example = S.settings.dataset === "worked-example";
   for (let l = 1; l < L; l++) {
@@ -391,7 +428,7 @@ function buildNetwork() {
 function updateNetwork() {
   const f = S.frame, sizes = S.data.sizes;
   if (!S.nodes) return;
-  for (let l = 1; l < sizes.length; l++)
+  if (!Grad.draw()) for (let l = 1; l < sizes.length; l++)
     f.weights[l - 1].forEach((row, j) => row.forEach((w, k) => {
       const e = S.edges[l][j][k];
       e.setAttribute("stroke", Draw.css(w >= 0 ? Draw.POS : Draw.NEG));
@@ -414,6 +451,7 @@ function hover(target, ev) {
   if (target.kind === "edge") {
     const { l, j, k } = target;
     lines.push(`weight W_${l}[${j + 1},${k + 1}] = ${fmt(S.frame.weights[l - 1][j][k])}`);
+    if (Grad.active()) lines.push(`\u2202C/\u2202W over the training points = ${fmt(S.frame.grad_w[l - 1][j][k])}`);
   } else if (target.l > 0) {
     lines.push(`bias b_${target.l}[${target.j + 1}] = ${fmt(S.frame.biases[target.l - 1][target.j])}`);
   } else lines.push(`input ${S.data.features[target.j]}`);
