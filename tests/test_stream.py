@@ -173,3 +173,18 @@ def test_options_streaming_cannot_honour_are_refused_before_reading(flag, tmp_pa
     status = main(["train", "--data", str(tmp_path / "t.parquet"), "--stream", "--out", str(tmp_path / "m.npz"), *flag])
     assert status == 2 and "with --stream" in capsys.readouterr().err
     assert sorted(os.listdir(tmp_path)) == ["t.parquet"]
+
+
+def test_streamed_training_validates_stops_early_and_keeps_its_best_epoch(tmp_path, capsys):
+    from backprop.model import load
+    from backprop.training import state_of
+    table(2000).to_parquet(tmp_path / "t.parquet", row_group_size=300)
+    assert main(["train", "--data", str(tmp_path / "t.parquet"), "--stream", "--layers", "16", "--epochs", "200",
+                 "--learning-rate", "0.05", "--early-stopping", "2", "--out", str(tmp_path / "m.npz")]) == 0
+    out = capsys.readouterr().out
+    history = state_of(load(tmp_path / "m.npz").network).history
+    assert history.stop_reason == "early_stopping" and len(history) < 200
+    assert None not in history.val_cost and None not in history.val_accuracy
+    assert history.best_epoch == history.epoch[int(np.argmin(history.val_cost))]
+    assert f"best epoch {history.best_epoch} restored" in out
+    assert (tmp_path / "m-plots" / "curves.png").is_file() and (tmp_path / "m-plots" / "confusion.png").is_file()

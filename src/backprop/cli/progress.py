@@ -6,6 +6,7 @@ import sys
 from .. import plots
 from ..training import Callback, state_of
 from ..training.history import number
+from .common import say
 
 
 class EpochLines(Callback):
@@ -58,3 +59,12 @@ class BoundaryFrames(Callback):
         self.count += 1
         if self.count in self.wanted:
             self.frames.append((epoch, self.model.predict_output(self.points)))
+
+
+def say_stopped(args, history):
+    """Why training stopped after how many epochs, and the best epoch where early stopping restored it."""
+    if history.best_epoch is not None:
+        say(args, f"stopped after {len(history)} epoch(s): {history.stop_message.split(';')[0]}; "
+                  f"best epoch {history.best_epoch} restored (its weights are the ones saved)")
+    else:
+        say(args, f"stopped: {history.stop_message} after {len(history)} epoch(s)")

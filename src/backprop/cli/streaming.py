@@ -122,8 +122,7 @@ def train_and_report(args, model, rows, data, fitted, options, model_path, folde
     from .. import plots
     from ..data.stream import TEST
     from ..training import Interrupted, ProgressBar, state_of, train
-    from .progress import EpochLines
-    from .progress import Checkpoint
+    from .progress import Checkpoint, EpochLines, say_stopped
     net = model.network
     save = lambda path: model_io.save(path, net, **model.metadata())  # noqa: E731
     callbacks = [] if args.quiet else [ProgressBar(), EpochLines()]
@@ -134,13 +133,14 @@ def train_and_report(args, model, rows, data, fitted, options, model_path, folde
     try:
         history = train(net, data, None, callbacks=callbacks, options=options)
     except KeyboardInterrupt as exc:
-        if state_of(net) is None or not state_of(net).epochs_trained:
+        state = state_of(net)
+        if state is None or not state.epochs_trained:
             print("interrupted before the first epoch ended; nothing saved", file=sys.stderr)
         else:
             save(model_path)
-            print(f"interrupted: saved epoch {state_of(net).epochs_trained} to {model_path}", file=sys.stderr)
+            print(f"interrupted: saved epoch {state.epochs_trained} to {model_path}", file=sys.stderr)
         return 128 + exc.signal if isinstance(exc, Interrupted) else 130
-    say(args, f"stopped: {history.stop_message} after {len(history)} epoch(s)")
+    say_stopped(args, history)
     save(model_path)
     report = None
     if fitted.counts["test"]:

@@ -25,7 +25,7 @@ from ..network import Network
 from ..tasks import output_layer
 from ..training import Interrupted, ProgressBar, state_of, train
 from .common import check_output, parse_layers, say
-from .progress import BoundaryFrames, Checkpoint, EpochLines
+from .progress import BoundaryFrames, Checkpoint, EpochLines, say_stopped
 from .streaming import train_streamed, wants_stream
 
 HELD_OUT_KEYS = 100_000  # most test rows whose fingerprints a model file keeps for evaluate --held-out
@@ -157,11 +157,7 @@ class TrainingRun:
             history = train(net, self.inputs, self.targets, callbacks=callbacks, options=self.options)
         except KeyboardInterrupt as exc:
             return self.interrupted(exc, epochs_before)
-        if history.best_epoch is not None:
-            say(args, f"stopped after {len(history)} epoch(s): {history.stop_message.split(';')[0]}; "
-                      f"best epoch {history.best_epoch} restored (its weights are the ones saved)")
-        else:
-            say(args, f"stopped: {history.stop_message} after {len(history)} epoch(s)")
+        say_stopped(args, history)
         self.save()
         return None
 
