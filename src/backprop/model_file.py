@@ -253,9 +253,8 @@ def check_network(sizes, dtype, buffers=0):
                              "holds; refused before training. Use fewer or smaller layers")
 
 
-def _expected_arrays(meta):
-    """{array name: shape} the file must hold, after checking the fields whose lengths follow the layer sizes."""
-    sizes, L = meta["sizes"], len(meta["sizes"]) - 1
+def _check_layers_and_scaling(meta, sizes, L):
+    """The activations fit the layer sizes, and the scaler is the one data.scale says the inputs had."""
     if L < 1:
         raise Invalid("sizes", "at least an input and an output size", sizes)
     if len(meta["activations"]) != L:
@@ -266,6 +265,12 @@ def _expected_arrays(meta):
     kind = (meta.get("scaler") or {"kind": "none"})["kind"]
     if scale is not None and scale != kind:  # a scaler removed or swapped: predictions would be silently unscaled
         raise Invalid("scaler", f"a {scale} scaler, as data.scale says the inputs were scaled", meta.get("scaler"))
+
+
+def _expected_arrays(meta):
+    """{array name: shape} the file must hold, after checking the fields whose lengths follow the layer sizes."""
+    sizes, L = meta["sizes"], len(meta["sizes"]) - 1
+    _check_layers_and_scaling(meta, sizes, L)
     itemsize = 4 if meta["dtype"] == "float32" else 8
     shapes = {}
     for l in range(L):

@@ -5,6 +5,7 @@ import sys
 
 from ..errors import ConfigError
 from .outputs import check_output, write_text  # noqa: F401  (the output rule lives in outputs)
+from ..model import load
 
 
 class Parser(argparse.ArgumentParser):
@@ -37,7 +38,6 @@ def say(args, *lines):
 
 def load_model(path):
     """The Model saved at path: a model file or a run folder holding model.npz."""
-    from ..model import load
     return load(path)
 
 

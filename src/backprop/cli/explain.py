@@ -5,6 +5,7 @@ import numpy as np
 from ..activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ..costs import COSTS
 from ..errors import ConfigError, DataError
+from ..plots import gradient_depth
 from ..learn.explain import as_markdown, as_text, build, depth_profile, explain
 from ..checks import as_targets
 from ..learn.json_output import dumps
@@ -133,7 +134,6 @@ def _depth(args):
         print(dumps({"depth": args.depth, "samples": 64, "width": 32, "norms": norms,
                           "sigmoid_first_over_last": ratio, **({"plot": args.plot} if args.plot else {})}, indent=1))
         if args.plot:
-            from ..plots import gradient_depth
             gradient_depth(norms, args.plot)
         return 0
     if args.format == "markdown":
@@ -148,7 +148,6 @@ def _depth(args):
     print(f"sigmoid: layer 1 gets {ratio:.1e} times the gradient of layer {args.depth}: sigma' <= 1/4 "
           "shrinks it at every layer on the way back")
     if args.plot:
-        from ..plots import gradient_depth
         gradient_depth(norms, args.plot)
         print(f"plot: {args.plot}")
     return 0

@@ -1,5 +1,7 @@
 """`backprop gradcheck`: backprop against central finite differences on a random network."""
 
+import re
+
 import numpy as np
 
 from ..activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
@@ -25,7 +27,6 @@ def register(sub):
 
 def shell_words(message):
     """A library message with its keyword arguments (output='softmax') spelled as flags (--output softmax)."""
-    import re
     return re.sub(r"\b(output|activation|cost)=(?:'([^']*)'|\.\.\.)",
                   lambda m: f"--{m.group(1)} {m.group(2) or m.group(1).upper()}", message)
 

@@ -15,7 +15,7 @@ from . import datasets, engine
 GRID = 50                      # each unit's map is GRID x GRID pixels
 N_POINTS = 400                 # points in a generated data set
 HIDDEN = ("tanh", "sigmoid", "relu", "leaky_relu", "identity")
-PAGE_OPTIMIZERS = ("sgd", "momentum", "adam")  # the page's menu (index.html): a subset of training's OPTIMIZERS
+PAGE_OPTIMIZERS = ("sgd", "momentum", "adam")  # the page's menu: a subset of training's OPTIMIZERS
 MAX_HIDDEN_LAYERS, MAX_UNITS = 6, 8
 EXAMPLE = "worked-example"     # the reference's 2-3-2 network (backprop explain's)
 UPLOAD = "upload"
