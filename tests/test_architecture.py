@@ -151,6 +151,25 @@ grad_w[0] = net.weights[0]
     assert found == [2, 3, 4, 5, 6, 7, 8, 9]
 
 
+def module_constants(path):
+    """The upper-case names a module assigns at its top level (its registries, limits and choices)."""
+    for node in ast.parse(path.read_text()).body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) \
+            else []
+        for target in targets:
+            yield from (x.id for x in ast.walk(target) if isinstance(x, ast.Name) and x.id.isupper())
+
+
+def test_each_constant_is_defined_in_one_module():
+    """TASKS, DTYPES, OPTIMIZERS, limits: one definition each, imported where needed (two copies drift)."""
+    where = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for name in set(module_constants(path)):
+            where.setdefault(name, []).append(str(path.relative_to(PACKAGE)))
+    twice = {name: paths for name, paths in where.items() if len(paths) > 1}
+    assert not twice, f"defined in more than one module (import it, or name each for what it is): {twice}"
+
+
 def _parser_uses(path):
     """(line, what) for each import of argparse and each parser built (add_parser, add_argument) in a file."""
     for node in ast.walk(ast.parse(path.read_text())):

@@ -54,6 +54,7 @@ def test_pipeline_grid_search_cross_val_and_clone(digits):
     assert not hasattr(copy[-1], "network_")
 
 
+@pytest.mark.slow
 def test_digits_accuracy_within_one_point_of_scikit_learn(digits):
     from sklearn.neural_network import MLPClassifier as SkMLP
 

@@ -57,7 +57,8 @@ def peak_of_streamed_training(path, monkeypatch, capsys):
     tracemalloc.start()
     try:
         status = main(["train", "--data", str(path), "--stream", "--layers", "8", "--epochs", "1", "--batch-size",
-                       "32", "--validation-split", "0.1", "--out", str(path) + ".npz", "--force", "--quiet", "--no-plots"])
+                       "32", "--validation-split", "0.1", "--out", str(path) + ".npz", "--force", "--quiet",
+                       "--no-plots"])
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -82,7 +83,8 @@ def test_the_split_is_a_stable_hash_of_each_row_whatever_the_batches():
     X, y = rng.normal(size=(1000, 4)), rng.integers(0, 3, 1000)
     part = stream.parts(stream.row_hash(X, y, 7), 0.2, 0.1)
     order = rng.permutation(1000)
-    shuffled = np.concatenate([stream.parts(stream.row_hash(X[i], y[i], 7), 0.2, 0.1) for i in np.array_split(order, 7)])
+    pieces = np.array_split(order, 7)  # other batches, in another order
+    shuffled = np.concatenate([stream.parts(stream.row_hash(X[i], y[i], 7), 0.2, 0.1) for i in pieces])
     np.testing.assert_array_equal(shuffled, part[order])
     counts = np.bincount(part, minlength=3) / 1000
     assert abs(counts[stream.TEST] - 0.2) < 0.04 and abs(counts[stream.VALIDATION] - 0.08) < 0.03
@@ -130,7 +132,7 @@ def test_an_interrupted_streamed_predict_leaves_nothing_at_the_target(tmp_path, 
     from backprop.model import Model, load
     table(3000).to_parquet(tmp_path / "t.parquet", row_group_size=500)
     assert main(["train", "--data", str(tmp_path / "t.parquet"), "--stream", "--layers", "4", "--epochs", "1",
-                 "--out", str(tmp_path / "m.npz"), "--quiet"]) == 0
+                 "--out", str(tmp_path / "m.npz"), "--quiet", "--no-plots"]) == 0
     model = load(tmp_path / "m.npz")
     calls = []
 
@@ -150,3 +152,24 @@ def test_an_interrupted_streamed_predict_leaves_nothing_at_the_target(tmp_path, 
     written = pd.read_csv(tmp_path / "p.csv")
     expected = model.predict_labels(pd.read_parquet(tmp_path / "t.parquet").drop(columns="y"))
     np.testing.assert_array_equal(written["y"].to_numpy(), expected)
+
+
+def test_a_table_streams_by_itself_when_six_times_its_float64_size_is_over_half_the_free_memory(tmp_path,
+                                                                                                monkeypatch):
+    from backprop.cli import streaming
+    table(1000).to_parquet(tmp_path / "t.parquet")
+    size = 1000 * 8 * 8  # rows x columns x 8 bytes
+    monkeypatch.setattr(streaming, "available_memory", lambda: 2 * 6 * size + 2)
+    assert not streaming.wants_stream(None, str(tmp_path / "t.parquet"))
+    monkeypatch.setattr(streaming, "available_memory", lambda: 2 * 6 * size - 2)
+    assert streaming.wants_stream(None, str(tmp_path / "t.parquet"))
+    assert not streaming.wants_stream(False, str(tmp_path / "t.parquet"))  # --no-stream wins
+    assert not streaming.wants_stream(None, "digits")  # built-in sets are small
+
+
+@pytest.mark.parametrize("flag", [["--test-data", "t.parquet"], ["--plot"], ["--impute", "mean"]])
+def test_options_streaming_cannot_honour_are_refused_before_reading(flag, tmp_path, capsys):
+    table(100).to_parquet(tmp_path / "t.parquet")
+    status = main(["train", "--data", str(tmp_path / "t.parquet"), "--stream", "--out", str(tmp_path / "m.npz"), *flag])
+    assert status == 2 and "with --stream" in capsys.readouterr().err
+    assert sorted(os.listdir(tmp_path)) == ["t.parquet"]

@@ -86,7 +86,7 @@ class Model:
             X = Encoder(table.column_names).transform(table)  # a model fitted on an array: by position
         X = np.asarray(X)
         X = X.reshape(1, -1) if X.ndim == 1 else X
-        if self.encoder.categories and X.dtype.kind in "OUS":  # raw cells of the table's columns, in order
+        if self.encoder.active and X.dtype.kind in "OUS":  # raw text cells of the table's columns, in order
             return self.scaler.transform(self.encoder.transform(frames.cells_table(X, self.encoder.columns)))
         X = np.asarray(X, dtype=float)
         n = self.network.sizes[0]

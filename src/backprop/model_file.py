@@ -13,17 +13,18 @@ import re
 from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from .checks import DTYPES
 from .costs import COSTS
-from .data.preprocessing import SCALES, TASKS
+from .data.files import MAX_NAME
+from .data.preprocessing import SCALES
 from .errors import BackpropError, ModelFileError
 from .training.history import PER_EPOCH, STOP_REASONS
 from .training.optimizers import OPTIMIZERS
+from .tasks import TASKS
 from .training.options import TrainingOptions, spec_of
 
 FORMAT, VERSION = "backprop-model", 1
 MAX_ARRAY_BYTES = 512 << 20     # all arrays of a model file together, uncompressed: 512 MiB
 MAX_METADATA_BYTES = 64 << 20   # the JSON metadata (a million epochs of history fit)
 MAX_LAYERS = 1000
-MAX_NAME = 1000                 # characters in a class, feature or target name
 
 
 class Invalid(Exception):

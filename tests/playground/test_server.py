@@ -75,7 +75,8 @@ def test_upload_is_capped_and_checked_as_the_cli_checks(running):
     assert status == 413 and "limited to 10 MB" in r["error"]
     status, r = running.request("/api/upload", {"name": "bad.csv", "text": "a,b,label\n1,x,0\n2,3,1\n"})
     assert status == 400
-    assert r["error"].startswith("bad.csv: row 2, column 'b': 'x' is not a number")
+    assert r["error"] == ("bad.csv: row 2, column 'b': 'x' is not a number, in a column of numbers; fix the cell "
+                          "(or drop the column with --drop b)")
     rows = "\n".join(f"{x:.3f},{y:.3f},{int(x * y > 0)}" for x, y in np.random.default_rng(1).uniform(-3, 3, (60, 2)))
     status, r = running.request("/api/upload", {"name": "mine.csv", "text": "u,v,label\n" + rows})
     assert (status, r["rows"], r["features"], r["target"], r["problem"]) == (

@@ -75,16 +75,14 @@ def refuse_options(args, setup):
             raise ConfigError(f"{flag} is not supported with --stream; leave it out (or pass --no-stream)")
 
 
-def train_streamed(args, setup, options, started):
+def train_streamed(args, setup, options):
     """Train on setup.data read from disk each epoch; save the model; score the held-out rows."""
     from .. import io as model_io
     from ..data.sources import parse_columns, select
-    from ..data.stream import TEST, fit_stream
+    from ..data.stream import fit_stream
     from ..model import Model
     from ..network import Network
-    from ..training import ProgressBar, train
     from .common import parse_layers
-    from .progress import EpochLines
     from .train import new_run_folder, output_paths
     refuse_options(args, setup)
     stream = open_stream(setup.data, setup.header)
@@ -106,24 +104,53 @@ def train_streamed(args, setup, options, started):
     rows = RowSource(stream, model, target, options.seed, setup.test_split, validation_split)
     data = rows.training_data(net, options, fitted.counts["train"])
     model_path, folder = output_paths(setup.out)
+    created = model_path is None and not (folder and os.path.isdir(folder))
     if model_path is None:
         folder = new_run_folder(setup.data, folder)
         model_path = os.path.join(folder, "model.npz")
+    try:
+        return train_and_report(args, model, rows, data, fitted, options, model_path, folder)
+    except BaseException:
+        if created and os.path.isdir(folder) and not os.listdir(folder):
+            os.rmdir(folder)  # a failed run leaves nothing behind
+        raise
+
+
+def train_and_report(args, model, rows, data, fitted, options, model_path, folder):
+    """Train, save, score the test rows and draw the curves (and the confusion matrix)."""
+    from .. import io as model_io
+    from .. import plots
+    from ..data.stream import TEST
+    from ..training import Interrupted, ProgressBar, train
+    from .progress import EpochLines
+    from .train import Checkpoint
+    net = model.network
+    save = lambda path: model_io.save(path, net, **model.metadata())  # noqa: E731
     callbacks = [] if args.quiet else [ProgressBar(), EpochLines()]
-    say(args, f"training {net} on {setup.data}, streamed from disk: {fitted.counts['train']} training rows, "
-              f"{fitted.counts['validation']} validation, {fitted.counts['test']} test; {fitted.task}")
-    save = lambda: model_io.save(model_path, net, **model.metadata())  # noqa: E731
+    if args.checkpoint:
+        callbacks.append(Checkpoint(save, model_path, net))
+    say(args, f"training {net} on {model.data['data']}, streamed from disk: {fitted.counts['train']} "
+              f"training rows, {fitted.counts['validation']} validation, {fitted.counts['test']} test; {model.task}")
     try:
         history = train(net, data, None, callbacks=callbacks, options=options)
     except KeyboardInterrupt as exc:
-        from ..training import Interrupted
-        print("interrupted; nothing saved", file=sys.stderr)
+        if net.training is None or not net.training.epochs_trained:
+            print("interrupted before the first epoch ended; nothing saved", file=sys.stderr)
+        else:
+            save(model_path)
+            print(f"interrupted: saved epoch {net.training.epochs_trained} to {model_path}", file=sys.stderr)
         return 128 + exc.signal if isinstance(exc, Interrupted) else 130
     say(args, f"stopped: {history.stop_message} after {len(history)} epoch(s)")
-    save()
+    save(model_path)
+    report = None
     if fitted.counts["test"]:
-        summary = rows.metrics(lambda part: part == TEST).report("test")["summary"]
-        print(summary.splitlines()[0] if args.quiet else summary)
+        report = rows.metrics(lambda part: part == TEST).report("test")
+        print(report["summary"].splitlines()[0] if args.quiet else report["summary"])
+    if not args.no_plots:
+        os.makedirs(folder, exist_ok=True)
+        plots.curves(net.training.history, os.path.join(folder, "curves.png"), standardized=model.task == "regression")
+        if report and "confusion" in report:
+            plots.confusion(report["confusion"], model.classes, os.path.join(folder, "confusion.png"))
     print(f"model: {model_path}")
     return 0
 
@@ -258,6 +285,8 @@ def evaluate_streamed(model, source, target, held_out, header=True):
     """(metrics.Metrics, rows scored, rows read) over source's rows, or its held-out rows by the row hash."""
     from ..data.stream import TEST
     data = model.data or {}
+    if not model.encoder.active:
+        raise ConfigError("--stream evaluates a model trained on a table (CSV or Parquet); this one was not")
     if held_out and data.get("split") != "row-hash":
         raise ConfigError("--held-out with --stream needs a model trained with --stream (its test rows are "
                           "found by a hash of each row); leave out --stream")

@@ -18,10 +18,10 @@ from ..activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ..costs import COSTS
 from ..data.datasets import NAMES as BUILT_IN
 from ..data.preprocessing import SCALES
-from ..data.sources import TASKS, check_task
+from ..data.sources import check_task
 from ..errors import ConfigError, DataError
 from ..metrics import evaluation
-from ..tasks import output_layer
+from ..tasks import TASKS, output_layer
 from ..training import Callback, Interrupted, TrainingOptions, state_of, train
 from ..training.options import Checked, option
 from .common import check_output, parse_layers, say
@@ -144,7 +144,7 @@ def run(args):
                      [args.resume, setup.data, setup.test_data, args.config], args.force, "model")
     from .streaming import train_streamed, wants_stream
     if wants_stream(args.stream, setup.data):
-        return train_streamed(args, setup, options, started)
+        return train_streamed(args, setup, options)
     from ..data.sources import parse_columns
     dataset = load_source(setup.data, setup.target, options.seed, features=parse_columns(setup.features),
                           drop=parse_columns(setup.drop), impute=setup.impute, header=setup.header,

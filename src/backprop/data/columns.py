@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 
 from ..errors import ConfigError, DataError
 from .encoder import IMPUTE, MAX_CATEGORIES, MissingValue
-from .tables import MAX_NAME
+from .files import MAX_NAME
 NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 INFINITE = r"^[+-]?(?i:inf|infinity|nan)$"
 INTEGER = r"^[+-]?\d+$"
@@ -88,8 +88,9 @@ def categories_of(column, name, where="", max_categories=MAX_CATEGORIES, what="c
     """The sorted distinct strings of a text column; past max_categories an error naming the count."""
     values = pc.unique(text(column).drop_null())
     if len(values) > max_categories:
+        fix = f"drop it (--drop {name})" if what == "column" else "choose another with --target"
         raise ConfigError(f"{where}{what} {name!r} holds {len(values)} distinct values, more than --max-categories "
-                          f"{max_categories}; drop it (--drop {name}) or raise --max-categories")
+                          f"{max_categories}; {fix} or raise --max-categories")
     values = sorted(values.to_pylist())
     long = next((v for v in values if len(v) > MAX_NAME), None)
     if long is not None:

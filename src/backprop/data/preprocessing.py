@@ -7,7 +7,6 @@ import numpy as np
 from ..errors import ConfigError, DataError
 
 SCALES = ("standard", "minmax", "none")
-TASKS = ("classification", "regression")  # what a model does; task="auto" lets data.sources.infer_task choose
 
 
 @dataclass
@@ -102,6 +101,8 @@ def row_fingerprints(X, y):
     """A 12-hex-digit hash of each row's features (as float64 bytes) and label: the same rows found again by
     their content. One hash call per row over its bytes, never a conversion per cell."""
     import hashlib
+    if len(X) == 0:
+        return []
     X = np.ascontiguousarray(X, dtype=np.float64) + 0.0  # -0.0 and 0.0 are one value
     rows = X.reshape(len(X), -1).view(np.uint8).reshape(len(X), -1)
     labels = [""] * len(X) if y is None else np.asarray(y).reshape(len(X), -1).astype(str).tolist()

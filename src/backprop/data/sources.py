@@ -9,7 +9,8 @@ import numpy as np
 from . import datasets, files, frames
 from .encoder import MAX_CATEGORIES, Encoder
 from ..errors import ConfigError, DataError
-from .preprocessing import TASKS, train_test_split
+from ..tasks import TASKS
+from .preprocessing import train_test_split
 
 
 

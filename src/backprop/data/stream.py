@@ -2,10 +2,11 @@
 
 TableStream yields a CSV, Parquet file or folder of Parquet files batch by batch (a seeded shuffle of the
 row groups or files); the model's Encoder types and encodes each batch exactly as the in-memory reader
-does (columns.encode). Each row goes to the test, validation or training part by a stable hash of its
-cells (row_hash), so a later `evaluate --held-out` finds the same test rows without a list of them.
-fit_stream computes, in one pass, what the in-memory path fits on whole arrays: the categories, the
-scaler's statistics (on the training rows), the classes or the target's scaler.
+does (columns.encode). Each row goes to the test, validation or training part by a stable hash of what
+the reader made of it (row_hash), so a later `evaluate --held-out` finds the same test rows without a
+list of them. fit_stream computes what the in-memory path fits on whole arrays, in two passes: the
+categories and classes, then (the one-hot columns known) the scaler's statistics on the training rows
+and the target's scaler.
 """
 
 import hashlib
@@ -199,7 +200,7 @@ class _Moments:
 
 def fit_stream(stream, features, target, *, task="auto", scale="standard", seed=0, test_split=0.2,
                validation_split=0.0, max_categories=MAX_CATEGORIES):
-    """A StreamFit from one pass over stream: categories from every row, statistics from the training rows."""
+    """A StreamFit from two passes over stream: categories from every row, statistics from the training rows."""
     from . import columns as typing
     where = f"{stream.path}: "
     categorical, numeric_seen, labels = {}, set(), set()

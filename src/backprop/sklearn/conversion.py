@@ -6,6 +6,7 @@ import math
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ..data.encoder import Encoder
 from ..model import Model
 from ..training.history import History
 from ..training.optimizers import get_optimizer
@@ -37,7 +38,9 @@ def to_model(est):
     net = est._network().copy()
     attach_state(net, training_state(est))
     names = [str(name) for name in getattr(est, "feature_names_in_", [])]
-    return Model(net, task, classes, feature_names=names, data={"estimator": type(est).__name__})
+    # A DataFrame's columns, all numeric (scikit-learn's MLP takes no others): read by name, as a table's are.
+    return Model(net, task, classes, feature_names=names, data={"estimator": type(est).__name__},
+                 encoder=Encoder(columns=names))
 
 
 def training_state(est):

@@ -16,7 +16,7 @@ GRID = 50                      # each unit's map is GRID x GRID pixels
 N_POINTS = 400                 # points in a generated data set
 HIDDEN = ("tanh", "sigmoid", "relu", "leaky_relu", "identity")
 PAGE_OPTIMIZERS = ("sgd", "momentum", "adam")  # the page's menu (index.html): a subset of training's OPTIMIZERS
-MAX_LAYERS, MAX_UNITS = 6, 8
+MAX_HIDDEN_LAYERS, MAX_UNITS = 6, 8
 EXAMPLE = "worked-example"     # the reference's 2-3-2 network (backprop explain's)
 UPLOAD = "upload"
 DATASETS = datasets.CLASSIFICATION + datasets.REGRESSION + (EXAMPLE, UPLOAD)
@@ -85,8 +85,8 @@ class Settings:
         need(self.features and all(f in datasets.FEATURES for f in self.features) and
              len(set(self.features)) == len(self.features),
              f"features must be distinct names from: {', '.join(datasets.FEATURES)}")
-        need(len(self.layers) <= MAX_LAYERS and all(1 <= n <= MAX_UNITS for n in self.layers),
-             f"at most {MAX_LAYERS} hidden layers of 1..{MAX_UNITS} units")
+        need(len(self.layers) <= MAX_HIDDEN_LAYERS and all(1 <= n <= MAX_UNITS for n in self.layers),
+             f"at most {MAX_HIDDEN_LAYERS} hidden layers of 1..{MAX_UNITS} units")
         need(len(self.activations) == len(self.layers) and all(a in HIDDEN for a in self.activations),
              f"one activation per hidden layer, each one of: {', '.join(HIDDEN)}")
         return self
