@@ -153,6 +153,7 @@ def run(args):
                           f"{np.shape(dataset.X)[1]} features ({task}); leave --plot out (curves and the confusion "
                           "matrix are drawn anyway, first-layer weights for square images)")
     X_train, X_test, y_train, y_test = split_rows(setup, options, dataset, task, resumed)
+    dataset.X = None  # its rows live on in the split; the whole table is not kept through training
     model = resumed or new_model(setup, options, dataset, task, X_train, y_train, y_test)
     model.data = {**asdict(setup), "held_out": row_keys(X_test, y_test) if len(X_test) <= 100_000 else None}
     inputs, targets = model.inputs(X_train), model.targets(y_train)
