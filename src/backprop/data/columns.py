@@ -153,6 +153,9 @@ def fit(table, impute="none", max_categories=MAX_CATEGORIES, where="", first_lin
     categories, fill = {}, {}
     for name in table.column_names:
         column = table[name]
+        kind = column.type
+        if not column.null_count and (pa.types.is_floating(kind) or pa.types.is_integer(kind)):
+            continue  # numbers with no gap: nothing to learn (encode checks that they are finite)
         if is_categorical(column):
             categories[name] = categories_of(column, name, where, max_categories)
             column = text(column)
