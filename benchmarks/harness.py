@@ -333,17 +333,22 @@ ESTIMATOR_SOLVERS = ("adam", "sgd", "lbfgs")
 
 
 def estimator_data(name, n=10000, seed=0):
-    """(X_train, X_test, y_train, y_test) for the estimator comparison: "digits", or n MNIST-shaped samples."""
+    """(X_train, X_test, y_train, y_test) for the estimator comparison: "digits", or n MNIST-shaped samples;
+    X in float64, or in the dtype the name ends with ("mnist-shaped float32"), which both sides then keep."""
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
-    if name == "digits":
+    data, _, dtype = name.partition(" ")
+    if data == "digits":
         X, y = load_digits(return_X_y=True)
-        return train_test_split(X / 16, y, test_size=0.25, stratify=y, random_state=seed)
-    X, y, X_test, y_test = make_data(n, n // 5, seed=seed, dtype="float64")
-    return X, X_test, y, y_test
+        X_train, X_test, y_train, y_test = train_test_split(X / 16, y, test_size=0.25, stratify=y, random_state=seed)
+    else:
+        X_train, y_train, X_test, y_test = make_data(n, n // 5, seed=seed, dtype="float64")
+    dtype = np.dtype(dtype or np.float64)
+    return X_train.astype(dtype), X_test.astype(dtype), y_train, y_test
 
 
-def estimator_comparison(datasets=("digits", "mnist-shaped"), solvers=ESTIMATOR_SOLVERS, n=10000, seeds=1,
+def estimator_comparison(datasets=("digits", "mnist-shaped", "mnist-shaped float32"), solvers=ESTIMATOR_SOLVERS,
+                         n=10000, seeds=1,
                          max_iter=None, blas_threads=1, report=print):
     """backprop.sklearn's MLPClassifier and MLPRegressor against scikit-learn's, the same settings on both
     sides: fit time (median over seeds) and test accuracy or R^2 (mean). Returns {(data, kind, solver): row}.
@@ -370,7 +375,7 @@ def _compare_estimators(sk, ours, datasets, solvers, n, seeds, max_iter, blas_th
         X_train, X_test, y_train, y_test = estimator_data(data, n)
         for kind in ("MLPClassifier", "MLPRegressor"):
             regress = kind == "MLPRegressor"
-            y_fit = np.eye(10)[y_train] if regress else y_train
+            y_fit = np.eye(10, dtype=X_train.dtype)[y_train] if regress else y_train
             y_score = np.eye(10)[y_test] if regress else y_test
             for solver in solvers:
                 settings = dict(hidden_layer_sizes=(64,), solver=solver, batch_size=64, tol=0, learning_rate_init=0.01

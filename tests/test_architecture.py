@@ -6,9 +6,9 @@ import pathlib
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "src" / "backprop"
 # Lowest first. A module may import its own layer and the layers below, never above.
 LAYERS = [
-    {"network", "activations", "costs", "blas", "initializers", "gradcheck", "checks", "errors"},
+    {"network", "activations", "costs", "blas", "initializers", "gradcheck", "checks", "errors", "tasks"},
     {"training", "data"},
-    {"model", "model_file", "io", "plots"},
+    {"model", "model_file", "io", "plots", "metrics"},
     {"cli", "sklearn", "learn", "export"},
 ]
 TOP = {"__init__", "__main__"}  # the package's front door re-exports from anywhere
@@ -86,3 +86,104 @@ def test_the_architecture_page_shows_every_component_in_its_diagram_and_table():
         shown = f"{name}/" if (PACKAGE / name).is_dir() else f"{name}.py"
         assert shown in diagram, f"docs/architecture.md: the diagram does not show {shown}"
         assert f"`{shown}`" in page, f"docs/architecture.md: the table does not say what {shown} holds"
+
+
+# What only network.py may assign: a network's parameter buffer and its views (Network.set_parameters
+# is the one way in for everyone else). A static check sees names, not types: any attribute so named counts.
+PARAMETER_ATTRIBUTES = {"weights", "biases", "parameters", "_weights", "_biases", "_parameters"}
+
+
+def assigned(target):
+    """The expressions an assignment target writes: the elements of a tuple or list target, else the target."""
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [x for element in target.elts for x in assigned(element)]
+    return assigned(target.value) if isinstance(target, ast.Starred) else [target]
+
+
+def parameter_assignments(path):
+    """(line, text) for each statement of the file at path that assigns X.weights, X.biases or X.parameters, or
+    anything inside them (X.weights[l] = ..., X.biases[:] = ..., X.weights[l][i, j] += ...), or setattrs them."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, (ast.Assign, ast.Delete)):
+            targets = node.targets
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.NamedExpr)):
+            targets = [node.target]
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            targets = [node.optional_vars]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr":
+            if len(node.args) >= 2 and getattr(node.args[1], "value", None) in PARAMETER_ATTRIBUTES:
+                yield node.lineno, ast.unparse(node)
+            continue
+        else:
+            continue
+        for target in (x for t in targets for x in assigned(t)):
+            inside = target
+            while isinstance(inside, ast.Subscript):  # X.weights[l][i, j]: inside X.weights
+                inside = inside.value
+            if isinstance(inside, ast.Attribute) and inside.attr in PARAMETER_ATTRIBUTES:
+                yield target.lineno, ast.unparse(target)
+
+
+def test_only_the_engine_assigns_a_networks_parameters():
+    found = [f"{path.relative_to(PACKAGE)}:{line}: {text}" for path in sorted(PACKAGE.rglob("*.py"))
+             if path.relative_to(PACKAGE) != pathlib.Path("network.py") for line, text in parameter_assignments(path)]
+    assert not found, "set a network's parameters with Network.set_parameters:\n" + "\n".join(found)
+
+
+def test_the_parameter_check_sees_every_way_of_assigning(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text("""
+net.weights = [W]
+net.biases[0] = b
+a, (net.weights[1], c) = x
+net.weights[0][1, 2] += 1.0
+self.parameters[:] = theta
+setattr(net, "biases", [b])
+del net._weights
+for net.biases[0] in values:
+    pass
+W = net.weights[0]
+net.weights[0].fill(0.0)
+x.weights_seen = 1
+grad_w[0] = net.weights[0]
+""")
+    found = sorted(line for line, _ in parameter_assignments(module))
+    assert found == [2, 3, 4, 5, 6, 7, 8, 9]
+
+
+def module_constants(path):
+    """The upper-case names a module assigns at its top level (its registries, limits and choices)."""
+    for node in ast.parse(path.read_text()).body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) \
+            else []
+        for target in targets:
+            yield from (x.id for x in ast.walk(target) if isinstance(x, ast.Name) and x.id.isupper())
+
+
+def test_each_constant_is_defined_in_one_module():
+    """TASKS, DTYPES, OPTIMIZERS, limits: one definition each, imported where needed (two copies drift)."""
+    where = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for name in set(module_constants(path)):
+            where.setdefault(name, []).append(str(path.relative_to(PACKAGE)))
+    twice = {name: paths for name, paths in where.items() if len(paths) > 1}
+    assert not twice, f"defined in more than one module (import it, or name each for what it is): {twice}"
+
+
+def _parser_uses(path):
+    """(line, what) for each import of argparse and each parser built (add_parser, add_argument) in a file."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "argparse" for a in node.names):
+            yield node.lineno, "imports argparse"
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "argparse":
+            yield node.lineno, "imports argparse"
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in ("add_parser", "add_argument", "add_subparsers"):
+            yield node.lineno, f"calls {node.func.attr}"
+
+
+def test_only_the_command_line_builds_argument_parsers():
+    """The option specs say what a value may be; cli/ alone turns them into flags (cli/options.py)."""
+    outside = [f"{path.relative_to(PACKAGE)}:{line} {what}" for path in PACKAGE.rglob("*.py")
+               if component(path) != "cli" for line, what in _parser_uses(path)]
+    assert not outside, "argparse belongs in cli/:\n" + "\n".join(outside)

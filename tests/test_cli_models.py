@@ -8,6 +8,7 @@ from conftest import NAMES, assert_one_error_line, run_cli
 
 import backprop as bp
 from backprop.data.datasets import load
+from backprop.training import state_of
 
 pytestmark = pytest.mark.slow
 
@@ -96,7 +97,7 @@ def test_the_best_epoch_is_named_in_the_message_and_info(tmp_path):
     assert best, result.stdout
     info = run_cli("info", "m", cwd=tmp_path).stdout
     assert f"best epoch:   {best.group(1)}" in info
-    assert bp.load(tmp_path / "m").network.training.history.best_epoch == int(best.group(1))
+    assert state_of(bp.load(tmp_path / "m").network).history.best_epoch == int(best.group(1))
 
 
 def test_regression_says_which_figures_are_standardized(tmp_path):

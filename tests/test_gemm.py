@@ -10,6 +10,7 @@ from scipy import sparse
 import backprop as bp
 from backprop.blas import gemm, matmul
 from backprop.training.optimizers import SGD
+from backprop.training import state_of
 
 REFERENCE = pathlib.Path(__file__).parent / "reference" / "one_epoch_sgd.npz"
 
@@ -48,9 +49,9 @@ def test_gemm_takes_numpys_route_for_what_blas_cannot_take(rng):
 def test_step_from_deltas_equals_step_with_the_gradients(weight_decay, rng):
     net = bp.Network([4, 6, 3], activation="tanh", output="softmax", cost="cross_entropy", seed=0)
     X, y = rng.normal(size=(9, 4)), np.eye(3)[rng.integers(0, 3, 9)]
-    grad_w, grad_b = net.gradients(X, y)
+    grads = np.concatenate([g.ravel() for g in sum(net.gradients(X, y), [])])  # laid out as net.parameters
     plain = net.copy()
-    SGD(weight_decay=weight_decay).step(plain.weights + plain.biases, grad_w + grad_b, 0.3)
+    SGD(weight_decay=weight_decay).step(plain.parameters, grads, 0.3, plain.n_weights)
     a, delta = net.backprop(X.T, y.T)
     SGD(weight_decay=weight_decay).step_from_deltas(net.weights, net.biases, delta, a, 0.3)
     for p, q in zip(net.weights + net.biases, plain.weights + plain.biases):
@@ -71,7 +72,7 @@ def test_sgd_training_is_the_same_with_and_without_the_fused_step(dtype, rng, mo
     plain = train()
     for p, q in zip(fused.weights + fused.biases, plain.weights + plain.biases):
         np.testing.assert_allclose(p, q, rtol=1e-4 if dtype == "float32" else 1e-12, atol=1e-6)
-    assert fused.training.optimizer.t == plain.training.optimizer.t == 3 * 7
+    assert state_of(fused).optimizer.t == state_of(plain).optimizer.t == 3 * 7
 
 
 def test_one_epoch_of_sgd_is_pinned():

@@ -14,6 +14,7 @@ from attack import assert_refused, run_attacks
 from backprop import io as model_io
 from backprop.model import Model
 from backprop.data.preprocessing import Scaler
+from backprop.training import state_of
 
 
 def base_model(folder):
@@ -211,7 +212,7 @@ def test_hostile_models_are_refused_by_every_command_that_reads_models(hostile):
 
 def test_the_good_model_loads(hostile):
     net, meta = model_io.load(hostile / "good.npz")
-    assert net.training.epochs_trained == 3 and meta["classes"] == [0, 1]
+    assert state_of(net).epochs_trained == 3 and meta["classes"] == [0, 1]
 
 
 def json_values(depth=3):

@@ -158,3 +158,55 @@ def test_one_activation_per_hidden_layer(rng):
         bp.Network([3, 4, 5, 2], activation=["tanh"], output="identity")
     with pytest.raises(bp.ConfigError, match="output"):
         bp.Network([3, 4, 5, 2], activation=["tanh", "relu"])
+
+
+def test_the_parameters_are_one_buffer_weights_first_then_biases():
+    net = bp.Network([4, 5, 3], seed=0)
+    expected = np.concatenate([W.ravel() for W in net.weights] + [b.ravel() for b in net.biases])
+    assert net.parameters.shape == (5 * 4 + 3 * 5 + 5 + 3,) and net.n_weights == 5 * 4 + 3 * 5
+    np.testing.assert_array_equal(net.parameters, expected)
+    net.parameters[:net.n_weights] = 0.0  # one write through the buffer reaches every W_l
+    assert all(not W.any() for W in net.weights)
+    grads = np.arange(net.parameters.size, dtype=float)
+    grad_w, grad_b = net.views(grads)
+    assert [g.shape for g in grad_w + grad_b] == [p.shape for p in net.weights + net.biases]
+    assert grad_b[0][0] == net.n_weights and all(g.base is grads for g in grad_w + grad_b)
+
+
+def test_set_parameters_copies_in_and_checks_everything_first(rng):
+    net = bp.Network([3, 4, 2], seed=0, dtype="float32")
+    weights, biases = [rng.normal(size=(4, 3)), rng.normal(size=(2, 4))], [[1, 2, 3, 4], np.zeros(2)]
+    net.set_parameters(weights, biases)
+    np.testing.assert_allclose(net.weights[1], weights[1].astype(np.float32))
+    assert net.biases[0].tolist() == [1, 2, 3, 4] and net.weights[0].dtype == np.float32
+    weights[1][...] = 0  # copied in: the caller's arrays stay the caller's
+    assert net.weights[1].any()
+    before = net.parameters.copy()
+    with pytest.raises(bp.ShapeError, match="W_2 has shape \\(4, 2\\).*transpose"):
+        net.set_parameters([weights[0], weights[1].T], biases)
+    with pytest.raises(bp.ShapeError, match="2 layers; got 1 weight"):
+        net.set_parameters(weights[:1], biases)
+    with pytest.raises(bp.DataError, match="b_2 must hold real numbers"):
+        net.set_parameters(weights, [biases[0], np.zeros(2, complex)])
+    np.testing.assert_array_equal(net.parameters, before)  # nothing half set
+
+
+def test_set_parameters_takes_views_of_its_own_buffer(rng):
+    net = bp.Network([2, 2, 2], seed=0)
+    W1, W2 = net.weights[0].copy(), net.weights[1].copy()
+    net.set_parameters([net.weights[1], net.weights[0]], net.biases)  # a swap, read before either is written
+    np.testing.assert_array_equal(net.weights[0], W2)
+    np.testing.assert_array_equal(net.weights[1], W1)
+
+
+def test_a_copy_or_an_unpickled_network_has_its_own_buffer_and_no_training_state(rng):
+    import pickle
+    net = bp.Network([3, 4, 2], seed=0)
+    bp.train(net, rng.normal(size=(8, 3)), rng.random((8, 2)), epochs=1, optimizer="adam")
+    assert bp.training.state_of(net) is not None
+    for other in (net.copy(), net.copy("float32"), pickle.loads(pickle.dumps(net))):
+        assert other.parameters is not net.parameters and bp.training.state_of(other) is None
+        assert all(p.base is other.parameters for p in other.weights + other.biases)
+        np.testing.assert_allclose(other.parameters, net.parameters, rtol=1e-6)
+        other.parameters[:] = 0
+        assert net.parameters.any()

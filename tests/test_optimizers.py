@@ -3,10 +3,9 @@
 import numpy as np
 import pytest
 
-from backprop.errors import ConfigError
+from backprop.errors import ConfigError, ShapeError
 from backprop.training import TrainingOptions
 from backprop.training.optimizers import OPTIMIZERS, get_optimizer
-from backprop.training.parameters import flat, pack
 
 STEPS = 4
 
@@ -19,12 +18,20 @@ def start(rng):
     return [rng.normal(size=(3, 2)), rng.normal(size=3)]
 
 
+def flat(arrays):
+    """The arrays in one 1-D buffer, in order, as a network lays out its parameters (weights first)."""
+    return np.concatenate([p.ravel() for p in arrays])
+
+
 def run(name, params, grads, learning_rate, **options):
+    """params after one step for each gradient list in grads, each array back in its own shape."""
     opt = get_optimizer(name, **options)
-    params = [p.copy() for p in params]
+    buffer = flat(params)
+    n_weights = sum(p.size for p in params if p.ndim == 2)  # the weights come first, then the biases
     for g in grads:
-        opt.step(params, [gi.copy() for gi in g], learning_rate)
-    return params
+        opt.step(buffer, flat(g), learning_rate, n_weights)
+    ends = np.cumsum([p.size for p in params])
+    return [buffer[end - p.size:end].reshape(p.shape) for end, p in zip(ends, params)]
 
 
 def test_sgd(rng):
@@ -93,19 +100,23 @@ def test_matches_torch_optim(name, rng):
         np.testing.assert_allclose(a, t.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
-def test_updates_are_in_place(rng):
-    params = start(rng)
-    ids = [id(p) for p in params]
+def test_updates_are_in_place_and_the_state_is_one_buffer_like_the_parameters(rng):
+    params = flat(start(rng))
+    before = params.copy()
     opt = get_optimizer("adam")
-    opt.step(params, gradient_sequence(rng)[0], 0.001)
-    assert [id(p) for p in params] == ids and opt.t == 1
+    opt.step(params, flat(gradient_sequence(rng)[0]), 0.001)
+    assert opt.t == 1 and not np.array_equal(params, before)
+    assert all(buffer.shape == params.shape and buffer.dtype == params.dtype for buffer in opt.state.values())
+    assert sorted(opt.state) == ["m", "v"]
 
 
-@pytest.mark.parametrize("name", ["sgd", "momentum", "adam"])
-def test_l2_weight_decay_is_added_to_the_weights_gradient_only(name, rng):
-    p0, g = start(rng), gradient_sequence(rng)[0]
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "adam"])
+def test_l2_weight_decay_is_added_to_every_layers_weights_gradient_only(name, rng):
+    # Two layers, laid out as a network's buffer: W_1, W_2, then b_1, b_2.
+    p0 = [rng.normal(size=(3, 2)), rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=4)]
+    g = [rng.normal(size=p.shape) for p in p0]
     decayed = run(name, p0, [g], 0.01, weight_decay=0.1)
-    by_hand = run(name, p0, [[g[0] + 0.1 * p0[0], g[1]]], 0.01)  # g + wd W on the weights, biases untouched
+    by_hand = run(name, p0, [[g[0] + 0.1 * p0[0], g[1] + 0.1 * p0[1], g[2], g[3]]], 0.01)  # g + wd W; b untouched
     for a, b in zip(decayed, by_hand):
         np.testing.assert_allclose(a, b, rtol=1e-13)
 
@@ -134,29 +145,9 @@ def test_an_option_the_schedule_does_not_take_is_an_error():
     }
 
 
-@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
-def test_flat_parameters_take_the_same_steps_as_separate_arrays(name, rng):
-    """Laid out in one buffer (as training does), the rule runs on one piece; the numbers stay the same."""
-    params = [rng.normal(size=(3, 2)), rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=4)]
-    grads = [[rng.normal(size=p.shape) for p in params] for _ in range(STEPS)]
-    separate, packed = [p.copy() for p in params], pack(params, params[0].dtype)
-    assert flat(packed) is not None and flat(separate) is None
-    opt_separate, opt_packed = get_optimizer(name, weight_decay=0.1), get_optimizer(name, weight_decay=0.1)
-    for g in grads:
-        opt_separate.step(separate, [gi.copy() for gi in g], 0.05)
-        opt_packed.step(packed, pack(g, g[0].dtype), 0.05)
-    assert len(opt_packed._pieces(packed, pack(grads[0], np.float64))) == 1  # the whole buffer, weights decayed
-    for p, q in zip(separate, packed):
-        np.testing.assert_allclose(q, p, rtol=1e-14, atol=1e-15)
-
-
-def test_state_read_back_separately_is_laid_out_flat_again(rng):
-    params = pack([rng.normal(size=(3, 2)), rng.normal(size=3)], np.float64)
-    grads = pack([rng.normal(size=(3, 2)), rng.normal(size=3)], np.float64)
-    opt = get_optimizer("adam")
-    opt.step(params, grads, 0.1)
-    opt.state = {key: [a.copy() for a in arrays] for key, arrays in opt.state.items()}  # as a model file gives it
-    before = [m.copy() for m in opt.state["m"]]
-    opt.step(params, grads, 0.1)
-    assert all(flat(arrays) is not None for arrays in opt.state.values())
-    assert not np.array_equal(opt.state["m"][0], before[0])
+def test_state_from_another_network_is_refused(rng):
+    opt = get_optimizer("momentum")
+    opt.step(flat(start(rng)), flat(gradient_sequence(rng)[0]), 0.1)
+    bigger = np.zeros(12)
+    with pytest.raises(ShapeError, match="state from another network"):
+        opt.step(bigger, np.zeros(12), 0.1)

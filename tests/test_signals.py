@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from backprop import io as model_io
+from backprop.training import state_of
 
 pytestmark = pytest.mark.slow
 
@@ -80,7 +81,7 @@ def wait_for_handler(proc, signum, timeout=30):
 def assert_complete(path):
     """A loadable model whose history has one row per epoch trained, numbered 1..N."""
     net, meta = model_io.load(path)
-    history = net.training.history
+    history = state_of(net).history
     n = len(history)
     assert n >= 1 and history.epoch == list(range(1, n + 1))
     assert all(len(getattr(history, name)) == n for name in ("cost", "accuracy", "val_cost", "learning_rate"))

@@ -54,6 +54,7 @@ def test_pipeline_grid_search_cross_val_and_clone(digits):
     assert not hasattr(copy[-1], "network_")
 
 
+@pytest.mark.slow
 def test_digits_accuracy_within_one_point_of_scikit_learn(digits):
     from sklearn.neural_network import MLPClassifier as SkMLP
 
@@ -299,6 +300,20 @@ def test_bench_estimator_table_prints_a_row_per_setting():
     rows = [line for line in lines if line.startswith("| mnist-shaped |")]
     assert len(rows) == len(results) == 4 and all(row.count("|") == 10 for row in rows)
     assert any("speed-up" in line for line in lines)
+
+
+def test_bench_float32_rows_give_both_sides_float32_data():
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "benchmarks"))
+    from harness import estimator_comparison, estimator_data
+
+    assert [a.dtype for a in estimator_data("mnist-shaped float32", n=50)[:2]] == [np.float32] * 2
+    assert estimator_data("digits", n=50)[0].dtype == np.float64
+    lines = []
+    estimator_comparison(datasets=("digits float32",), solvers=("adam",), max_iter=1, report=lines.append)
+    assert sum(line.startswith("| digits float32 | ") for line in lines) == 2
 
 
 @pytest.mark.parametrize("solver", ["sgd", "adam"])

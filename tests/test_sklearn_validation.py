@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip("sklearn")
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 
-from backprop.sklearn import MLPClassifier, MLPRegressor, base  # noqa: E402
+from backprop.sklearn import MLPClassifier, MLPRegressor, stopping  # noqa: E402
 
 
 def problem(n=200, seed=0):
@@ -20,14 +20,14 @@ def problem(n=200, seed=0):
 @pytest.fixture
 def held_out(monkeypatch):
     """The rows each fit holds out, as the estimator's own split drew them: [(X_train, X_val, Y_val)]."""
-    splits, split = [], base.train_test_split
+    splits, split = [], stopping.train_test_split
 
     def recording(*arrays, **kwargs):
         parts = split(*arrays, **kwargs)
         splits.append((parts[0], parts[1], parts[3]))
         return parts
 
-    monkeypatch.setattr(base, "train_test_split", recording)
+    monkeypatch.setattr(stopping, "train_test_split", recording)
     return splits
 
 

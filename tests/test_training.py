@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 import backprop as bp
-from backprop.training.parameters import flat
 from backprop.training.history import Callback, History
 from backprop.training.progress import ProgressBar
 from backprop.training import TrainingOptions
+from backprop.training import state_of
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 XOR_Y = np.array([[0], [1], [1], [0]], dtype=float)
@@ -54,7 +54,7 @@ def test_huge_learning_rate_is_reported_as_divergence_in_the_first_epoch(digits)
     assert info.value.epoch == 1 and info.value.batch is not None and info.value.learning_rate == 1e6
     assert "epoch 1" in str(info.value) and "batch" in str(info.value)
     assert all(np.isfinite(p).all() for p in net.weights + net.biases)
-    assert net.training.history.stop_reason == "diverged"
+    assert state_of(net).history.stop_reason == "diverged"
 
 
 def test_tol_stops_xor_early_and_history_says_so():
@@ -145,20 +145,20 @@ def test_warm_start_continues_weights_optimizer_and_epochs(rng):
     bp.train(straight, X, Y, epochs=6, batch_size=8, optimizer="adam")
     bp.train(split, X, Y, epochs=3, batch_size=8, optimizer="adam")
     history = bp.train(split, X, Y, epochs=3, batch_size=8, optimizer="adam")
-    assert history.epoch == [4, 5, 6] and split.training.optimizer.t == straight.training.optimizer.t
+    assert history.epoch == [4, 5, 6] and state_of(split).optimizer.t == state_of(straight).optimizer.t
     for p, q in zip(straight.weights + straight.biases, split.weights + split.biases):
         np.testing.assert_allclose(p, q, rtol=1e-12)
-    assert len(split.training.history) == 6
+    assert len(state_of(split).history) == 6
 
 
 def test_warm_start_takes_new_settings_and_keeps_the_state(rng):
     X, Y = rng.normal(size=(20, 3)), rng.random((20, 2))
     net = bp.Network([3, 4, 2], seed=0)
     bp.train(net, X, Y, epochs=2, optimizer="momentum", momentum=0.9)
-    velocity = [v.copy() for v in net.training.optimizer.state["velocity"]]
+    velocity = state_of(net).optimizer.state["velocity"].copy()
     bp.train(net, X, Y, epochs=1, optimizer="momentum", momentum=0.5)
-    assert net.training.optimizer.momentum == 0.5 and net.training.optimizer.t > 2
-    assert not np.array_equal(velocity[0], net.training.optimizer.state["velocity"][0])
+    assert state_of(net).optimizer.momentum == 0.5 and state_of(net).optimizer.t > 2
+    assert not np.array_equal(velocity, state_of(net).optimizer.state["velocity"])
 
 
 @pytest.mark.parametrize(
@@ -214,17 +214,17 @@ def test_a_signal_puts_back_the_last_completed_epoch_and_propagates(rng, signum)
                 os.kill(os.getpid(), signum)  # arrives mid-run; must be held to a step boundary
 
         def on_epoch_end(self, epoch, logs):
-            epochs.append(([p.copy() for p in net.weights + net.biases], net.training.optimizer.t))
+            epochs.append(([p.copy() for p in net.weights + net.biases], state_of(net).optimizer.t))
 
     handler = signal.getsignal(signum)
     with pytest.raises(bp.training.Interrupted) as info:
         bp.train(net, X, Y, epochs=100, batch_size=4, callbacks=[Watch()], optimizer="momentum")
     assert info.value.signal == signum and isinstance(info.value, KeyboardInterrupt)
-    assert net.training.history.stop_reason == "interrupted" and len(net.training.history) == 1
+    assert state_of(net).history.stop_reason == "interrupted" and len(state_of(net).history) == 1
     assert len(batches) == 20 and len(epochs) == 1
     saved, steps = epochs[0]
     assert all(np.array_equal(p, q) for p, q in zip(net.weights + net.biases, saved))
-    assert net.training.optimizer.t == steps == 16  # the optimizer's state is that of epoch 1 too
+    assert state_of(net).optimizer.t == steps == 16  # the optimizer's state is that of epoch 1 too
     assert signal.getsignal(signum) is handler
 
 
@@ -296,20 +296,23 @@ def test_history_round_trips_and_prints():
     assert history.table().splitlines()[0].split()[:2] == ["epoch", "cost"]
 
 
-def test_training_lays_the_parameters_out_in_one_buffer_and_keeps_them_there(rng):
-    """The optimizer's rule runs on all weights at once (training/parameters.py); nobody else should notice."""
+def test_the_parameters_stay_in_the_networks_one_buffer(rng):
+    """W_l and b_l are views of Network.parameters from the start; training and set_parameters keep them there."""
     net = bp.Network([4, 5, 3], activation="relu", output="softmax", cost="cross_entropy", seed=0)
     X, y = rng.normal(size=(40, 4)), rng.integers(0, 3, 40)
+    buffer, arrays = net.parameters, net.weights + net.biases
+    assert sum(p.size for p in arrays) == buffer.size and all(p.base is buffer for p in arrays)
     bp.train(net, X, y, epochs=1, optimizer="adam", seed=0)
-    arrays = net.weights + net.biases
-    assert flat(arrays) is not None
+    assert net.parameters is buffer and all(a is b for a, b in zip(net.weights + net.biases, arrays))
+    mine = np.asfortranarray(net.weights[0] * 0.5)  # a user's own array: copied in, not taken
+    net.set_parameters([mine, net.weights[1]], net.biases)
+    assert net.weights[0] is arrays[0] and np.array_equal(net.weights[0], mine)
     bp.train(net, X, y, epochs=1, optimizer="adam", seed=0)
-    assert all(a is b for a, b in zip(net.weights + net.biases, arrays))  # laid out once, then kept
-    net.weights[0] = np.asfortranarray(net.weights[0] * 0.5)  # a user's own array: taken in, copied
-    mine = net.weights[0]
-    bp.train(net, X, y, epochs=1, optimizer="adam", seed=0)
-    assert flat(net.weights + net.biases) is not None and net.weights[0] is not mine
-    assert np.isfinite(net.weights[0]).all() and not np.array_equal(net.weights[0], mine)
+    assert net.parameters is buffer and np.isfinite(buffer).all() and not np.array_equal(net.weights[0], mine)
+    with pytest.raises(TypeError):
+        net.weights[0] = mine  # the views cannot be swapped for other arrays ...
+    with pytest.raises(AttributeError):
+        net.biases = [np.zeros(5), np.zeros(3)]  # ... nor the lists replaced
 
 
 @pytest.mark.parametrize("outputs", [3, 1])

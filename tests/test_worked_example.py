@@ -55,8 +55,7 @@ TOL = 1e-9  # the hand values carry 10 decimals
 @pytest.fixture
 def net():
     net = bp.Network([2, 3, 2], seed=0)  # sigmoid everywhere, MSE: the reference's defaults
-    net.weights = [np.array(W1), np.array(W2)]
-    net.biases = [np.array(b1), np.array(b2)]
+    net.set_parameters([W1, W2], [b1, b2])
     return net
 
 

@@ -27,7 +27,8 @@ def main(out="docs/images"):
     url = f"http://127.0.0.1:{sock.getsockname()[1]}/"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium"), headless=True, args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        # bypass_csp: playwright's wait_for_function evaluates its predicate, which the page's CSP forbids
+        page = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True).new_page()
 
         def play(hash_, seconds):
             page.goto("about:blank")
@@ -60,6 +61,36 @@ def main(out="docs/images"):
             if n == 6:
                 page.screenshot(path=f"{out}/step-through-bp2.png")
             page.keyboard.press("ArrowRight")
+        # a batch of three points: each sample's delta, and the 1/m of (BP3)
+        page.goto("about:blank")
+        page.goto(url + "#dataset=circle&layers=3&activations=tanh&learning_rate=0.3")
+        page.wait_for_function("document.getElementById('epoch').textContent === '0000'")
+        page.get_by_role("button", name="Step", exact=True).click()
+        page.wait_for_function("document.getElementById('epoch').textContent === '0001'")
+        page.get_by_role("button", name="Step through").click()
+        page.get_by_label("Training points", exact=True).fill("1,5,9")
+        page.get_by_label("Training points", exact=True).press("Enter")
+        page.wait_for_function("document.querySelector('#stage .hint') && "
+                               "document.querySelector('#stage .hint').textContent.includes('m = 3;')")
+        page.get_by_role("button", name="Previous step").focus()
+        for _ in range(5):
+            page.keyboard.press("ArrowRight")
+        page.wait_for_function("document.getElementById('stage-count').textContent === 'step 6 of 12'")
+        page.locator("#stepper").screenshot(path=f"{out}/step-batch-bp1.png")
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("document.getElementById('stage-count').textContent === 'step 8 of 12'")
+        page.locator("#stepper").screenshot(path=f"{out}/step-batch-bp3.png")
+        # the backward pass on the network, and one edge's chain rule
+        page.get_by_role("button", name="Step through").click()  # off: its marks would cover the gradients
+        page.get_by_label("Show gradients", exact=True).check()
+        page.locator('[data-edge="2-0-1"]').click()
+        page.wait_for_selector("#edge-panel [data-q=chain]")
+        page.mouse.move(0, 0)  # no tooltip over the picture
+        page.locator("section.net").screenshot(path=f"{out}/playground-gradients.png")
+        page.goto("about:blank")
+        page.goto(url)
+        page.wait_for_function("document.getElementById('epoch').textContent === '0000'")
         page.get_by_role("button", name="Vanishing gradients").click()
         page.wait_for_selector("[data-vanish='relu-1']")
         page.locator("#vanish").screenshot(path=f"{out}/vanishing-gradients.png")

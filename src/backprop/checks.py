@@ -99,3 +99,18 @@ def as_sample_weight(sample_weight, n_samples, dtype):
     if not np.isfinite(s).all() or (s < 0).any() or s.sum() <= 0:
         raise DataError("sample_weight must be finite, non-negative and not all zero")
     return s * (n_samples / s.sum())
+
+
+def as_parameter(array, shape, name):
+    """array as an ndarray of real numbers with exactly shape (a weight W_l or bias b_l named name); not copied."""
+    try:
+        array = np.asarray(array)
+    except (ValueError, TypeError) as exc:  # ragged nested lists
+        raise ShapeError(f"{name} is not a rectangular array ({exc})") from None
+    if array.dtype.kind not in "fiu":
+        raise DataError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    if array.shape != tuple(shape):
+        raise ShapeError(f"{name} has shape {array.shape}, but the network needs {tuple(shape)}"
+                         + ("; transpose it: the engine's W_l is (n_out, n_in)" if array.shape == tuple(shape)[::-1]
+                            else ""))
+    return array

@@ -22,7 +22,7 @@ from .data.files import MAX_RATIO, RATIO_FROM
 from .training.history import History
 from .training.interrupts import SIGNALS
 from .training.optimizers import get_optimizer
-from .training.state import TrainingState
+from .training.state import TrainingState, attach_state, state_of
 
 
 def save(path, net, **metadata):
@@ -47,19 +47,19 @@ def to_bytes(net, **metadata):
 
 def _arrays(path, net, metadata):
     """The file's arrays by name, metadata included as UTF-8 JSON; what load would refuse raises ModelFileError."""
-    params = net.weights + net.biases
-    if not all(np.isfinite(p).all() for p in params):
+    if not np.isfinite(net.parameters).all():
         raise ModelFileError(f"refusing to save {path}: the network has NaN or infinite weights")
     arrays = {f"W{l}": W for l, W in enumerate(net.weights)} | {f"b{l}": b for l, b in enumerate(net.biases)}
-    state = net.training
+    state = state_of(net)
     training = None
     if state is not None:
         optimizer = state.optimizer
         training = {"options": state.options.as_dict(), "history": state.history.as_dict(),
                     "optimizer": {"name": optimizer.name, "t": optimizer.t, "settings": optimizer.settings(),
-                                  "state": {key: len(values) for key, values in optimizer.state.items()}}}
-        for key, values in optimizer.state.items():
-            arrays |= {f"opt_{key}_{i}": v for i, v in enumerate(values)}
+                                  "state": {key: 2 * len(net.weights) for key in optimizer.state}}}
+        for key, buffer in optimizer.state.items():  # one array per weight and bias, as the file stores W and b
+            weights, biases = net.views(buffer)
+            arrays |= {f"opt_{key}_{i}": v for i, v in enumerate(weights + biases)}
     meta = {"format": FORMAT, "version": VERSION, "sizes": net.sizes,
             "activations": [a.name for a in net.activations], "cost": net.cost_function.name,
             "dtype": net.dtype.name, "seed": net.seed, "training": training, **metadata}
@@ -72,15 +72,18 @@ def _arrays(path, net, metadata):
     return arrays
 
 
-def write_atomically(path, write, error=ModelFileError):
+def write_atomically(path, write, *, overwrite=True, error=ModelFileError):
     """Call write(binary file) on a temporary file beside path, then rename it over path: all or nothing.
 
-    Signals are held meanwhile; the file gets the umask's mode (mkstemp's 0600 would hide it from other
-    users); the temporary file is removed on every exit path. error: the exception for a missing folder.
+    Model files, exports and the CLI's text outputs are written here. Signals are held meanwhile; the file
+    gets the umask's mode (mkstemp's 0600 would hide it from other users); the temporary file is removed on
+    every exit path. overwrite=False refuses an existing path. error: the exception for a path refused.
     """
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise error(f"cannot write {path}: the folder {folder} does not exist")
+    if not overwrite and os.path.exists(path):
+        raise error(f"{path} already exists; pass --force (overwrite=True in Python) to replace it")
     with signals_held():
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.splitext(path)[1])
         try:
@@ -192,7 +195,6 @@ def _read(path, archive):
     except (UnicodeDecodeError, ValueError):
         raise ModelFileError("the metadata entry is not valid JSON") from None
     meta, shapes = schema.check_metadata(meta)
-    dtype = np.dtype(meta["dtype"])
     extra = sorted(set(members) - set(shapes) - {"metadata"})
     if extra:
         raise ModelFileError(f"unexpected array {extra[0][:40]!r}; the metadata declares no such array")
@@ -206,7 +208,7 @@ def _read(path, archive):
     for name, value in arrays.items():
         if not np.isfinite(value).all():
             raise ModelFileError(f"array {name} holds NaN or infinite values")
-    return _build(arrays, meta, dtype), meta
+    return _build(arrays, meta), meta
 
 
 def _finite(text):
@@ -244,20 +246,21 @@ def _array(archive, info):
         return np.lib.format.read_array(f, allow_pickle=False)
 
 
-def _build(arrays, meta, dtype):
+def _build(arrays, meta):
     """The Network from checked metadata and arrays."""
     sizes, activations = meta["sizes"], meta["activations"]
     net = Network(sizes, activation=activations[:-1], output=activations[-1], cost=meta["cost"],
                   seed=meta.get("seed"), dtype=meta["dtype"])
     L = len(sizes) - 1
-    net.weights = [arrays[f"W{l}"].astype(dtype) for l in range(L)]
-    net.biases = [arrays[f"b{l}"].astype(dtype) for l in range(L)]
+    net.set_parameters([arrays[f"W{l}"] for l in range(L)], [arrays[f"b{l}"] for l in range(L)])
     training = meta.get("training")
     if training:
         opt = training["optimizer"]
         optimizer = get_optimizer(opt["name"], **opt.get("settings", {}))
         optimizer.t = opt["t"]
-        for key, count in opt.get("state", {}).items():
-            optimizer.state[key] = [arrays[f"opt_{key}_{i}"].astype(dtype) for i in range(count)]
-        net.training = TrainingState(optimizer, training["options"], History.from_dict(training["history"]))
+        for key, count in opt.get("state", {}).items():  # count: 2L arrays, laid out again as one buffer
+            buffer = np.empty_like(net.parameters)
+            np.concatenate([arrays[f"opt_{key}_{i}"].ravel() for i in range(count)], out=buffer, casting="same_kind")
+            optimizer.state[key] = buffer
+        attach_state(net, TrainingState(optimizer, training["options"], History.from_dict(training["history"])))
     return net

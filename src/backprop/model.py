@@ -13,6 +13,7 @@ from .data import frames
 from .data.encoder import MAX_CATEGORIES, Encoder
 from .data.preprocessing import Scaler, encode_labels
 from .errors import DataError, ModelFileError
+from .tasks import class_indices, probabilities
 
 
 @dataclass
@@ -69,7 +70,7 @@ class Model:
         """Class probabilities (n, classes) for raw rows X; classification only."""
         if self.task != "classification":
             raise DataError("predict_proba: this model does regression; it predicts values, not probabilities")
-        return self.predict_output(X)
+        return probabilities(self.predict_output(X))
 
     def save(self, path):
         """Write the model to path (.npz): the same file `backprop train` writes."""
@@ -115,8 +116,7 @@ class Model:
         out = self.predict_output(X)
         if self.task == "regression":
             return out[:, 0] if out.shape[1] == 1 else out
-        index = out.argmax(axis=1) if out.shape[1] > 1 else (out[:, 0] > 0.5).astype(int)
-        return np.asarray(self.classes)[index]
+        return np.asarray(self.classes)[class_indices(out)]
 
     def metadata(self):
         return {"task": self.task, "classes": None if self.classes is None else [_plain(c) for c in self.classes],

@@ -11,20 +11,20 @@ import math
 import re
 
 from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from .checks import DTYPES
 from .costs import COSTS
+from .data.files import MAX_NAME
 from .data.preprocessing import SCALES
 from .errors import BackpropError, ModelFileError
 from .training.history import PER_EPOCH, STOP_REASONS
 from .training.optimizers import OPTIMIZERS
+from .tasks import TASKS
 from .training.options import TrainingOptions, spec_of
 
 FORMAT, VERSION = "backprop-model", 1
 MAX_ARRAY_BYTES = 512 << 20     # all arrays of a model file together, uncompressed: 512 MiB
 MAX_METADATA_BYTES = 64 << 20   # the JSON metadata (a million epochs of history fit)
 MAX_LAYERS = 1000
-MAX_NAME = 1000                 # characters in a class, feature or target name
-DTYPES = ("float32", "float64")
-TASKS = ("classification", "regression")
 
 
 class Invalid(Exception):
@@ -232,14 +232,14 @@ def check_metadata(meta):
                              f"(this backprop reads version {VERSION}); upgrade backprop")
     try:
         checked = METADATA(meta, "")
-        arrays = _agree(checked)
+        arrays = _expected_arrays(checked)
     except Invalid as exc:
         raise ModelFileError(str(exc)) from None
     return checked, arrays
 
 
-def _agree(meta):
-    """Cross-field checks (lengths that must match the layer sizes); returns the arrays the file must hold."""
+def _expected_arrays(meta):
+    """{array name: shape} the file must hold, after checking the fields whose lengths follow the layer sizes."""
     sizes, L = meta["sizes"], len(meta["sizes"]) - 1
     if L < 1:
         raise Invalid("sizes", "at least an input and an output size", sizes)

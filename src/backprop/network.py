@@ -22,16 +22,16 @@ Inside, columns are samples, as in the derivation; the public methods take and r
 with one sample per row, as numpy and scikit-learn do, and transpose (a view) at that edge.
 """
 
-import copy
+import math
 import numbers
 
 import numpy as np
 
 from .activations import get_activation
 from .blas import gemm, matmul, ones
-from .checks import as_dtype, as_inputs, as_sample_weight, as_seed, as_targets
+from .checks import as_dtype, as_inputs, as_parameter, as_sample_weight, as_seed, as_targets
 from .costs import get_cost
-from .errors import ConfigError
+from .errors import ConfigError, ShapeError
 from .initializers import initial_parameters
 
 # Output layer and cost pairs whose product dC/da_L * sigma'(z_L) simplifies to a_L - y.
@@ -66,12 +66,52 @@ class Network:
             raise ConfigError(f"cost {self.cost_function.name!r} needs a {' or '.join(allowed)} output layer, "
                               f"got {self.activations[-1].name!r}; pass output={allowed[0]!r}")
         self.simple_output_error = (self.activations[-1].name, self.cost_function.name) in SIMPLE_OUTPUT_ERRORS
+        self.parameter_shapes = [(n_out, n_in) for n_in, n_out in zip(self.sizes, self.sizes[1:])] + \
+                                [(n_out,) for n_out in self.sizes[1:]]  # W_1..W_L, then b_1..b_L: the buffer's order
+        self.n_weights = sum(n_out * n_in for n_in, n_out in zip(self.sizes, self.sizes[1:]))
+        self._lay_out(np.empty(self.n_weights + sum(self.sizes[1:]), self.dtype))
         rng = np.random.default_rng(seed)
-        self.weights, self.biases = initial_parameters(
-            self.sizes, [act.name for act in self.activations], rng, self.dtype)
-        # What training has done to this network (backprop.training.TrainingState): the optimizer's
-        # state, the options, the history. The engine never reads it; a warm start and model files do.
-        self.training = None
+        self.set_parameters(*initial_parameters(self.sizes, [act.name for act in self.activations], rng, self.dtype))
+
+    # ---- the parameters: one buffer, laid out once; W_l and b_l are views of it -------------
+    @property
+    def parameters(self):
+        """Every weight and bias in one 1-D buffer (n_parameters,): W_1..W_L, each C-ordered, then b_1..b_L."""
+        return self._parameters
+
+    @property
+    def weights(self):
+        """(W_1, ..., W_L), each (n_l, n_{l-1}): views of parameters; change them in place or by set_parameters."""
+        return self._weights
+
+    @property
+    def biases(self):
+        """(b_1, ..., b_L), each (n_l,): views of parameters."""
+        return self._biases
+
+    def views(self, buffer):
+        """(weights, biases) of a 1-D buffer laid out as parameters (gradients, optimizer state): tuples of views."""
+        ends = np.cumsum([math.prod(shape) for shape in self.parameter_shapes])
+        views = tuple(buffer[end - math.prod(s):end].reshape(s) for end, s in zip(ends, self.parameter_shapes))
+        return views[:len(self.sizes) - 1], views[len(self.sizes) - 1:]
+
+    def set_parameters(self, weights, biases):
+        """Copy weights (W_l, each (n_l, n_{l-1})) and biases (b_l, each (n_l,)) into parameters, in its dtype.
+
+        The one way to replace them: every array is checked (count, shape, real numbers) before any is copied.
+        """
+        L = len(self.sizes) - 1
+        if len(weights) != L or len(biases) != L:
+            raise ShapeError(f"{self!r} has {L} layers; got {len(weights)} weight and {len(biases)} bias arrays")
+        names = [f"W_{l}" for l in range(1, L + 1)] + [f"b_{l}" for l in range(1, L + 1)]
+        arrays = [as_parameter(p, shape, name)
+                  for p, shape, name in zip([*weights, *biases], self.parameter_shapes, names)]
+        views = self._weights + self._biases
+        # An array inside the buffer (not its own place) is read before the loop can overwrite it.
+        arrays = [p.copy() if p is not view and np.may_share_memory(p, self._parameters) else p
+                  for p, view in zip(arrays, views)]
+        for view, p in zip(views, arrays):
+            np.copyto(view, p, casting="same_kind")
 
     # ---- the public API: one sample per row -------------------------------------------------
     def predict(self, X):
@@ -150,15 +190,26 @@ class Network:
         Y = as_targets(Y, X.shape[0], self.sizes[-1], self.dtype)
         return X.T, Y.T, as_sample_weight(sample_weight, X.shape[0], self.dtype)
 
+    def _lay_out(self, buffer):
+        """Make buffer (n_parameters,) this network's parameters, with W_l and b_l as views of it."""
+        self._parameters = buffer
+        self._weights, self._biases = self.views(buffer)
+
     def copy(self, dtype=None):
-        """An independent copy of the network (optimizer state and history too), optionally in another dtype."""
+        """An independent copy of the network, optionally in another dtype (training state stays with training)."""
         new = object.__new__(Network)
         new.__dict__.update(self.__dict__)
-        new.training = copy.deepcopy(self.training)
         new.dtype = as_dtype(dtype or self.dtype)
-        new.weights = [W.astype(new.dtype) for W in self.weights]
-        new.biases = [b.astype(new.dtype) for b in self.biases]
+        new._lay_out(self._parameters.astype(new.dtype))
         return new
+
+    def __getstate__(self):  # pickle and deepcopy: the buffer travels, the views are made again
+        return {k: v for k, v in self.__dict__.items() if k not in ("_weights", "_biases")}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        writable = self._parameters.flags.writeable  # not so when unpickled from a read-only memory map
+        self._lay_out(self._parameters if writable else self._parameters.copy())
 
     def __repr__(self):
         acts = ",".join(act.name for act in self.activations)

@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from .errors import ConfigError
+from .tasks import class_indices
 
 
 def _pyplot():
@@ -38,7 +39,7 @@ def _panels(plt, count, inches):
 def _classes_over_plane(ax, xx, yy, proba, X, labels, size):
     """Colour the plane by predicted class and put the labelled samples on top."""
     k = max(proba.shape[1], 2)
-    classes = proba.argmax(axis=1) if proba.shape[1] > 1 else (proba[:, 0] > 0.5).astype(int)
+    classes = class_indices(proba)
     ax.contourf(xx, yy, classes.reshape(xx.shape), alpha=0.3, cmap="tab10", vmin=0, vmax=9,
                 levels=np.arange(-0.5, k))
     ax.scatter(X[:, 0], X[:, 1], c=labels, cmap="tab10", vmin=0, vmax=9, s=size, edgecolors="none")

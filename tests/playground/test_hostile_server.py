@@ -184,7 +184,7 @@ def test_an_upload_leaves_no_named_file(running, monkeypatch, tmp_path):
     """While the upload is parsed (where kill -9 could strike) no file of it has a name in TMPDIR."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     seen = []
-    read = engine.read_table
+    read = engine.read_table  # the reader of `backprop train`, given the bytes
 
     def watching(path, *args, **kwargs):
         seen.append(os.listdir(tmp_path))

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import fields
 
 import numpy as np
 import pytest
@@ -91,7 +92,7 @@ def test_upload_is_capped_and_checked_as_the_cli_checks(running):
 
 def test_bad_settings_are_one_clear_message(running):
     status, r = running.request("/api/session", {"settings": {"dataset": "moons"}})
-    assert status == 400 and r["error"].startswith("unknown dataset 'moons'")
+    assert status == 400 and r["error"].startswith("dataset must be one of circle,") and "got 'moons'" in r["error"]
     status, r = running.request("/api/session", {"settings": {"layers": [9]}})
     assert status == 400 and "1..8 units" in r["error"]
     status, r = running.request("/api/step?id=nope", {})
@@ -256,12 +257,32 @@ def test_command_errors_are_one_line():
         timeout=30,
     )
     assert out.returncode == 2
-    assert out.stderr.strip().splitlines() == ["error: /nonexistent/file.csv: no such file"]
+    assert out.stderr.strip().splitlines() == ["error: /nonexistent/file.csv: no such file"]  # the reader of backprop train
 
 
 def test_static_files_ship_in_the_package():
     static = os.path.join(os.path.dirname(server.__file__), "static")
-    assert sorted(os.listdir(static)) == ["app.js", "draw.js", "index.html", "stepper.js", "style.css"]
+    assert sorted(os.listdir(static)) == ["app.js", "draw.js", "gradients.js", "index.html", "stepper.js", "style.css"]
     text = "".join(open(os.path.join(static, f)).read() for f in os.listdir(static))
     assert "http://" not in text.replace("http://www.w3.org/2000/svg", "") and "https://" not in text  # no CDN
     _ = time  # noqa
+
+
+def test_the_page_reads_the_ranges_of_its_settings_from_the_option_specs(running):
+    """GET /api/options: the training options' own specs, narrowed; check() refuses what they refuse."""
+    from backprop.training import TrainingOptions
+    from backprop.training.options import spec_of
+
+    status, options = running.request("/api/options")
+    assert status == 200
+    library = {f.name: spec_of(f) for f in fields(TrainingOptions)}
+    served = options["settings"]
+    assert served["learning_rate"]["low"] == library["learning_rate"].low and served["learning_rate"]["low_open"]
+    assert served["batch_size"]["low"] == library["batch_size"].low == 1
+    assert set(served["optimizer"]["choices"]) <= set(library["optimizer"].choices)
+    assert options["defaults"] == Settings().as_dict() and options["max_units"] >= max(Settings().layers)
+    for name, spec in served.items():  # every bound is enforced by the server, just outside it refused
+        if spec["high"] is not None and spec["kind"] in ("int", "float"):
+            over = spec["high"] + (1 if spec["kind"] == "int" else 1e-9 * max(1, spec["high"]))
+            status, body = running.request("/api/session", {"settings": {name: over}})
+            assert status == 400 and name in body["error"], (name, body)

@@ -2,6 +2,8 @@
 
 import re
 
+import numpy as np
+
 import pytest
 
 from shown_arithmetic import check
@@ -156,3 +158,105 @@ def test_an_upload_success_is_information_not_an_error(page, running, tmp_path):
     page.wait_for_function("document.getElementById('status').textContent.includes('30 rows')")
     assert "error" not in (page.locator("#status").get_attribute("class") or "")
     assert page.locator("#status").get_attribute("role") == "status"
+
+
+def test_a_table_with_text_columns_is_read_as_backprop_train_reads_it(page, running, tmp_path):
+    sid = open_page(page, running)
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("a,b,y\n1,2,0\n3,4\n5,6,1\n")
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.get_by_label("Upload CSV").set_input_files(str(ragged))
+    page.wait_for_function("document.getElementById('status').textContent.includes('refused')")
+    status = page.locator("#status").text_content()
+    assert "ragged.csv" in status and "row" in status and "keeps its previous data (circle)" in status
+    assert page.evaluate("App.S.id") == sid and page.get_by_label("Dataset", exact=True).input_value() == "circle"
+    epoch = page.locator("#epoch").text_content()
+    page.wait_for_timeout(500)
+    assert page.locator("#epoch").text_content() == epoch  # paused, not training under the message
+    page.errors[:] = [e for e in page.errors if "status of 400" not in e]  # the refusal itself, as the browser logs it
+    rng = __import__("random").Random(0)
+    table = tmp_path / "homes.csv"
+    rows = [f"{rng.uniform(50, 200):.1f},{rng.choice(['east', 'west', 'north'])},{rng.choice(['low', 'mid', 'high'])}"
+            for _ in range(60)]
+    table.write_text("size,region,price\n" + "\n".join(rows) + "\n")
+    page.get_by_label("Upload CSV").set_input_files(str(table))
+    page.wait_for_function("document.getElementById('status').textContent.includes('60 rows')")
+    assert "error" not in page.locator("#status").get_attribute("class")
+    session = running.playground.sessions[page.evaluate("App.S.id")]
+    assert session.feature_names == ["size", "region=east", "region=north", "region=west"]
+    inputs = page.eval_on_selector_all("[data-node^='0-'] .name", "els => els.map(e => e.textContent)")
+    L = len(session.net.sizes) - 1
+    outputs = page.eval_on_selector_all(f"[data-node^='{L}-'] .name", "els => els.map(e => e.textContent)")
+    assert inputs == session.feature_names and outputs == ["high", "low", "mid"] == session.classes
+
+
+def test_show_gradients_draws_the_backward_pass_and_an_edge_opens_its_chain_rule(page, running):
+    sid = open_page(page, running, "#dataset=circle&layers=4&activations=tanh&learning_rate=0.3")
+    page.get_by_label("Show gradients", exact=True).check()
+    page.get_by_role("button", name="Step", exact=True).click()
+    page.wait_for_function("document.getElementById('epoch').textContent === '0001'")
+    session = running.playground.sessions[sid]
+    grad_w, grad_b = session.net.gradients(session.X_train, session.Y_train)
+    top = max(abs(g).max() for g in grad_w)
+    blue, orange = "rgb(8,119,189)", "rgb(245,147,34)"
+    for l, G in enumerate(grad_w, start=1):
+        for (j, k), g in np.ndenumerate(G):
+            drawn = page.evaluate(f"""() => {{ const e = App.S.edges[{l}][{j}][{k}];
+                return [e.getAttribute('stroke'), Number(e.getAttribute('stroke-width'))]; }}""")
+            assert drawn[0] == (blue if g >= 0 else orange)
+            assert drawn[1] == pytest.approx(0.5 + 7.5 * abs(g) / top, abs=0.01)
+    deltas = page.evaluate("App.S.nodes[1].map(n => Number(n.dataset.delta))")
+    np.testing.assert_allclose(deltas, grad_b[0], rtol=1e-9)
+    # choose an edge from the keyboard: its chain rule on the picked points, true as shown, and its check
+    page.get_by_label("Training points", exact=True).fill("2,3,5")
+    page.get_by_label("Training points", exact=True).press("Enter")
+    page.locator('[data-edge="2-0-1"]').focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#edge-panel [data-q=chain]")
+    status, r = running.request(f"/api/explain?id={sid}", {"points": [1, 2, 4], "learning_rate": 0.3})
+    line = page.locator("#edge-panel [data-q=chain]").text_content()
+    assert line.startswith("∂C/∂W_2[1,2] = (1/m) Σ_i δ_2[1] a_1[2] = (1/3)·(") and check(line)[0] >= 2
+    bp3 = next(s for s in r["stages"] if s["kind"] == "bp3" and s["layer"] == 2)
+    assert line == bp3["items"][1][0]
+    numeric = r["layers"][1]["dC_dW_numeric"][0][1]
+    assert f"= {numeric:.8f}; relative error" in page.locator("#edge-panel [data-q=check]").text_content()
+    assert page.locator("#autoplay").text_content() == "Play steps"  # Enter chose the edge, nothing else
+    # a click chooses another
+    page.locator('[data-edge="1-3-0"]').click(force=True)
+    page.wait_for_function("document.querySelector('#edge-panel [data-q=chain]').textContent.startsWith('∂C/∂W_1[4,1]')")
+
+
+def test_parity_reset_seed_features_discretize_and_scale(page, running):
+    sid = open_page(page, running, "#dataset=circle&layers=3&activations=tanh")
+    first = running.playground.sessions[sid]
+    W0, points = first.net.weights[0].copy(), first.raw_train.copy()
+    # Reset draws new random weights (the weights seed, shown and in the link, counts up); the data stay
+    page.get_by_role("button", name="Reset").click()
+    page.wait_for_function("App.S.id !== '%s'" % sid)
+    assert page.get_by_label("Weights seed", exact=True).input_value() == "1" and "weights_seed=1" in page.url
+    second = running.playground.sessions[page.evaluate("App.S.id")]
+    assert not np.allclose(second.net.weights[0], W0) and np.array_equal(second.raw_train, points)
+    before = page.evaluate("App.S.id")
+    page.get_by_label("Weights seed", exact=True).fill("0")
+    page.get_by_label("Weights seed", exact=True).press("Enter")
+    page.wait_for_function(f"App.S.id !== '{before}'")
+    third = running.playground.sessions[page.evaluate("App.S.id")]
+    np.testing.assert_array_equal(third.net.weights[0], W0, err_msg=f"{first.settings} {third.settings} {third.epoch}")
+    # feature inputs are units switched on and off on the network
+    page.get_by_role("button", name="Input feature sin x1").click()
+    page.wait_for_function("App.S.data.features.includes('sin x1')")
+    assert page.locator("[data-node^='0-']").count() == 3
+    assert page.get_by_role("button", name="Input feature sin x1").get_attribute("aria-pressed") == "true"
+    page.get_by_role("button", name="Input feature x1", exact=True).click()
+    page.wait_for_function("App.S.data.features.join() === 'x2,sin x1'")
+    assert running.playground.sessions[page.evaluate("App.S.id")].net.sizes[0] == 2
+    # discretize output: the binary map holds two colours only; a colour scale and axis numbers beside it
+    colours = """discrete => { const f = App.S.frame, n = App.S.data.grid ** 2, colour = Draw.outputColour(f.maps.output, discrete);
+        const s = new Set(); for (let i = 0; i < n; i++) s.add(colour(i).join()); return s.size; }"""
+    assert page.evaluate(colours, False) > 2
+    page.get_by_label("Discretize output", exact=True).check()
+    assert "discretize=1" in page.url and page.evaluate(colours, True) == 2
+    scale = page.evaluate("() => { const d = document.getElementById('scale').getContext('2d')"
+                          ".getImageData(0, 0, 300, 30).data; let ink = 0; for (let i = 3; i < d.length; i += 4)"
+                          " ink += d[i] > 0; return ink; }")
+    assert scale > 1000

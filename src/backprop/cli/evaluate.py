@@ -1,10 +1,13 @@
-"""`backprop evaluate`: how well a saved model does on labelled data, and the metrics train prints."""
+"""`backprop evaluate`: how well a saved model does on labelled data (the metrics are backprop.metrics')."""
+
+import argparse
 
 import numpy as np
 
 from ..data.preprocessing import row_fingerprints
 from ..data.sources import load_source
 from ..errors import ConfigError
+from ..metrics import evaluation
 from .common import MODEL_HELP, load_model
 
 
@@ -14,35 +17,6 @@ def read_for(model, source, target=None, has_target=True, header=True):
         return load_source(source, target or model.target_name, 0, has_target=has_target, header=header,
                            columns=model.encoder.columns, encoder=model.encoder)
     return load_source(source, target, model.data.get("seed", 0), has_target=has_target, header=header)
-
-
-def evaluation(model, X, y, what="test"):
-    """Metrics of model on raw X, y: a dict with a printable 'summary'."""
-    if model.task == "regression":
-        predicted = model.predict_output(X).reshape(len(X), -1)
-        truth = np.asarray(y, float).reshape(len(X), -1)
-        mse, mae = float(((predicted - truth) ** 2).mean()), float(np.abs(predicted - truth).mean())
-        r2 = 1 - ((predicted - truth) ** 2).sum() / max(((truth - truth.mean(axis=0)) ** 2).sum(), 1e-300)
-        unit = f" {model.target_name}" if model.target_name else ""
-        return {"mse": mse, "mae": mae, "r2": float(r2),
-                "summary": f"{what} MSE {mse:.4g}, MAE {mae:.4g}, R^2 {r2:.4f} ({len(X)} samples; MSE and MAE in "
-                           f"the target's own units{unit and ' of' + unit})"}
-    truth = model.targets(y)
-    output = model.predict_output(X)
-    predicted = output.argmax(axis=1) if output.shape[1] > 1 else (output[:, 0] > 0.5).astype(int)
-    k = len(model.classes)
-    confusion = np.zeros((k, k), dtype=np.int64)
-    np.add.at(confusion, (truth, predicted), 1)
-    accuracy = float(np.trace(confusion) / len(X))
-    lines = [f"{what} accuracy {accuracy:.2%} ({np.trace(confusion)} of {len(X)})", "",
-             f"{'class':>12} {'precision':>9} {'recall':>7} {'support':>7}"]
-    for i, c in enumerate(model.classes):
-        precision = confusion[i, i] / max(confusion[:, i].sum(), 1)
-        recall = confusion[i, i] / max(confusion[i].sum(), 1)
-        lines.append(f"{str(c):>12} {precision:>9.3f} {recall:>7.3f} {confusion[i].sum():>7d}")
-    lines += ["", "confusion matrix (rows: true, columns: predicted)"]
-    lines += [" ".join(f"{v:>4d}" for v in row) for row in confusion]
-    return {"accuracy": accuracy, "confusion": confusion, "summary": "\n".join(lines)}
 
 
 def register(sub):
@@ -57,6 +31,9 @@ def register(sub):
     p.add_argument("--held-out", action="store_true",
                    help="score only the rows the training run held out for its test, found by their content "
                         "(default: off, all rows)")
+    p.add_argument("--stream", action=argparse.BooleanOptionalAction, default=None,
+                   help="read the table from disk in batches instead of into memory (default: when it would not fit "
+                        "in half the available memory, and for --held-out of a model trained with --stream)")
     p.set_defaults(run=run)
 
 
@@ -70,6 +47,18 @@ def run(args):
         source = model.data.get("test_data") or model.data.get("data")
         if source is None:
             raise ConfigError(f"{args.model} does not record its training data; pass --data FILE")
+    from .streaming import evaluate_streamed, wants_stream
+    if wants_stream(args.stream, source) or (args.held_out and args.stream is not False
+                                             and model.data.get("split") == "row-hash"):
+        metrics, scored, read = evaluate_streamed(model, source, args.target, args.held_out)
+        if args.held_out:
+            print(f"scoring the {scored} rows of {source} that the training run held out ({scored} of {read} rows, "
+                  "found by the hash of each row)")
+            print(metrics.report("held-out")["summary"])
+        else:
+            print(f"scoring all {read} rows of {source}")
+            print(metrics.report("")["summary"].lstrip())
+        return 0
     dataset = read_for(model, source, args.target, header=args.header is not False if args.data else
                        model.data.get("header", True))
     if dataset.y is None:

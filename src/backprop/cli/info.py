@@ -4,6 +4,7 @@ from .common import MODEL_HELP, load_model
 
 
 from ..training.history import number
+from ..training.state import state_of
 
 
 def register(sub):
@@ -21,7 +22,7 @@ def run(args):
     lines.append(f"data:         {model.data.get('data')}  scale: {model.scaler.kind}")
     if model.encoder.categories:
         lines.append("categories:   " + "; ".join(f"{c}: {', '.join(v)}" for c, v in model.encoder.categories.items()))
-    state = net.training
+    state = state_of(net)
     if state is not None:
         options, history = state.options, state.history
         lr = options.learning_rate if options.learning_rate is not None else \

@@ -1,5 +1,6 @@
 """`backprop predict`: labels (or values) for new rows, from a saved model."""
 
+import argparse
 import csv
 import io
 import sys
@@ -26,6 +27,10 @@ def register(sub):
     p.add_argument("--force", action="store_true", help="overwrite --out if it exists (default: refuse)")
     p.add_argument("--proba", action="store_true", help="add one probability column per class; classification "
                                                         "only, refused for regression (default: off)")
+    p.add_argument("--stream", action=argparse.BooleanOptionalAction, default=None,
+                   help="read the table from disk in batches and write each batch's predictions as it goes; the "
+                        "file appears only when complete (default: when the data would not fit in half the "
+                        "available memory)")
     p.set_defaults(run=run)
 
 
@@ -35,6 +40,12 @@ def run(args):
     model = load_model(args.model)
     if args.proba and model.task != "classification":
         raise ConfigError(f"--proba gives class probabilities, but {args.model} does {model.task}; leave it out")
+    from .streaming import predict_streamed, wants_stream
+    if wants_stream(args.stream, args.data):
+        count = predict_streamed(model, args.data, args.out, args.proba)
+        if args.out:
+            print(f"wrote {count} predictions to {args.out}")
+        return 0
     X = features(model, args.data, args.target, args.header is not False)
     labels = model.predict_labels(X)
     header = [model.target_name or "prediction"]

@@ -4,11 +4,12 @@ The flags and the TOML keys come from two dataclasses: SetupOptions below (the d
 network) and backprop.training.TrainingOptions (how to train). Each option is declared once.
 """
 
+import argparse
 import os
 import sys
 import time
 import tomllib
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 
@@ -17,12 +18,14 @@ from ..activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ..costs import COSTS
 from ..data.datasets import NAMES as BUILT_IN
 from ..data.preprocessing import SCALES
-from ..data.sources import TASKS, check_task
+from ..data.sources import check_task
 from ..errors import ConfigError, DataError
-from ..training import Callback, Interrupted, TrainingOptions, train
-from ..training.options import Checked, add_arguments, cli_defaults, option
+from ..metrics import evaluation
+from ..tasks import TASKS, output_layer
+from ..training import Callback, Interrupted, TrainingOptions, state_of, train
+from ..training.options import Checked, option
 from .common import check_output, parse_layers, say
-from .evaluate import evaluation
+from .options import add_arguments, cli_defaults
 
 
 @dataclass(frozen=True)
@@ -31,13 +34,13 @@ class SetupOptions(Checked):
 
     data: str = option("digits", str, "built-in data set name, a .csv or .npz file, or mnist:DIR")
     target: str | None = option(None, str, "target column of a CSV, by name or index", none="the last column")
-    task: str = option("auto", str, "what to predict", choices=TASKS)
+    task: str = option("auto", str, "what to predict", choices=("auto", *TASKS))
     layers: str = option("128", str, "hidden layer sizes, comma-separated, e.g. 64,32 ('' for none)")
     activation: str = option("relu", str, "hidden layers' activation", choices=HIDDEN_ACTIVATIONS)
     output: str | None = option(None, str, "output activation", choices=OUTPUT_ACTIVATIONS,
-                                none="softmax for classification, identity for regression")
+                                none="softmax for 3 or more classes, one sigmoid unit for 2, identity for regression")
     cost: str | None = option(None, str, "cost", choices=tuple(COSTS),
-                              none="cross_entropy with softmax, else mse")
+                              none="cross_entropy with softmax, binary_cross_entropy with sigmoid (classes), else mse")
     test_split: float = option(0.2, float, "fraction held out for the final test", low=0, high=1, high_open=True)
     test_data: str | None = option(None, str, "a separate test file instead of --test-split", none="none")
     dtype: str = option("float64", str, "floating-point type of the network", choices=("float32", "float64"))
@@ -73,6 +76,10 @@ def register(sub):
                    "and hidden units (2-D classification data only; refused otherwise) (default: off)")
     p.add_argument("--no-plots", action="store_true", help="write no PNG files (default: off)")
     p.add_argument("--quiet", action="store_true", help="print only the final result (default: off)")
+    p.add_argument("--stream", action=argparse.BooleanOptionalAction, default=None,
+                   help="read a CSV or Parquet table from disk in batches every epoch instead of into memory; "
+                        "peak memory does not grow with its rows (default: only when the data would not fit "
+                        "in half the available memory; --no-stream: never)")
     p.set_defaults(run=run)
 
 
@@ -116,10 +123,6 @@ def settings(args, saved=None):
     return setup, training, set(flags) | set(table)
 
 
-def _apply(options, **changes):
-    return type(options)(**{**asdict(options), **changes})
-
-
 # ---- the command ---------------------------------------------------------------------------------
 def run(args):
     from ..data.sources import infer_task, load_source
@@ -129,9 +132,9 @@ def run(args):
     if args.resume:
         from .common import load_model
         resumed = load_model(args.resume)
-        if resumed.network.training is None:
+        if state_of(resumed.network) is None:
             raise ConfigError(f"{args.resume}: this model holds no training state to resume")
-        saved = {**resumed.network.training.options.as_dict(), **_saved_setup(resumed, args)}
+        saved = {**state_of(resumed.network).options.as_dict(), **_saved_setup(resumed, args)}
     setup, options, given = settings(args, saved)
     if args.plot and args.no_plots:
         raise ConfigError("--plot and --no-plots contradict each other; pass one")
@@ -139,6 +142,9 @@ def run(args):
     if setup.out:  # the overwrite rule, before anything is read or trained
         check_output(model_path or os.path.join(folder, "model.npz"),
                      [args.resume, setup.data, setup.test_data, args.config], args.force, "model")
+    from .streaming import train_streamed, wants_stream
+    if wants_stream(args.stream, setup.data):
+        return train_streamed(args, setup, options)
     from ..data.sources import parse_columns
     dataset = load_source(setup.data, setup.target, options.seed, features=parse_columns(setup.features),
                           drop=parse_columns(setup.drop), impute=setup.impute, header=setup.header,
@@ -187,9 +193,9 @@ def small_data(args, setup, options, given, dataset, resumed):
         value = getattr(setup if where == "setup" else options, name)
         if name not in given and value:
             if where == "setup":
-                setup = _apply(setup, test_split=0.0)
+                setup = replace(setup, test_split=0.0)
             else:
-                options = _apply(options, validation_split=0.0)
+                options = replace(options, validation_split=0.0)
             say(args, f"note: only {len(dataset.X)} samples, so no {name.replace('_', ' ')} "
                       f"(pass --{name.replace('_', '-')} to insist)")
     return setup, options
@@ -274,8 +280,7 @@ def new_model(setup, options, dataset, task, X_train, y_train, y_test):
         n_out = 1 if y_train.ndim == 1 else y_train.shape[1]
     encoder = dataset.encoder or Encoder()  # a table's X_train holds its encoded inputs already
     warn_if_unscaled(X_train, setup.scale)
-    output = setup.output or ("softmax" if task == "classification" else "identity")
-    cost = setup.cost or ("cross_entropy" if output == "softmax" else "mse")
+    n_out, output, cost = output_layer(task, n_out, setup.output, setup.cost)
     net = Network([X_train.shape[1], *parse_layers(setup.layers), n_out], activation=setup.activation,
                   output=output, cost=cost, seed=options.seed, dtype=setup.dtype)
     target_scaler = Scaler.fit(np.asarray(y_train, float).reshape(len(y_train), -1), "standard") \
@@ -308,7 +313,7 @@ class Checkpoint(Callback):
         self.save, self.path, self.net = save, path, net
 
     def on_epoch_end(self, epoch, logs):
-        self.net.training.history.stop_reason = "checkpoint"
+        state_of(self.net).history.stop_reason = "checkpoint"
         self.save(self.path)
 
 
@@ -344,11 +349,11 @@ def train_in(args, options, model, inputs, targets, dataset, task, folder, start
     say(args, f"training {net} on {dataset.name}: {len(inputs)} samples, {task}")
     if task == "regression":
         say(args, "costs are on the standardized target (mean 0, std 1); the test metrics are in its own units")
-    epochs_before = net.training.epochs_trained if net.training else 0
+    epochs_before = state_of(net).epochs_trained if state_of(net) else 0
     try:
         history = train(net, inputs, targets, callbacks=callbacks, options=options)
     except KeyboardInterrupt as exc:
-        done = net.training.epochs_trained if net.training else 0
+        done = state_of(net).epochs_trained if state_of(net) else 0
         if done == epochs_before:
             print("interrupted before the first epoch ended; nothing saved", file=sys.stderr)
         else:
@@ -387,7 +392,7 @@ def draw(args, model, X_train, y_train, folder, report, frames=None):
     from .. import plots
     try:
         os.makedirs(folder, exist_ok=True)
-        written = [plots.curves(model.network.training.history, os.path.join(folder, "curves.png"),
+        written = [plots.curves(state_of(model.network).history, os.path.join(folder, "curves.png"),
                                 standardized=model.task == "regression")]
         if report and "confusion" in report:
             written.append(plots.confusion(report["confusion"], model.classes, os.path.join(folder, "confusion.png")))

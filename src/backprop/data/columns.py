@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 
 from ..errors import ConfigError, DataError
 from .encoder import IMPUTE, MAX_CATEGORIES, MissingValue
-from .tables import MAX_NAME
+from .files import MAX_NAME
 NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 INFINITE = r"^[+-]?(?i:inf|infinity|nan)$"
 INTEGER = r"^[+-]?\d+$"

@@ -13,6 +13,7 @@ import numpy as np
 from ..errors import DataError
 
 MAX_DATA_BYTES = 4 << 30  # a data file's arrays, uncompressed (.npz members, .gz IDX files): 4 GiB
+MAX_NAME = 1000  # characters in a column, category, class, feature or target name (tables and model files)
 # Real data compress a few times over; zeros 1000 times. Past this ratio, and past 16 MiB, a file is a bomb.
 MAX_RATIO, RATIO_FROM = 100, 16 << 20
 

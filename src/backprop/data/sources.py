@@ -9,9 +9,9 @@ import numpy as np
 from . import datasets, files, frames
 from .encoder import MAX_CATEGORIES, Encoder
 from ..errors import ConfigError, DataError
+from ..tasks import TASKS
 from .preprocessing import train_test_split
 
-TASKS = ("auto", "classification", "regression")
 
 
 @dataclass
@@ -154,8 +154,8 @@ def parse_columns(text):
 
 def infer_task(y, task="auto", known=None):
     """classification for integer or string labels, regression for real values (unless told)."""
-    if task not in TASKS:
-        raise ConfigError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
+    if task != "auto" and task not in TASKS:
+        raise ConfigError(f"unknown task {task!r}; choose one of: auto, {', '.join(TASKS)}")
     if task != "auto":
         return task
     if known:

@@ -21,9 +21,8 @@ import pyarrow as pa
 
 from ..errors import DataError
 from .encoder import MISSING
-from .files import MAX_DATA_BYTES, check_ratio, check_regular
+from .files import MAX_DATA_BYTES, MAX_NAME, check_ratio, check_regular
 
-MAX_NAME = 1000  # characters in a column, category or class name (the model file's bound)
 DELIMITERS = (",", ";", "\t", "|")
 SAMPLE = 1 << 16  # bytes read to find the delimiter and the decimal mark
 BLOCK = 1 << 22  # pyarrow's block: a row longer than this is read again in one block

@@ -22,9 +22,9 @@ from .. import __version__
 from ..activations import LeakyReLU
 from ..data.encoder import MISSING
 from ..errors import ConfigError
+from ..io import write_atomically
 from ..model import Model, as_model
 from ..network import Network
-from .files import write_atomically
 
 OPSET = 17
 ML_OPSET = 2  # ai.onnx.ml, for LabelEncoder on categorical columns
@@ -222,7 +222,7 @@ def to_onnx(model, path=None, *, overwrite=False):
                                    **{key: json.dumps(value) for key, value in columns.items()}})
     onnx.checker.check_model(proto, full_check=True)
     if path is not None:
-        write_atomically(path, proto.SerializeToString(), overwrite)
+        write_atomically(path, lambda f: f.write(proto.SerializeToString()), overwrite=overwrite, error=ConfigError)
     return proto
 
 

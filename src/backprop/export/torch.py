@@ -11,9 +11,9 @@ import numpy as np
 
 from ..activations import LeakyReLU
 from ..errors import ConfigError
+from ..io import write_atomically
 from ..model import as_model
 from ..network import Network
-from .files import write_atomically
 
 # Activation name -> torch.nn module name and its keyword arguments.
 TORCH_MODULES = {
@@ -95,10 +95,9 @@ def from_torch(sequential, cost=None, seed=None):
     cost = cost or ("cross_entropy" if names[-1] == "softmax" else "mse")
     net = Network(sizes, activation=names[:-1], output=names[-1], cost=cost, seed=seed,
                   dtype=str(dtype).removeprefix("torch."))
-    for l, (linear, _) in enumerate(layers):
-        net.weights[l] = linear.weight.detach().cpu().numpy().astype(net.dtype)
-        net.biases[l] = (np.zeros(linear.out_features, net.dtype) if linear.bias is None
-                         else linear.bias.detach().cpu().numpy().astype(net.dtype))
+    net.set_parameters([linear.weight.detach().cpu().numpy() for linear, _ in layers],
+                       [np.zeros(linear.out_features) if linear.bias is None else linear.bias.detach().cpu().numpy()
+                        for linear, _ in layers])
     return net
 
 
@@ -117,7 +116,7 @@ def save_torch(network_or_model, path, *, overwrite=False):
     torch = _torch()
     buffer = io.BytesIO()
     torch.save(to_torch(network_or_model).state_dict(), buffer)
-    return write_atomically(path, buffer.getvalue(), overwrite)
+    return write_atomically(path, lambda f: f.write(buffer.getvalue()), overwrite=overwrite, error=ConfigError)
 
 
 def rebuild_note(network_or_model, path):

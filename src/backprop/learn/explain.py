@@ -24,16 +24,15 @@ def build(layers=None, activation="sigmoid", output=None, cost="mse", seed=None,
     chosen = (layers, seed, samples, init_scale, activation, output, cost)
     if chosen == (None, None, 1, 1.0, "sigmoid", None, "mse"):  # nothing chosen: the reference's example
         net = Network([2, 3, 2])
-        net.weights = [np.array(W) for W in DEFAULT_WEIGHTS]
-        net.biases = [np.array(b) for b in DEFAULT_BIASES]
+        net.set_parameters(DEFAULT_WEIGHTS, DEFAULT_BIASES)
         return net, np.array(DEFAULT_X), np.array(DEFAULT_Y)
     sizes = layers or [2, 3, 2]
     seed = 0 if seed is None else seed
     net = Network(sizes, activation=activation, output=output, cost=cost, seed=seed)
     rng = np.random.default_rng(seed)
     # Two decimals: short numbers that a learner can follow by hand.
-    net.weights = [np.round(rng.uniform(-0.5, 0.5, W.shape) * init_scale, 2) for W in net.weights]
-    net.biases = [np.round(rng.uniform(-0.2, 0.2, b.shape), 2) for b in net.biases]
+    net.set_parameters([np.round(rng.uniform(-0.5, 0.5, W.shape) * init_scale, 2) for W in net.weights],
+                       [np.round(rng.uniform(-0.2, 0.2, b.shape), 2) for b in net.biases])
     X = np.round(rng.uniform(0, 1, (samples, sizes[0])), 2)
     if net.cost_function.name == "cross_entropy" or sizes[-1] > 1 and net.activations[-1].name == "softmax":
         Y = np.eye(sizes[-1])[rng.integers(0, sizes[-1], samples)]
@@ -53,8 +52,8 @@ def explain(net, X, Y, learning_rate=0.5, eps=1e-6):
     m, L = x.shape[1], len(net.weights)
     z, a = net.forward(x)
     cost = net.cost(X, Y)
-    grad_w = [np.empty_like(W) for W in net.weights]
-    grad_b = [np.empty_like(b) for b in net.biases]
+    grads = np.empty_like(net.parameters)  # laid out as the parameters, for the optimizer's step
+    grad_w, grad_b = net.views(grads)
     _, delta = net.backprop(x, y, None, grad_w, grad_b)
     layers = []
     for l in range(1, L + 1):
@@ -74,7 +73,7 @@ def explain(net, X, Y, learning_rate=0.5, eps=1e-6):
             "dC_db_error": relative_error(grad_b[l - 1], fd_b), "dC_db_errors": _entrywise(grad_b[l - 1], fd_b),
         })
     cost_per_sample = net.cost_function.per_sample(a[L], y).tolist()
-    SGD().step(net.weights + net.biases, grad_w + grad_b, learning_rate)  # the step training applies
+    SGD().step(net.parameters, grads, learning_rate)  # the step training applies
     for layer, W, b in zip(layers, net.weights, net.biases):
         layer["W_new"], layer["b_new"] = W.tolist(), b.tolist()
     r = {"sizes": net.sizes, "cost_name": net.cost_function.name, "simple_output_error": net.simple_output_error,

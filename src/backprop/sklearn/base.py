@@ -14,32 +14,27 @@ import numpy as np
 from scipy.sparse import issparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _is_fitted
 
 from ..network import Network
 from ..training.data import Batches, TrainingData
-from ..training.guards import Diverged, Snapshot
+from ..training.guards import Diverged
 from ..training.loop import one_epoch
-from ..training.parameters import pack_network
+from .callbacks import CallbackSupportMixin, FitTasks
 from .conversion import to_model
 from .solvers import StepSizes, fit_lbfgs
-from .validation import (ACTIVATIONS, PARAMETER_CONSTRAINTS, check_continuation, hidden_activations, hidden_sizes,
-                         parameter_sizes, relative_weights)
+from .stopping import StoppingRules
+from .validation import (PARAMETER_CONSTRAINTS, SKLEARN_ACTIVATIONS, check_continuation, hidden_activations,
+                         hidden_sizes, parameter_sizes, relative_weights)
+
 DIVERGED = ("Solver produced non-finite parameter weights. The input data may contain large values and need "
             "to be preprocessed (scale X, for instance with StandardScaler), or lower learning_rate_init")
 
 
-class BaseMLP(BaseEstimator):
-    """Shared fitting: scikit-learn's stopping rules, attributes and warnings, backprop's engine.
-
-    With early_stopping, validation_fraction of the rows is held out and each iteration records
-    validation_scores_ (accuracy or R^2, as scikit-learn) and validation_loss_curve_ (the loss of
-    loss_curve_ on those rows). early_stopping_metric picks what must improve by tol within
-    n_iter_no_change iterations, and whose best iteration's weights are kept: "score" (scikit-learn's
-    rule, the default) or "loss" (the validation loss; best_validation_loss_ is its minimum).
-    """
+class BaseMLP(CallbackSupportMixin, StoppingRules, BaseEstimator):
+    """Shared fitting: scikit-learn's attributes and warnings, backprop's engine; the stopping rules (early_stopping,
+    early_stopping_metric) are StoppingRules'."""
 
     _parameter_constraints: dict = PARAMETER_CONSTRAINTS
 
@@ -90,15 +85,19 @@ class BaseMLP(BaseEstimator):
         return to_model(self)
 
     def _validate_params_again(self):
-        """Check the parameters on every partial_fit: scikit-learn's _fit_context checks only the first call's,
-        and set_params may have changed them since (a few microseconds against an epoch)."""
-        if _is_fitted(self):
+        """Check the parameters on a later partial_fit where set_params changed them since the last check:
+        scikit-learn's _fit_context checks only the first call's, and a full check costs about a millisecond."""
+        if not _is_fitted(self):
+            return
+        values = repr([self.__dict__.get(name) for name in self._parameter_constraints])
+        if values != getattr(self, "_checked_parameters", None):
             self._validate_params()
+            self._checked_parameters = values
 
     # ---- the network behind coefs_ and intercepts_ ------------------------------------------------
     def _new_network(self, sizes, dtype):
         output, cost = self._output_and_cost()
-        hidden = [ACTIVATIONS[name] for name in self._hidden_activations(len(sizes) - 2)]
+        hidden = [SKLEARN_ACTIVATIONS[name] for name in self._hidden_activations(len(sizes) - 2)]
         net = Network(sizes, activation=hidden, output=output, cost=cost, seed=0, dtype=dtype)
         name = net.activations[-1].name
         self.out_activation_ = "logistic" if name == "sigmoid" else name  # in scikit-learn's words
@@ -110,28 +109,20 @@ class BaseMLP(BaseEstimator):
         names = self._hidden_activations(len(sizes) - 2)
         self.network_ = net = self._new_network(sizes, dtype)
         self.n_iter_, self.t_, self.n_outputs_, self.n_layers_ = 0, 0, n_out, len(sizes)
+        weights, biases = [], []
         for l, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             factor = 2.0 if names[min(l, len(names) - 1)] == "logistic" else 6.0  # Glorot's bound for the layer
             bound = math.sqrt(factor / (fan_in + fan_out))
             # Drawn in scikit-learn's (n_in, n_out) layout, stored as the engine's W_l (n_out, n_in).
-            net.weights[l] = np.ascontiguousarray(self._random_state.uniform(-bound, bound, (fan_in, fan_out)).T,
-                                                  dtype=dtype)
-            net.biases[l] = self._random_state.uniform(-bound, bound, fan_out).astype(dtype)
-        pack_network(net)
+            weights.append(self._random_state.uniform(-bound, bound, (fan_in, fan_out)).T)
+            biases.append(self._random_state.uniform(-bound, bound, fan_out))
+        net.set_parameters(weights, biases)
         self._expose(net)
         if self.solver != "lbfgs":
             self.loss_curve_, self._no_improvement_count, self._best = [], 0, None
             self._learning_rate_curve, self._seconds_curve = [], []  # per iteration, beside loss_curve_
             self.best_loss_ = None if self.early_stopping else np.inf
             self._reset_validation()
-
-    def _reset_validation(self):
-        """The validation attributes of a fit that holds rows out (early_stopping), else None."""
-        held_out = self.early_stopping
-        self.validation_scores_ = [] if held_out else None
-        self.validation_loss_curve_ = [] if held_out else None
-        self.best_validation_score_ = -np.inf if held_out else None
-        self.best_validation_loss_ = np.inf if held_out else None
 
     def _network(self):
         """network_ with coefs_ and intercepts_ in it: arrays assigned to them are copied in first."""
@@ -143,15 +134,10 @@ class BaseMLP(BaseEstimator):
         elif sizes != net.sizes:
             raise ValueError(f"coefs_ and intercepts_ describe layers {sizes}, but the fitted network has {net.sizes}; "
                              "assign arrays of the fitted shapes, or fit anew")
-        changed = False
-        for l in range(len(net.weights)):
-            if not _is_transpose(self.coefs_[l], net.weights[l]):
-                net.weights[l] = np.array(np.asarray(self.coefs_[l], dtype=net.dtype).T, order="C")
-                changed = True
-            if self.intercepts_[l] is not net.biases[l]:
-                net.biases[l] = np.array(self.intercepts_[l], dtype=net.dtype).reshape(-1)
-                changed = True
-        if pack_network(net) or changed:
+        if not all(_is_transpose(c, W) for c, W in zip(self.coefs_, net.weights)) or \
+                not all(i is b for i, b in zip(self.intercepts_, net.biases)):
+            net.set_parameters([np.asarray(c).T for c in self.coefs_],
+                               [np.reshape(i, -1) for i in self.intercepts_])
             self._expose(net)
         return net
 
@@ -177,8 +163,11 @@ class BaseMLP(BaseEstimator):
         return 1.0, 0.0
 
     # ---- fitting ----------------------------------------------------------------------------------
-    def _fit(self, X, Y, sample_weight, incremental, stratify=None):
-        """Fit on validated X (n, n_features) and encoded targets Y (n, n_outputs); returns self."""
+    def _fit(self, X, Y, sample_weight, incremental, stratify=None, data=None):
+        """Fit on validated X (n, n_features) and encoded targets Y (n, n_outputs); returns self.
+
+        data: (X, y, sample_weight) as fit received them, what scikit-learn's callbacks score on.
+        """
         if not hasattr(self, "coefs_") or not (self.warm_start or incremental):
             self._random_state = check_random_state(self.random_state)
             self._initialize(X.shape[1], Y.shape[1], np.dtype(self.dtype) if self.dtype is not None else X.dtype)
@@ -188,15 +177,18 @@ class BaseMLP(BaseEstimator):
         check_continuation(self, net, X.shape[1], Y.shape[1])  # a warm start goes on with the network it has
         X = X.tocsr().astype(net.dtype, copy=False) if issparse(X) else X.astype(net.dtype, copy=False)
         Y = Y.astype(net.dtype, copy=False)
+        iterations = self.max_iter + 1 if self.solver == "lbfgs" else 1 if incremental else self.max_iter
+        tasks = FitTasks(self, *(data or (X, None, None)), iterations)
         if self.solver == "lbfgs":
-            fit_lbfgs(self, net, X, Y, relative_weights(sample_weight, net.dtype), sample_weight)
+            fit_lbfgs(self, net, X, Y, relative_weights(sample_weight, net.dtype), sample_weight, tasks)
         else:
-            self._fit_stochastic(net, X, Y, sample_weight, incremental, stratify)
-        if not all(np.isfinite(p).all() for p in net.weights + net.biases):
+            self._fit_stochastic(net, X, Y, sample_weight, incremental, stratify, tasks)
+        tasks.end()
+        if not np.isfinite(net.parameters).all():
             raise ValueError(DIVERGED)
         return self
 
-    def _fit_stochastic(self, net, X, Y, sample_weight, incremental, stratify):
+    def _fit_stochastic(self, net, X, Y, sample_weight, incremental, stratify, tasks):
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True; set early_stopping=False "
                              "or call fit")
@@ -223,6 +215,7 @@ class BaseMLP(BaseEstimator):
             self.__dict__.setdefault("_seconds_curve", [])
         for _ in range(self.max_iter):
             start, rate = time.perf_counter(), steps.learning_rate
+            tasks.begin_iteration()
             if self.shuffle:  # each epoch shuffles the last one's order, as scikit-learn does: the same batches
                 order = order[self._random_state.permutation(n)]
             with np.errstate(over="ignore", invalid="ignore"):
@@ -245,84 +238,17 @@ class BaseMLP(BaseEstimator):
                 print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
             self._count_no_improvement(validation, penalty)
             steps.iteration_ends(self.t_, self.n_iter_)
-            if diverged or self._stops(steps, validation) or incremental:
+            stop_requested = tasks.end_iteration()  # a callback's on_fit_task_end returned True
+            if diverged or self._stops(steps, validation) or incremental or stop_requested:
                 break
             if self.n_iter_ == self.max_iter:
                 warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
                               "optimization hasn't converged yet; raise max_iter or tol", ConvergenceWarning,
                               stacklevel=5)
         if validation is not None and self._best is not None:  # keep the best epoch's weights
-            self._best.restore(net.weights + net.biases)
+            self._best.restore(net.parameters)
         elif diverged:
             raise ValueError(f"{DIVERGED} (the loss became non-finite at iteration {self.n_iter_})")
-
-    def _split_validation(self, X, Y, sample_weight, stratify):
-        """(X, Y, sample_weight, validation): with early_stopping, validation_fraction of the rows set apart."""
-        if not self.early_stopping:
-            return X, Y, sample_weight, None
-        arrays = (X, Y) if sample_weight is None else (X, Y, sample_weight)
-        parts = train_test_split(*arrays, random_state=self._random_state, test_size=self.validation_fraction,
-                                 stratify=stratify)
-        validation = (parts[1], parts[3], parts[5] if sample_weight is not None else None)
-        if validation[0].shape[0] < 2:
-            raise ValueError("The validation set is too small. Increase 'validation_fraction' or the size of "
-                             f"your dataset ({validation[0].shape[0]} validation sample(s) cannot be scored).")
-        return parts[0], parts[2], (parts[4] if sample_weight is not None else None), validation
-
-    def _stops(self, steps, validation):
-        """Whether training ends after n_iter_no_change iterations without improvement (sgd's adaptive rate
-        first shrinks the step instead, as scikit-learn's does)."""
-        if self._no_improvement_count <= self.n_iter_no_change:
-            return False
-        what = "Training loss" if validation is None else \
-            "Validation loss" if self.early_stopping_metric == "loss" else "Validation score"
-        message = f"{what} did not improve more than tol={self.tol:f} for {self.n_iter_no_change} consecutive epochs."
-        if steps.trigger_stopping(message, self.verbose):
-            return True
-        self._no_improvement_count = 0
-        return False
-
-    def _count_no_improvement(self, validation, penalty):
-        """scikit-learn's counter of iterations without improvement by tol: of the validation score (or, with
-        early_stopping_metric="loss", the validation loss), or of the training loss without validation."""
-        if validation is None:
-            loss = self.loss_curve_[-1]
-            self._no_improvement_count = self._no_improvement_count + 1 if loss > self.best_loss_ - self.tol else 0
-            self.best_loss_ = min(self.best_loss_, loss)
-            return
-        score, loss = self._validate_iteration(validation, penalty)
-        if self.early_stopping_metric == "loss":
-            stalled, better = not loss < self.best_validation_loss_ - self.tol, loss < self.best_validation_loss_
-        else:
-            stalled, better = score < self.best_validation_score_ + self.tol, score > self.best_validation_score_
-        self._no_improvement_count = self._no_improvement_count + 1 if stalled else 0
-        self.best_validation_score_ = max(self.best_validation_score_, score)
-        self.best_validation_loss_ = min(self.best_validation_loss_, loss)
-        if better:  # the weights restored when training stops
-            params = self.network_.weights + self.network_.biases
-            if self._best is None:
-                self._best = Snapshot(params)
-            else:
-                self._best.take(params)
-
-    def _validate_iteration(self, validation, penalty):
-        """(score, loss) on the held-out rows, appended to validation_scores_ and validation_loss_curve_.
-
-        The loss is loss_curve_'s: scikit-learn's data loss, here on the validation rows, plus the same L2 term.
-        """
-        X_val, Y_val, sw_val = validation
-        out = self._forward(X_val)
-        score = loss = math.nan
-        if np.isfinite(out).all():
-            score = float(self._score_outputs(out, Y_val, sw_val))
-            scale, offset = self._reported_loss(Y_val, sw_val)
-            cost = self.network_.cost_of(out.T, Y_val.T, relative_weights(sw_val, out.dtype))
-            loss = scale * cost + offset + penalty
-        self.validation_scores_.append(score)
-        self.validation_loss_curve_.append(loss)
-        if self.verbose:
-            print(f"Validation score: {score:f}")
-        return score, loss
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -6,12 +6,13 @@ import math
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ..data.encoder import Encoder
 from ..model import Model
 from ..training.history import History
 from ..training.optimizers import get_optimizer
 from ..training.options import MAX_EPOCHS, TrainingOptions
 from ..training.schedules import SCHEDULES
-from ..training.state import TrainingState
+from ..training.state import TrainingState, attach_state
 
 
 def to_model(est):
@@ -35,9 +36,11 @@ def to_model(est):
             raise ValueError(f"the classifier was fitted on one class ({est.classes_[0]!r}); a model needs two or more")
         classes, task = [_label(c) for c in est.classes_], "classification"
     net = est._network().copy()
-    net.training = training_state(est)
+    attach_state(net, training_state(est))
     names = [str(name) for name in getattr(est, "feature_names_in_", [])]
-    return Model(net, task, classes, feature_names=names, data={"estimator": type(est).__name__})
+    # A DataFrame's columns, all numeric (scikit-learn's MLP takes no others): read by name, as a table's are.
+    return Model(net, task, classes, feature_names=names, data={"estimator": type(est).__name__},
+                 encoder=Encoder(columns=names))
 
 
 def training_state(est):

@@ -11,6 +11,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from ..tasks import CLASSIFICATION_COSTS, class_indices, output_layer, probabilities
 from .base import BaseMLP
 from .poisson import Exp, HalfPoissonDeviance
 from .validation import checked_sample_weight
@@ -49,16 +50,17 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                          learning_rate=learning_rate, learning_rate_init=learning_rate_init, power_t=power_t,
                          max_iter=max_iter, shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
                          warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
-                         early_stopping=early_stopping,
-                         early_stopping_metric=early_stopping_metric, validation_fraction=validation_fraction, beta_1=beta_1,
-                         beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
+                         early_stopping=early_stopping, early_stopping_metric=early_stopping_metric,
+                         validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+                         n_iter_no_change=n_iter_no_change, max_fun=max_fun,
                          output=output, cost=cost, dtype=dtype)
         self.class_weight = class_weight
 
     def _output_and_cost(self):
-        multiclass = self._label_binarizer.y_type_ == "multiclass"
-        output = self.output or ("softmax" if multiclass else "sigmoid")
-        return output, self.cost or {"softmax": "cross_entropy", "sigmoid": "binary_cross_entropy"}.get(output, "mse")
+        if self._multilabel:  # a logistic unit per label
+            output = self.output or "sigmoid"
+            return output, self.cost or CLASSIFICATION_COSTS.get(output, "mse")
+        return output_layer("classification", len(self.classes_), self.output, self.cost)[1:]
 
     @property
     def _multilabel(self):
@@ -110,7 +112,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         indicator matrix (n_samples, n_labels); returns self."""
         X, y = self._validate(X, y, reset=not (self.warm_start and hasattr(self, "coefs_")))
         Y, stratify = self._encode(y, incremental=False)
-        return self._fit(X, Y, self._weights(y, sample_weight, X), incremental=False, stratify=stratify)
+        return self._fit(X, Y, self._weights(y, sample_weight, X), incremental=False, stratify=stratify,
+                         data=(X, y, sample_weight))
 
     @available_if(_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -131,14 +134,14 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                 del self.classes_
                 raise ValueError(f"y holds labels {unknown} that classes={list(classes)} does not list")
         Y, _ = self._encode(y, incremental=True)
-        return self._fit(X, Y, self._weights(y, sample_weight, X), incremental=True)
+        return self._fit(X, Y, self._weights(y, sample_weight, X), incremental=True, data=(X, y, sample_weight))
 
     def _score_outputs(self, out, Y, sample_weight):
         """Accuracy of outputs out (n, n_outputs) against the 0/1 matrix Y: subset accuracy for multilabel."""
-        if self._multilabel or out.shape[1] == 1:
+        if self._multilabel:
             right = ((out > 0.5) == Y).all(axis=1)
         else:
-            right = out.argmax(axis=1) == Y.argmax(axis=1)
+            right = class_indices(out) == class_indices(Y)
         return np.average(right, weights=sample_weight)
 
     def predict_proba(self, X):
@@ -149,7 +152,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         if len(self.classes_) == 1 and not self._multilabel:  # fitted on one class: it is certain
             return np.ones((out.shape[0], 1), dtype=out.dtype)
         if out.shape[1] == 1:
-            return np.hstack([1 - out, out])
+            return probabilities(out)
         if self._multilabel or self.out_activation_ == "softmax":
             return np.ascontiguousarray(out)
         return out / out.sum(axis=1, keepdims=True)  # backprop's other outputs, normalised
@@ -164,7 +167,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         proba = self.predict_proba(X)
         if self._multilabel:
             return self._label_binarizer.inverse_transform(proba > 0.5)
-        return self.classes_[proba.argmax(axis=1)]
+        return self.classes_[proba.argmax(axis=1)]  # over probabilities, one column per class
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -192,9 +195,9 @@ class MLPRegressor(RegressorMixin, BaseMLP):
                          learning_rate=learning_rate, learning_rate_init=learning_rate_init, power_t=power_t,
                          max_iter=max_iter, shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
                          warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
-                         early_stopping=early_stopping,
-                         early_stopping_metric=early_stopping_metric, validation_fraction=validation_fraction, beta_1=beta_1,
-                         beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
+                         early_stopping=early_stopping, early_stopping_metric=early_stopping_metric,
+                         validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+                         n_iter_no_change=n_iter_no_change, max_fun=max_fun,
                          output=output, cost=cost, dtype=dtype)
         self.loss = loss
 
@@ -227,7 +230,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     def fit(self, X, y, sample_weight=None):
         """Fit on X (n_samples, n_features), dense or sparse, and y (n_samples,) or (n_samples, n_targets)."""
         X, Y = self._targets(X, y, reset=not (self.warm_start and hasattr(self, "coefs_")))
-        return self._fit(X, Y, self._weights(sample_weight, X), incremental=False)
+        return self._fit(X, Y, self._weights(sample_weight, X), incremental=False, data=(X, y, sample_weight))
 
     @available_if(_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -235,7 +238,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         """One iteration over X, y."""
         self._validate_params_again()
         X, Y = self._targets(X, y, reset=not hasattr(self, "coefs_"))
-        return self._fit(X, Y, self._weights(sample_weight, X), incremental=True)
+        return self._fit(X, Y, self._weights(sample_weight, X), incremental=True, data=(X, y, sample_weight))
 
     def _score_outputs(self, out, Y, sample_weight):
         return r2_score(Y, out, sample_weight=sample_weight)

@@ -8,7 +8,6 @@ from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
 
 from ..training.optimizers import Adam, get_optimizer
-from ..training.parameters import flat, pack, pack_network
 from ..training.schedules import SCHEDULES
 
 # scikit-learn's learning_rate values; backprop's schedules (step, exponential, cosine) are the others.
@@ -81,12 +80,10 @@ def lbfgs_objective(net, X, Y, r, alpha, n, reported=(1.0, 0.0)):
     its gradient is C's, and L-BFGS-B's line search and stopping see both, so its steps do too.
     """
     scale, offset = reported
-    L = len(net.weights)
     x, y = X.T, Y.T  # the engine's columns
-    pack_network(net)  # a no-op after the estimator's _network(): theta is then the parameters' own buffer
-    params = flat(net.weights + net.biases)
-    grads = pack(net.weights + net.biases, net.dtype, copy=False)
-    flat_grads = flat(grads)
+    params = net.parameters  # theta holds every parameter in this buffer's order, in float64 for scipy
+    flat_grads = np.empty_like(params)
+    grad_w, grad_b = net.views(flat_grads)
 
     def unpack(theta):
         params[...] = theta
@@ -94,10 +91,10 @@ def lbfgs_objective(net, X, Y, r, alpha, n, reported=(1.0, 0.0)):
     def loss_and_gradient(theta):
         unpack(theta)
         with np.errstate(over="ignore", invalid="ignore"):
-            a, _ = net.backprop(x, y, r, grads[:L], grads[L:])
+            a, _ = net.backprop(x, y, r, grad_w, grad_b)
             squares = sum(float(np.vdot(W, W)) for W in net.weights)
             loss = scale * net.cost_of(a[-1], y, r) + offset + 0.5 * alpha * squares / n
-        for W, g in zip(net.weights, grads):
+        for W, g in zip(net.weights, grad_w):
             g += (alpha / n) * W  # d/dW of (alpha / 2n) ||W||^2
         return loss, flat_grads.astype(np.float64)
 
@@ -105,19 +102,31 @@ def lbfgs_objective(net, X, Y, r, alpha, n, reported=(1.0, 0.0)):
     return loss_and_gradient, theta0, unpack
 
 
-def fit_lbfgs(est, net, X, Y, r, sample_weight=None):
-    """Minimise the loss of lbfgs_objective with scipy's L-BFGS-B; sets n_iter_ and loss_ (scikit-learn's scale)."""
+def fit_lbfgs(est, net, X, Y, r, sample_weight=None, tasks=None):
+    """Minimise the loss of lbfgs_objective with scipy's L-BFGS-B; sets n_iter_ and loss_ (scikit-learn's scale).
+
+    tasks (callbacks.FitTasks): each L-BFGS iteration is one subtask of scikit-learn's callbacks.
+    """
     n = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))  # weight 2 counts as a duplicate
     reported = est._reported_loss(Y, sample_weight)
     loss_and_gradient, theta0, unpack = lbfgs_objective(net, X, Y, r, est.alpha, n, reported)
     iterations = [0]
 
-    def report(intermediate_result):
+    def iteration_ends(intermediate_result):
         iterations[0] += 1
-        print(f"Iteration {iterations[0]}, loss = {intermediate_result.fun:.8f}")
+        if est.verbose:
+            print(f"Iteration {iterations[0]}, loss = {intermediate_result.fun:.8f}")
+        if tasks is not None and tasks.context is not None:
+            unpack(intermediate_result.x)  # the iterate, not the line search's last trial point
+            if tasks.end_iteration():
+                raise StopIteration  # scipy ends the minimisation there
+            tasks.begin_iteration()
 
+    watched = est.verbose or (tasks is not None and tasks.context is not None)
+    if tasks is not None:
+        tasks.begin_iteration()
     result = minimize(loss_and_gradient, theta0, method="L-BFGS-B", jac=True,
-                      callback=report if est.verbose else None,
+                      callback=iteration_ends if watched else None,
                       options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol})
     unpack(result.x)
     est.n_iter_ = min(int(result.nit), est.max_iter)

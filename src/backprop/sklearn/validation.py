@@ -16,14 +16,14 @@ from ..costs import COSTS, Cost
 from .solvers import LEARNING_RATES
 
 # scikit-learn's activation names, and backprop's own, mapped to backprop's
-ACTIVATIONS = {"relu": "relu", "logistic": "sigmoid", "tanh": "tanh", "identity": "identity",
-               "sigmoid": "sigmoid", "leaky_relu": "leaky_relu"}
+SKLEARN_ACTIVATIONS = {"relu": "relu", "logistic": "sigmoid", "tanh": "tanh", "identity": "identity",
+                       "sigmoid": "sigmoid", "leaky_relu": "leaky_relu"}
 SOLVERS = ("sgd", "adam", "adamw", "lbfgs")
 EARLY_STOPPING_METRICS = ("score", "loss")
 
 PARAMETER_CONSTRAINTS = {
     "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-    "activation": [StrOptions(set(ACTIVATIONS)), "array-like"],  # a list: one name per hidden layer
+    "activation": [StrOptions(set(SKLEARN_ACTIVATIONS)), "array-like"],  # a list: one name per hidden layer
     "solver": [StrOptions(set(SOLVERS))],
     "alpha": [Interval(Real, 0, None, closed="left")],
     "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -67,9 +67,10 @@ def hidden_activations(activation, n_hidden):
     if len(names) != n_hidden:
         raise ValueError(f"activation lists {len(names)} names for {n_hidden} hidden layers; give one per layer "
                          "or one name for all")
-    unknown = [name for name in names if not isinstance(name, str) or name not in ACTIVATIONS]
+    unknown = [name for name in names if not isinstance(name, str) or name not in SKLEARN_ACTIVATIONS]
     if unknown:
-        raise ValueError(f"activation {unknown[0]!r} is not supported; choose one of {sorted(ACTIVATIONS)}")
+        raise ValueError(f"activation {unknown[0]!r} is not supported; "
+                         f"choose one of {sorted(SKLEARN_ACTIVATIONS)}")
     return names
 
 
@@ -85,7 +86,7 @@ def check_continuation(est, net, n_features, n_outputs):
     if net.sizes[1:-1] != hidden:
         raise ValueError(f"hidden_layer_sizes={est.hidden_layer_sizes!r}, but the fitted network's hidden layers "
                          f"are {tuple(net.sizes[1:-1])}{again}")
-    names = [ACTIVATIONS[name] for name in hidden_activations(est.activation, len(hidden))]
+    names = [SKLEARN_ACTIVATIONS[name] for name in hidden_activations(est.activation, len(hidden))]
     if names != [a.name for a in net.activations[:-1]]:
         raise ValueError(f"activation={est.activation!r}, but the fitted network's hidden layers use "
                          f"{[a.name for a in net.activations[:-1]]}{again}")

@@ -1,5 +1,6 @@
 """Training: the loop (loop.py) in named stages, the options it takes (options.py), the optimizers
-that apply each step, learning-rate schedules, the history and callbacks, and the progress bar."""
+that apply each step, learning-rate schedules, the history and callbacks, the progress bar, and what
+training leaves on a network (state_of(net): its optimizer state and history)."""
 
 from .history import Callback, History
 from .interrupts import Interrupted
@@ -8,7 +9,7 @@ from .options import TrainingOptions
 from .optimizers import OPTIMIZERS
 from .progress import ProgressBar
 from .schedules import SCHEDULES
-from .state import TrainingState
+from .state import TrainingState, state_of
 
 __all__ = ["Callback", "History", "Interrupted", "OPTIMIZERS", "ProgressBar", "SCHEDULES", "TrainingOptions",
-           "TrainingState", "train"]
+           "TrainingState", "state_of", "train"]

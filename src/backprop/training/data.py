@@ -6,7 +6,7 @@ import numpy as np
 
 from ..checks import as_inputs, as_sample_weight, as_targets
 from ..errors import ConfigError
-from .parameters import pack
+from ..tasks import class_indices
 
 
 @dataclass
@@ -61,7 +61,7 @@ def split_validation(X, Y, r, fraction, seed):
 
 def class_weights(Y, class_weight, r):
     """Fold class_weight ("balanced" or {class index: weight}) into the relative sample weights r (mean 1)."""
-    labels = Y.argmax(axis=1) if Y.shape[1] > 1 else (Y[:, 0] > 0.5).astype(int)
+    labels = class_indices(Y)
     k = max(Y.shape[1], 2)
     if class_weight == "balanced":
         counts = np.bincount(labels, minlength=k)
@@ -78,13 +78,6 @@ def is_classification(Y):
     return bool(binary and (Y.shape[1] == 1 or (Y.sum(axis=1) == 1).all()))
 
 
-def class_indices(a, out=None):
-    """The class each column of a (n_L, m) stands for, shape (m,): its arg max, or a 0.5 threshold for one row."""
-    if a.shape[0] == 1:
-        return np.greater(a[0], 0.5, out=out)
-    return a.argmax(axis=0, out=out)
-
-
 def epoch_rng(seed, *keys):
     """A generator from the seed and keys (epoch numbers); from the OS only when no seed was given anywhere."""
     return np.random.default_rng(None if seed is None else [seed, *keys])
@@ -95,15 +88,16 @@ class Batches:
 
     def __init__(self, net, data):
         self.net, self.data, self.workspaces = net, data, {}
-        # Laid out like the parameters (training.parameters): the optimizer's rule runs on all at once.
-        grads = pack(net.weights + net.biases, net.dtype, copy=False)
-        self.grad_w, self.grad_b = grads[:len(net.weights)], grads[len(net.weights):]
+        # One buffer laid out as the parameters, (BP3) and (BP4) filling its views: the optimizer's rule
+        # then runs on all of it at once.
+        self.grads = np.empty_like(net.parameters)
+        self.grad_w, self.grad_b = net.views(self.grads)
         # Room for the outputs a_L of every sample of an epoch, and each sample's class index (n,) when
         # classifying: loop.epoch_cost_and_accuracy computes the epoch's cost and accuracy from them.
         self.outputs = np.empty((net.sizes[-1], data.n), net.dtype)
         self.classes = None
         if data.classification:
-            self.classes = class_indices(data.Y.T).astype(np.intp)
+            self.classes = class_indices(data.Y, axis=1)
 
     def __call__(self, order):
         """Yields (x (n_0, m), y (n_L, m), r (m,) or None, workspace) for each batch of the order."""

@@ -15,27 +15,26 @@ class Diverged(Exception):
 
 
 def parameter_norm(params):
-    """sqrt(sum of squares) over every parameter array, as a float."""
-    return math.sqrt(sum(float(np.vdot(p, p)) for p in params))
+    """sqrt(sum of squares) of the parameter buffer (Network.parameters), as a float."""
+    return math.sqrt(float(np.vdot(params, params)))
 
 
 class Snapshot:
-    """A copy of the parameters (and the optimizer's state), taken and put back in place."""
+    """A copy of the parameter buffer (and of the optimizer with its state), taken and put back in place."""
 
     def __init__(self, params, optimizer=None):
-        self.params = [p.copy() for p in params]
+        self.params = params.copy()
         self.optimizer = copy.deepcopy(optimizer)
 
     def take(self, params, optimizer=None):
-        for saved, p in zip(self.params, params):
-            np.copyto(saved, p)
+        np.copyto(self.params, params)
         self.optimizer = copy.deepcopy(optimizer)
 
-    def restore(self, params, net=None):
-        for p, saved in zip(params, self.params):
-            np.copyto(p, saved)
-        if net is not None and self.optimizer is not None:
-            net.training.optimizer = copy.deepcopy(self.optimizer)
+    def restore(self, params, state=None):
+        """Copy the saved values back into params; the saved optimizer back into state (a TrainingState)."""
+        np.copyto(params, self.params)
+        if state is not None and self.optimizer is not None:
+            state.optimizer = copy.deepcopy(self.optimizer)
 
 
 class DivergenceGuard:

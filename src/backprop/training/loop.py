@@ -10,15 +10,15 @@ import time
 
 import numpy as np
 
-from ..errors import DivergenceError, ShapeError
-from .data import Batches, class_indices, epoch_rng, prepare_data
+from ..errors import DivergenceError
+from ..tasks import class_indices
+from .data import Batches, epoch_rng, prepare_data
 from .guards import DivergenceGuard, Diverged, EarlyStopping, Snapshot
 from .history import Callback, History
 from .interrupts import deferred_signals
 from .options import TrainingOptions
-from .parameters import pack_network
 from .schedules import get_schedule
-from .state import training_state
+from .state import state_for_run
 
 
 def train(net, X, Y, *, sample_weight=None, validation_data=None, callbacks=(), options=None, **changes):
@@ -28,13 +28,15 @@ def train(net, X, Y, *, sample_weight=None, validation_data=None, callbacks=(), 
     A second call continues from the current weights and optimizer state (a warm start); the epoch
     count goes on from there. A non-finite cost or runaway weights raise DivergenceError, and Ctrl-C,
     SIGTERM or SIGHUP raise training.Interrupted; either way the weights (and the optimizer's state)
-    of the last completed epoch are put back first.
+    of the last completed epoch are put back first. X may instead be a training.streaming.StreamedData
+    (Y None): rows read chunk by chunk each epoch, which validates itself.
     """
     options = TrainingOptions.build(options, **changes)
     if options.seed is None:
         options = TrainingOptions.build(options, seed=net.seed)
-    data = prepare_data(net, X, Y, sample_weight, validation_data, options)
-    state = training_state(net, options)
+    streamed = hasattr(X, "run_epoch")
+    data = X if streamed else prepare_data(net, X, Y, sample_weight, validation_data, options)
+    state = state_for_run(net, options)
     run = History()
     for cb in callbacks:
         cb.on_train_begin({"epochs": options.epochs, "batches_per_epoch": math.ceil(data.n / data.batch_size),
@@ -54,7 +56,7 @@ def train(net, X, Y, *, sample_weight=None, validation_data=None, callbacks=(), 
 # ---- the epochs: one pass of mini-batches each, then the checks ----------------------------------
 def run_epochs(net, data, state, options, run, callbacks, check_signals):
     """Train options.epochs epochs, appending each to run; stops early on tol or early stopping."""
-    params = own_parameters(net)
+    params = net.parameters  # every weight and bias, one buffer: what the snapshots and the guard read
     optimizer = state.optimizer
     lr0 = options.learning_rate or optimizer.default_learning_rate
     schedule, schedule_settings = get_schedule(options.schedule), options.schedule_settings()
@@ -62,17 +64,22 @@ def run_epochs(net, data, state, options, run, callbacks, check_signals):
     start = Snapshot(params, optimizer)          # the last completed epoch: put back on divergence or a signal
     guard = DivergenceGuard(params, options.max_weight_growth)
     best = EarlyStopping(options.early_stopping)
-    batches = Batches(net, data)
+    streamed = hasattr(data, "run_epoch")  # training.streaming: the epoch's rows come in chunks
+    batches = None if streamed else Batches(net, data)
     for epoch in range(first + 1, last + 1):
         started = time.perf_counter()
         start.take(params, optimizer)
         learning_rate = schedule(lr0, epoch - 1, last, **schedule_settings)
-        order = epoch_rng(options.seed, epoch).permutation(data.n) if options.shuffle else np.arange(data.n)
         try:
-            cost, accuracy = one_epoch(net, batches, optimizer, learning_rate, order, epoch, callbacks, check_signals)
+            if streamed:
+                cost, accuracy = data.run_epoch(net, optimizer, learning_rate, epoch, callbacks, check_signals)
+            else:
+                order = epoch_rng(options.seed, epoch).permutation(data.n) if options.shuffle else np.arange(data.n)
+                cost, accuracy = one_epoch(net, batches, optimizer, learning_rate, order, epoch, callbacks,
+                                           check_signals)
             guard.check_weights(params)
         except Diverged as exc:
-            start.restore(params, net)
+            start.restore(params, state)
             run.stop_reason = "diverged"
             raise DivergenceError(
                 f"training diverged at epoch {epoch}, batch {exc.batch}: {exc}; the weights from the start of "
@@ -80,7 +87,7 @@ def run_epochs(net, data, state, options, run, callbacks, check_signals):
                 f"(say {learning_rate / 10:g}) or scale the inputs",
                 epoch=epoch, batch=exc.batch, learning_rate=learning_rate) from None
         except KeyboardInterrupt:
-            start.restore(params, net)
+            start.restore(params, state)
             run.stop_reason = "interrupted"
             raise
         row = {"epoch": epoch, "cost": cost, "accuracy": accuracy, **validate(net, data),
@@ -104,17 +111,6 @@ def run_epochs(net, data, state, options, run, callbacks, check_signals):
         run.best_epoch = best.epoch
 
 
-def own_parameters(net):
-    """net's weights then biases, checked, and laid out in one writable buffer of net.dtype (training.parameters)."""
-    for arrays, kind in ((net.weights, "W"), (net.biases, "b")):
-        for l, (p, n_out, n_in) in enumerate(zip(arrays, net.sizes[1:], net.sizes[:-1])):
-            shape = (n_out, n_in) if kind == "W" else (n_out,)
-            if np.shape(p) != shape:
-                raise ShapeError(f"{kind}_{l + 1} has shape {np.shape(p)}, but layer {l + 1} needs {shape}")
-    pack_network(net)
-    return net.weights + net.biases
-
-
 def one_epoch(net, batches, optimizer, learning_rate, order, epoch, callbacks, check_signals):
     """One pass over the batches of order: backprop, then the optimizer's step. (mean cost, accuracy or None).
 
@@ -123,7 +119,6 @@ def one_epoch(net, batches, optimizer, learning_rate, order, epoch, callbacks, c
     cost is found there, naming the first batch it appeared in; the loop then puts back the weights
     of the epoch's start.
     """
-    params, grads = net.weights + net.biases, batches.grad_w + batches.grad_b
     # Plain SGD can take (BP3) and its step in one BLAS call per layer (optimizers.SGD.step_from_deltas).
     fused = getattr(optimizer, "step_from_deltas", None)
     # Only callbacks that watch batches (a progress bar) need each batch's cost as it comes.
@@ -135,7 +130,7 @@ def one_epoch(net, batches, optimizer, learning_rate, order, epoch, callbacks, c
             fused(net.weights, net.biases, delta, a, learning_rate)
         else:
             a, delta = net.backprop(x, y, r, batches.grad_w, batches.grad_b, ws.z, ws.a, ws.delta)
-            optimizer.step(params, grads, learning_rate)
+            optimizer.step(net.parameters, batches.grads, learning_rate, net.n_weights)  # weights decay, biases not
         m = x.shape[1]
         batches.outputs[:, done:done + m] = a[-1]  # a_L from the weights this batch saw
         done += m
@@ -163,17 +158,19 @@ def epoch_cost_and_accuracy(net, batches, order):
     cost = float(sums.sum()) / n  # C, the (weighted) mean of the C_i over the epoch
     if batches.classes is None:
         return cost, None
-    correct = np.count_nonzero(class_indices(batches.outputs) == batches.classes[order])
+    correct = np.count_nonzero(class_indices(batches.outputs, axis=0) == batches.classes[order])
     return cost, int(correct) / n
 
 
 def n_correct(a, y):
     """How many columns of a (n_L, m) pick the class of y (one-hot columns, or 0/1 in one row)."""
-    return int(np.count_nonzero(class_indices(a) == class_indices(y)))
+    return int(np.count_nonzero(class_indices(a, axis=0) == class_indices(y, axis=0)))
 
 
 def validate(net, data):
     """{"val_cost", "val_accuracy"} on the validation set (None without one)."""
+    if hasattr(data, "validation_metrics"):
+        return data.validation_metrics(net)
     if data.validation is None:
         return {"val_cost": None, "val_accuracy": None}
     Xv, Yv = data.validation

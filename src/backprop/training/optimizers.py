@@ -1,90 +1,66 @@
-"""Optimizers: each applies one step to the parameters from their gradients, in place.
+"""Optimizers: each applies one step to a network's parameters from their gradients, in place.
 
-step(params, grads, learning_rate): params and grads are matching lists of arrays (the weights,
-then the biases); the network's own arrays change and nothing is reallocated. The gradient
-arrays may be used as scratch space (their values are spent). The learning rate is passed to
-every step (a schedule changes it between epochs); the step count t is the optimizer's own.
-Rules follow PyTorch's torch.optim, so the two can be compared step by step; weight_decay is an
-L2 term added to the weights' gradients (decoupled from them in AdamW), biases never decay.
+step(params, grads, learning_rate, n_decayed): params is the network's one parameter buffer
+(Network.parameters: the weights W_1..W_L, then the biases) and grads a buffer laid out the same
+way; each pass of a rule is then one numpy call over every weight and bias, not one per array.
+The gradient buffer may be used as scratch space (its values are spent). The optimizer keeps its
+own state (moments, velocities), one buffer per name laid out as params, and the step count t.
+The learning rate is passed to every step (a schedule changes it between epochs). Rules follow
+PyTorch's torch.optim, so the two can be compared step by step; weight_decay is an L2 term added
+to the weights' gradients (decoupled from them in AdamW): the first n_decayed entries, the
+weights; biases never decay.
 """
 
-import itertools
 import math
 
 import numpy as np
 
 from .. import blas
-from ..errors import unknown_name
-from .parameters import flat, pack
+from ..errors import ShapeError, unknown_name
 
 
 class Optimizer:
-    """Base class: holds the step count t and the state arrays (moments, velocities)."""
+    """Base class: holds the step count t and the state buffers (moments, velocities)."""
 
     name = ""
     default_learning_rate = 0.1
     options = ("weight_decay",)  # the keyword options this optimizer takes (TrainingOptions checks them)
-    buffers = ()  # the names of its state arrays, each a list shaped like params
+    buffers = ()  # the names of its state buffers, each laid out as the parameters
 
     def __init__(self, weight_decay=0.0):
         self.weight_decay = weight_decay
         self.t = 0          # steps taken
-        self.state = {}     # name -> list of arrays shaped like params
-        self._cache = None  # the last step's pieces, kept while the same arrays come back
+        self.state = {}     # name -> 1-D array laid out as the parameters
 
-    def step(self, params, grads, learning_rate):
-        """Update every array in params in place from the matching gradient in grads."""
+    def step(self, params, grads, learning_rate, n_decayed=0):
+        """Update the 1-D buffer params in place from grads (same shape); L2 decay on params[:n_decayed]."""
         self.t += 1
-        for p, g, decayed, *state in self._pieces(params, grads):
-            if decayed is not None and self.weight_decay:
-                self._decay(*decayed, learning_rate)
-            self._update(p, g, learning_rate, *state)
+        state = [self._buffer(name, params) for name in self.buffers]
+        if n_decayed and self.weight_decay:
+            self._decay(params[:n_decayed], grads[:n_decayed], learning_rate)
+        self._update(params, grads, learning_rate, *state)
+
+    def _buffer(self, name, params):
+        """The state buffer name, made (zeros shaped like params) on the first step."""
+        buffer = self.state.get(name)
+        if buffer is None:
+            buffer = self.state[name] = np.zeros_like(params)
+        elif buffer.shape != params.shape or buffer.dtype != params.dtype:
+            raise ShapeError(f"the {self.name} optimizer's {name} is {buffer.shape} {buffer.dtype}, but the "
+                             f"parameters are {params.shape} {params.dtype}: state from another network")
+        return buffer
 
     def _decay(self, p, g, learning_rate):
         """Weight decay as an L2 term, as torch.optim does: g <- g + wd W, the gradient of (wd/2) ||W||^2."""
         blas.add_scaled(g, p, self.weight_decay)
 
     def _update(self, p, g, learning_rate, *state):
-        """The rule on one piece: p, its gradient g (scratch space once spent), its state arrays."""
+        """The rule on all parameters p at once, their gradients g (scratch space once spent), its state buffers."""
         raise NotImplementedError
-
-    def _pieces(self, params, grads):
-        """(p, g, decayed, *state) for each piece a step updates; decayed: the (p, g) views that take L2
-        (the weights; biases never), or None.
-
-        With params, grads and the state laid out flat (training.parameters, as the loop does), there
-        is one piece, the whole buffer, whose first part (the weights) decays: each pass of the rule is
-        one call, not 2L, and on small networks the calls' fixed cost is most of a step.
-        """
-        for name in self.buffers:
-            if name not in self.state:
-                zeros = [np.zeros_like(p) for p in params]
-                self.state[name] = pack(zeros, params[0].dtype) if flat(params) is not None else zeros
-        states = [self.state[name] for name in self.buffers]
-        arrays = [*params, *grads, *itertools.chain(*states)]
-        key = tuple(map(id, arrays))  # while the cache holds the arrays, no other array can take their ids
-        if self._cache is not None and self._cache[0] == key:
-            return self._cache[2]
-        P, G = flat(params), flat(grads)
-        for state in states:  # state read from a model file: laid out like params from now on
-            if P is not None and flat(state) is None:
-                state[:] = pack(state, P.dtype)
-        S = [flat(state) for state in states]
-        n_weights = sum(p.ndim == 2 for p in params)
-        if P is None or G is None or any(x is None for x in S) or any(p.ndim == 2 for p in params[n_weights:]):
-            pieces = [(p, g, (p, g) if p.ndim == 2 else None, *state) for p, g, *state in zip(params, grads, *states)]
-        else:
-            w = sum(p.size for p in params[:n_weights])  # the weights come first, then the biases
-            pieces = [(P, G, (P[:w], G[:w]) if w else None, *S)]
-        self._cache = (key, arrays, pieces)
-        return pieces
 
     def settings(self):
         """The options this optimizer was built with, by name."""
         return {name: getattr(self, name) for name in self.options}
-
-    def __getstate__(self):  # copies (deepcopy, a network's copy) leave the cache, which refers to params
-        return {**self.__dict__, "_cache": None}
 
     def __repr__(self):
         return f"<optimizer {self.name} {self.settings()}>"

@@ -1,12 +1,12 @@
 """Every training option, declared once: type, default, help and allowed range.
 
-The fields of TrainingOptions generate the command line's flags (backprop.cli.train), the keys of
-a TOML config, what a model file stores, and the checks. Options that belong to one optimizer or
-one schedule (momentum, beta1, step_size, ...) default to None, "that optimizer's own value"; giving
-one to an optimizer or schedule that does not take it is an error, never silently dropped.
+The fields of TrainingOptions generate the command line's flags (backprop.cli.options builds them),
+the keys of a TOML config, what a model file stores, the playground's ranges (as JSON), and the checks.
+Options that belong to one optimizer or one schedule (momentum, beta1, step_size, ...) default to None,
+"that optimizer's own value"; giving one to an optimizer or schedule that does not take it is an error,
+never silently dropped.
 """
 
-import argparse
 import inspect
 import math
 import numbers
@@ -46,6 +46,12 @@ class Spec:
             bounds.append(f"{'<' if self.high_open else '<='} {self.high:g}")
         return kind + (" " + " and ".join(bounds) if bounds else "")
 
+    def to_dict(self):
+        """The spec as JSON-ready values: what a page needs to offer only allowed values."""
+        return {"kind": self.kind.__name__, "help": self.help, "low": self.low, "high": self.high,
+                "low_open": self.low_open, "high_open": self.high_open, "choices": list(self.choices),
+                "none": self.none or None}
+
     def check(self, name, value):
         """value if it is allowed for the option called name; else ConfigError naming both."""
         if value is None:
@@ -78,27 +84,6 @@ class Spec:
             raise wrong
         return value
 
-    def parse(self, text):
-        """A command-line string as a value (argparse type=)."""
-        if self.none and text.lower() == "none":
-            return None
-        try:
-            value = {bool: _parse_bool, int: int, float: float}.get(self.kind, str)(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be {self.describe()}, got {text!r}") from None
-        try:
-            return self.check("value", value)
-        except ConfigError:
-            raise argparse.ArgumentTypeError(f"must be {self.describe()}, got {text!r}") from None
-
-
-def _parse_bool(text):
-    if text.lower() in ("true", "yes", "1", "on"):
-        return True
-    if text.lower() in ("false", "no", "0", "off"):
-        return False
-    raise ValueError(text)
-
 
 def option(default, kind, help, **spec):
     """A dataclass field carrying its Spec."""
@@ -107,6 +92,16 @@ def option(default, kind, help, **spec):
 
 def spec_of(f):
     return f.metadata["spec"]
+
+
+def narrowed(options_class, name, **changes):
+    """The Spec of options_class's option name with changes (a smaller range, fewer choices): a front end
+    that allows less than the library states it from the library's own Spec."""
+    spec = spec_of(next(f for f in fields(options_class) if f.name == name))
+    extra = set(changes.get("choices", ())) - set(spec.choices)
+    if extra:
+        raise ValueError(f"{name}: {sorted(extra)} are not choices of the option")
+    return replace(spec, **changes)
 
 
 class Checked:
@@ -217,29 +212,3 @@ class TrainingOptions(Checked):
     def as_dict(self):
         """The options as plain values (JSON-ready)."""
         return asdict(self)
-
-
-def add_arguments(parser, options_class, skip=()):
-    """Add one --flag per field of options_class to an argparse parser; defaults stay None (not given)."""
-    for f in fields(options_class):
-        if f.name in skip:
-            continue
-        spec = spec_of(f)
-        default = f.default if spec.cli_default is SAME else spec.cli_default
-        if default is None:
-            default_text = spec.none
-        elif spec.kind is bool:
-            default_text = "true" if default else "false"
-        else:
-            default_text = f"{default:g}" if isinstance(default, float) else str(default)
-        choices = f"; {spec.describe()}" if spec.choices else ""
-        none = "; 'none': " + spec.none if spec.none and default is not None else ""
-        parser.add_argument("--" + f.name.replace("_", "-"), type=spec.parse, default=None,
-                            metavar=f.name.upper() if not spec.choices else "{" + ",".join(spec.choices) + "}",
-                            help=f"{spec.help}{choices}{none} (default: {default_text})")
-
-
-def cli_defaults(options_class):
-    """{name: the command line's default} for the fields of options_class."""
-    return {f.name: f.default if spec_of(f).cli_default is SAME else spec_of(f).cli_default
-            for f in fields(options_class)}

@@ -3,8 +3,7 @@
 When the package layout moves, only these imports change.
 """
 
-import os
-import tempfile
+from typing import NamedTuple
 
 import numpy as np
 
@@ -15,10 +14,18 @@ from ...errors import BackpropError, ConfigError, DataError, DivergenceError
 from ..explain import build, explain
 from ...network import Network
 from ...model import Model
-from ...training import train
+from ...tasks import TASKS, class_indices, output_layer
+from ...training import TrainingOptions, train
+from ...training.options import Spec, narrowed
 
-__all__ = ["BackpropError", "ConfigError", "DataError", "DivergenceError", "Model", "Network", "Scaler",
-           "explain_step", "forward", "read_csv_bytes", "save_model_bytes", "train_epochs", "worked_example"]
+__all__ = ["BackpropError", "ConfigError", "DataError", "DivergenceError", "Model", "Network", "Scaler", "Spec",
+           "TASKS", "class_indices", "explain_step", "forward", "output_layer", "read_csv_bytes", "save_model_bytes",
+           "train_epochs", "training_spec", "worked_example"]
+
+
+def training_spec(name, **changes):
+    """The Spec of the training option name, narrowed by changes (backprop.training.options)."""
+    return narrowed(TrainingOptions, name, **changes)
 
 
 def train_epochs(net, X, Y, epochs, **settings):
@@ -45,16 +52,26 @@ def worked_example():
     return build()
 
 
+class Upload(NamedTuple):
+    """A table read for the playground: encoded inputs X (n, width), targets y, the inputs' names."""
+
+    X: np.ndarray
+    y: np.ndarray
+    feature_names: list   # one per input unit: a column, or column=category for a text column
+    target_name: str
+    encoder: object       # the Encoder that one-hot encodes the text columns, kept in the saved model
+
+
 def read_csv_bytes(content, name="upload.csv"):
-    """(X, y, feature_names, target_name) from an uploaded table's bytes (CSV, .gz, Parquet, Feather), read
-    and checked by the same reader as the command line's --data, text columns one-hot encoded."""
+    """The Upload of a table file's bytes, read by the same reader as `backprop train` (in memory)."""
     X, y, encoder, target = read_table(content, name=name)
-    return X, y, encoder.input_names(), target
+    return Upload(X, y, encoder.input_names(), target, encoder)
 
 
 def read_csv_file(path):
+    """The Upload of a table file (`backprop playground --data FILE`)."""
     X, y, encoder, target = read_table(path)
-    return X, y, encoder.input_names(), target
+    return Upload(X, y, encoder.input_names(), target, encoder)
 
 
 def save_model_bytes(model, playground=None):

@@ -35,7 +35,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from . import engine
-from .session import UPLOAD, Session, Settings, check_points
+from .session import UPLOAD, Session, Settings, check_points, options
 
 STATIC = os.path.join(os.path.dirname(__file__), "static")
 MAX_UPLOAD = 10 * 1024 * 1024
@@ -104,7 +104,7 @@ class Playground:
     def __init__(self, upload=None):
         self.sessions = OrderedDict()
         self.locks = {}  # session id -> asyncio.Lock: one job at a time per session
-        self.upload = upload  # (X, y, feature_names, target_name) from --data, or None
+        self.upload = upload  # engine.Upload (X, y, feature_names, target_name, encoder) from --data, or None
         self.upload_lock = asyncio.Lock()
         self.token = secrets.token_urlsafe(24)  # the page's token: in index.html, sent back on every POST
         self.stopping = threading.Event()  # set on shutdown: a running step ends after its current epoch
@@ -137,12 +137,17 @@ class Playground:
                 Route("/api/frame", self.frame),
                 Route("/api/explain", self.explain, methods=["POST"]), Route("/api/vanishing", self.vanishing),
                 Route("/api/upload", self.upload_csv, methods=["POST"]), Route("/api/model", self.model),
+                Route("/api/options", self.options),
                 Mount("/static", StaticFiles(directory=STATIC), name="static")]
 
     async def index(self, request):
         with open(os.path.join(STATIC, "index.html"), encoding="utf-8") as f:
             page = f.read().replace(TOKEN_PLACEHOLDER, f'content="{self.token}"')
         return HTMLResponse(page, headers={"cache-control": "no-store"})
+
+    async def options(self, request):
+        """GET: what each setting may be (the option specs as JSON), for the page's controls."""
+        return JSONResponse(options())
 
     async def create(self, request):
         """POST {"settings": {...}}: a new session; answers its id, data and first frame."""
@@ -215,7 +220,7 @@ class Playground:
         async with self.upload_lock:  # one file parsed at a time
             upload = await run_in_threadpool(engine.read_csv_bytes, content, name)
         self.upload = upload
-        X, y, names, target = upload
+        X, y, names, target = upload[:4]
         task = "classification" if y.dtype.kind in "iuUSOb" else "regression"
         return JSONResponse({"rows": len(X), "features": names, "target": target, "problem": task})
 

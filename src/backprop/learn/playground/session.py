@@ -15,10 +15,27 @@ from . import datasets, engine
 GRID = 50                      # each unit's map is GRID x GRID pixels
 N_POINTS = 400                 # points in a generated data set
 HIDDEN = ("tanh", "sigmoid", "relu", "leaky_relu", "identity")
-OPTIMIZERS = ("sgd", "momentum", "adam")
-MAX_LAYERS, MAX_UNITS = 6, 8
+PAGE_OPTIMIZERS = ("sgd", "momentum", "adam")  # the page's menu (index.html): a subset of training's OPTIMIZERS
+MAX_HIDDEN_LAYERS, MAX_UNITS = 6, 8
 EXAMPLE = "worked-example"     # the reference's 2-3-2 network (backprop explain's)
 UPLOAD = "upload"
+DATASETS = datasets.CLASSIFICATION + datasets.REGRESSION + (EXAMPLE, UPLOAD)
+# What each setting may be: the training options' own specs where the page has one (narrowed to what a
+# page trains in a moment), the page's own otherwise. check() applies them; the server sends them to the
+# page as JSON (GET /api/options), which builds its controls from them.
+SPECS = {
+    "dataset": engine.Spec(str, "the data set", choices=DATASETS),
+    "problem": engine.Spec(str, "what to predict", choices=engine.TASKS),
+    "classes": engine.Spec(int, "classes of the spiral and gauss sets", low=2, high=5),
+    "noise": engine.Spec(float, "noise added to the points", low=0, high=0.5),
+    "train_ratio": engine.Spec(float, "fraction of the points used for training", low=0.1, high=0.9),
+    "batch_size": engine.training_spec("batch_size", high=1000, none=""),
+    "learning_rate": engine.training_spec("learning_rate", high=10, none=""),
+    "optimizer": engine.training_spec("optimizer", choices=PAGE_OPTIMIZERS),
+    "l2": engine.training_spec("weight_decay", high=1, none=""),
+    "seed": engine.training_spec("seed", high=2**32 - 1, none=""),  # numpy's seeds, and exact in JSON
+    "weights_seed": engine.Spec(int, "the seed of the starting weights (Reset draws a new one)", low=0, high=2**32 - 1),
+}
 
 
 @dataclass
@@ -37,7 +54,8 @@ class Settings:
     learning_rate: float = 0.03
     optimizer: str = "sgd"
     l2: float = 0.0
-    seed: int = 0
+    seed: int = 0               # the data: generated points and the train/test split
+    weights_seed: int = 0       # the network's first weights; Reset draws new ones by counting it up
 
     @classmethod
     def from_dict(cls, d):
@@ -62,35 +80,22 @@ class Settings:
         def need(ok, message):
             if not ok:
                 raise engine.ConfigError(message)
-        sets = datasets.CLASSIFICATION + datasets.REGRESSION + (EXAMPLE, UPLOAD)
-        need(self.dataset in sets, f"unknown dataset {self.dataset!r}; choose one of: {', '.join(sets)}")
-        need(self.problem in ("classification", "regression"), f"unknown problem type {self.problem!r}")
-        need(2 <= self.classes <= 5, f"classes must lie in 2..5, got {self.classes}")
-        need(0 <= self.noise <= 0.5, f"noise must lie in [0, 0.5], got {self.noise}")
-        need(0.1 <= self.train_ratio <= 0.9, f"train ratio must lie in [0.1, 0.9], got {self.train_ratio}")
-        need(1 <= self.batch_size <= 1000, f"batch size must lie in 1..1000, got {self.batch_size}")
+        for name, spec in SPECS.items():
+            spec.check(name, getattr(self, name))
         need(self.features and all(f in datasets.FEATURES for f in self.features) and
              len(set(self.features)) == len(self.features),
              f"features must be distinct names from: {', '.join(datasets.FEATURES)}")
-        need(len(self.layers) <= MAX_LAYERS and all(1 <= n <= MAX_UNITS for n in self.layers),
-             f"at most {MAX_LAYERS} hidden layers of 1..{MAX_UNITS} units")
+        need(len(self.layers) <= MAX_HIDDEN_LAYERS and all(1 <= n <= MAX_UNITS for n in self.layers),
+             f"at most {MAX_HIDDEN_LAYERS} hidden layers of 1..{MAX_UNITS} units")
         need(len(self.activations) == len(self.layers) and all(a in HIDDEN for a in self.activations),
              f"one activation per hidden layer, each one of: {', '.join(HIDDEN)}")
-        need(math.isfinite(self.learning_rate) and 0 < self.learning_rate <= 10,
-             f"learning rate must lie in (0, 10], got {self.learning_rate}")
-        need(self.optimizer in OPTIMIZERS,
-             f"unknown optimizer {self.optimizer!r}; choose one of: {', '.join(OPTIMIZERS)}")
-        need(0 <= self.l2 <= 1, f"L2 rate must lie in [0, 1], got {self.l2}")
-        need(0 <= self.seed < 2**32, f"seed must lie in 0..{2**32 - 1}, got {self.seed}")
         return self
 
     def as_dict(self):
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
-KINDS = {"dataset": str, "problem": str, "classes": int, "noise": float, "train_ratio": float, "batch_size": int,
-         "features": [str], "layers": [int], "activations": [str], "learning_rate": float, "optimizer": str,
-         "l2": float, "seed": int}
+KINDS = {**{name: spec.kind for name, spec in SPECS.items()}, "features": [str], "layers": [int], "activations": [str]}
 
 
 def _typed(name, value, kind):
@@ -123,6 +128,14 @@ def check_points(points):
     return [_typed(f"points[{i}]", p, int) for i, p in enumerate(points)]
 
 
+def options():
+    """What the page may choose, JSON-ready: each setting's spec, the defaults, and the network's limits."""
+    return {"settings": {name: spec.to_dict() for name, spec in SPECS.items()}, "defaults": Settings().as_dict(),
+            "datasets": {"classification": list(datasets.CLASSIFICATION), "regression": list(datasets.REGRESSION)},
+            "features": list(datasets.FEATURES), "activations": list(HIDDEN), "max_layers": MAX_HIDDEN_LAYERS,
+            "max_units": MAX_UNITS}
+
+
 class Session:
     """A network, its data and its training, for one page."""
 
@@ -141,11 +154,12 @@ class Session:
         if s.dataset == EXAMPLE:
             return self._load_example()
         if s.dataset == UPLOAD:
-            raw, y, self.feature_names, self.target_name = self.upload
+            raw, y, self.feature_names, self.target_name = self.upload[:4]
             numeric = y.dtype.kind in "iuf"
             labels = y.dtype.kind in "iuUSOb"
             self.task = "regression" if numeric and (s.problem == "regression" or not labels) else "classification"
-            self.plane = raw.shape[1] == 2
+            one_hot = len(self.upload) > 4 and bool(self.upload[4].categories)
+            self.plane = raw.shape[1] == 2 and not one_hot  # two numeric columns: a plane to draw
             self.raw_names = list(self.feature_names)
         else:
             self.task = "classification" if s.dataset in datasets.CLASSIFICATION else "regression"
@@ -170,13 +184,9 @@ class Session:
         self.X_test = self.scaler.transform(self._inputs_raw(self.raw_test))
         self.Y_train, self.Y_test = self._targets(self.y_train_raw), self._targets(self.y_test_raw)
         k = len(self.classes) if self.classes else self.Y_train.shape[1]
-        if self.task == "classification":
-            output, cost = ("sigmoid", "binary_cross_entropy") if k == 2 else ("softmax", "cross_entropy")
-            n_out = 1 if k == 2 else k
-        else:
-            output, cost, n_out = "identity", "mse", self.Y_train.shape[1]
+        n_out, output, cost = engine.output_layer(self.task, k)
         self.net = engine.Network([self.X_train.shape[1], *s.layers, n_out], activation=list(s.activations),
-                                  output=output, cost=cost, seed=s.seed)
+                                  output=output, cost=cost, seed=s.weights_seed)
         self._prepare_grid()
         self._record()
 
@@ -200,8 +210,8 @@ class Session:
         if self.task == "classification":
             kind = object if isinstance(self.classes[0], str) else None
             index = np.searchsorted(np.array(self.classes, dtype=kind), y)
-            k = len(self.classes)
-            return index.reshape(-1, 1).astype(float) if k == 2 else np.eye(k)[index]
+            units = engine.output_layer(self.task, len(self.classes))[0]
+            return index.reshape(-1, 1).astype(float) if units == 1 else np.eye(units)[index]
         y = np.asarray(y, dtype=float)
         return y.reshape(-1, 1) if y.ndim == 1 else y
 
@@ -255,14 +265,14 @@ class Session:
             if not self.plane:
                 return []
             labels = self._targets(y)
-            values = labels.argmax(axis=1) if labels.shape[1] > 1 else labels[:, 0]
+            values = engine.class_indices(labels)
             return [[round(float(p[0]), 4), round(float(p[1]), 4), round(float(v), 4)] for p, v in zip(P, values)]
         return {"task": self.task, "classes": self.classes, "plane": self.plane, "domain": self.domain,
                 "features": self.feature_names, "sizes": self.net.sizes,
                 "activations": [act.name for act in self.net.activations], "cost": self.net.cost_function.name,
                 "train": rows(self.raw_train, self.y_train_raw), "test": rows(self.raw_test, self.y_test_raw),
                 "grid": GRID, "target_range": self._target_range(), "settings": self.settings.as_dict(),
-                "n_train": len(self.X_train)}
+                "n_train": len(self.X_train), "target": self.target_name}
 
     def _target_range(self):
         if self.task == "classification":
@@ -276,6 +286,10 @@ class Session:
                "curve": [row for row in self.curve if row[0] >= since],
                "weights": [W.tolist() for W in self.net.weights], "biases": [b.tolist() for b in self.net.biases],
                "maps": None}
+        # dC/dW_l and dC/db_l (the mean of each sample's delta_l) of the cost over every training point,
+        # at these weights: what "Show gradients" draws on the network
+        grad_w, grad_b = self.net.gradients(self.X_train, self.Y_train)
+        out["grad_w"], out["grad_b"] = [g.tolist() for g in grad_w], [g.tolist() for g in grad_b]
         if self.grid_inputs is not None:
             out["maps"] = self._maps()
         return out
@@ -292,7 +306,7 @@ class Session:
             units.append(layer)
         out = a[-1]
         if self.task == "classification" and out.shape[0] > 1:
-            output = {"kind": "classes", "class": _bytes(out.argmax(axis=0)),
+            output = {"kind": "classes", "class": _bytes(engine.class_indices(out, axis=0)),
                       "confidence": _bytes(out.max(axis=0) * 255)}
         elif self.task == "classification":
             output = {"kind": "binary", "p": _bytes(out[0] * 255)}
@@ -327,8 +341,11 @@ class Session:
 
     def model(self):
         """A backprop Model of the network (scaler, classes, feature names) for `backprop predict`."""
+        encoder = self.upload[4] if self.settings.dataset == UPLOAD and len(self.upload) > 4 else None
+        extra = {"encoder": encoder} if encoder is not None and not self.plane else {}
         return engine.Model(self.net, self.task, self.classes, self.scaler, engine.Scaler(),
-                            list(self.feature_names), self.target_name, {"data": f"playground:{self.settings.dataset}"})
+                            list(self.feature_names), self.target_name, {"data": f"playground:{self.settings.dataset}"},
+                            **extra)
 
 
 def _bytes(values):

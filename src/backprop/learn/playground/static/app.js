@@ -1,11 +1,8 @@
 // The playground page: controls, the URL, and drawing what the server sends. No backprop here.
 "use strict";
 const $ = id => document.getElementById(id);
-const DEFAULTS = { dataset: "circle", problem: "classification", classes: 2, noise: 0, train_ratio: 0.5, batch_size: 10,
-  features: ["x1", "x2"], layers: [4, 2], activations: ["tanh", "tanh"], learning_rate: 0.03, optimizer: "sgd",
-  l2: 0, seed: 0 };
-const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin x1", "sin x2"];
-const DATASETS = { classification: ["circle", "xor", "gauss", "spiral"], regression: ["plane", "multi-gauss"] };
+// What each setting may be, its default and the network's limits: the server's option specs (GET /api/options).
+let OPTIONS, DEFAULTS, FEATURES, DATASETS;
 const TUNABLE = ["learning_rate", "optimizer", "l2", "batch_size"];  // change without a reset
 const S = { id: null, data: null, frame: null, curve: [], playing: false, settings: null, picked: [0],
   showTest: false, hasUpload: false, hover: null, busy: Promise.resolve(), changes: 0 };
@@ -17,33 +14,34 @@ function fmt(v) {
 const short = v => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(3));
 
 // ---- the URL holds the whole setup ----------------------------------------------------------
-// What a link may hold: a check per setting (true, or why not). A bad one is named and replaced by its default.
-const HIDDEN = ["tanh", "sigmoid", "relu", "leaky_relu", "identity"];
-const number = (lo, hi, whole) => v => (Number.isFinite(v) && v >= lo && v <= hi && (!whole || Number.isInteger(v))) ||
-  `not ${whole ? "a whole number" : "a number"} in ${lo}..${hi}`;
+// What a link may hold: a check per setting (true, or why not), from the server's specs (GET /api/options).
+// A bad one is named and replaced by its default.
+function allowed(spec, v) {  // the server's Spec.check, for one value of a link
+  if (spec.choices.length) return spec.choices.includes(v) || "one of " + spec.choices.join(", ");
+  const whole = spec.kind === "int", lo = spec.low, hi = spec.high;
+  const ok = Number.isFinite(v) && (!whole || Number.isInteger(v)) && (lo === null || (spec.low_open ? v > lo : v >= lo)) &&
+    (hi === null || (spec.high_open ? v < hi : v <= hi));
+  return ok || `not ${whole ? "a whole number" : "a number"} in ${spec.low_open ? "(" : "["}${lo}, ${hi}${spec.high_open ? ")" : "]"}`;
+}
 const LINK_CHECKS = {
-  dataset: v => DATASETS.classification.concat(DATASETS.regression, ["worked-example", "upload"]).includes(v) || "unknown data set",
-  problem: v => ["classification", "regression"].includes(v) || "classification or regression",
-  classes: number(2, 5, true), noise: number(0, 0.5), train_ratio: number(0.1, 0.9), batch_size: number(1, 1000, true),
   features: v => (v.length > 0 && v.every(f => FEATURES.includes(f)) && new Set(v).size === v.length) || "features from " + FEATURES.join(", "),
-  layers: v => (v.length <= 6 && v.every(n => Number.isInteger(n) && n >= 1 && n <= 8)) || "at most 6 layers of 1..8 units",
-  activations: v => v.every(a => HIDDEN.includes(a)) || "activations from " + HIDDEN.join(", "),
-  learning_rate: v => (Number.isFinite(v) && v > 0 && v <= 10) || "not a number in (0, 10]",
-  optimizer: v => ["sgd", "momentum", "adam"].includes(v) || "sgd, momentum or adam",
-  l2: number(0, 1), seed: number(0, 2 ** 32 - 1, true),
+  layers: v => (v.length <= OPTIONS.max_layers && v.every(n => Number.isInteger(n) && n >= 1 && n <= OPTIONS.max_units)) ||
+    `at most ${OPTIONS.max_layers} layers of 1..${OPTIONS.max_units} units`,
+  activations: v => v.every(a => OPTIONS.activations.includes(a)) || "activations from " + OPTIONS.activations.join(", "),
 };
 function readHash() {
   const s = JSON.parse(JSON.stringify(DEFAULTS)), q = new URLSearchParams(location.hash.slice(1)), bad = [];
   for (const [k, v] of q) {
     if (k === "test") { S.showTest = v === "1"; continue; }
+    if (k === "discretize") { S.discretize = v === "1"; continue; }
     if (!(k in s)) { bad.push(`${k} (not a setting)`); continue; }
     const list = ["features", "layers", "activations"].includes(k);
     const value = list ? (v ? v.split(",") : []).map(x => (k === "layers" ? Number(x) : x))
       : typeof DEFAULTS[k] === "number" ? (v.trim() === "" ? NaN : Number(v)) : v;
-    const ok = LINK_CHECKS[k](value);
+    const ok = list ? LINK_CHECKS[k](value) : allowed(OPTIONS.settings[k], value);
     if (ok === true) s[k] = value; else bad.push(`${k}=${v.slice(0, 40)} (${ok})`);
   }
-  while (s.activations.length < s.layers.length) s.activations.push(s.activations[0] || "tanh");
+  while (s.activations.length < s.layers.length) s.activations.push(s.activations[0] || OPTIONS.activations[0]);
   s.activations.length = s.layers.length;
   S.linkProblems = bad;
   return s;
@@ -52,6 +50,7 @@ function writeHash() {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(S.settings)) q.set(k, Array.isArray(v) ? v.join(",") : v);
   q.set("test", S.showTest ? "1" : "0");
+  q.set("discretize", S.discretize ? "1" : "0");
   history.replaceState(null, "", "#" + q.toString());
 }
 
@@ -102,7 +101,7 @@ async function newSession() {
   }
   S.id = r.id; S.data = r.data; S.hasUpload = r.has_upload; S.curve = [];
   // A change made while this request was in flight stays: its own request is queued behind this one.
-  if (S.changes === sent) S.settings = r.data.settings;
+  if (S.changes === sent) S.settings = JSON.parse(JSON.stringify(r.data.settings));  // a copy: S.data keeps the session's
   S.picked = [0];
   if (S.linkProblems && S.linkProblems.length) {
     say(`error: the link's setting(s) ${S.linkProblems.join("; ")} replaced by the defaults`, "error");
@@ -114,6 +113,8 @@ async function newSession() {
   buildNetwork();
   show(r.frame);
   $("download").href = `/api/model?id=${S.id}`;
+  Grad.reset();
+  Grad.focusable();
   Stepper.reload();
 }
 
@@ -126,7 +127,9 @@ function show(frame) {
   announce(frame, !S.playing);
   if (frame.message) { say("error: " + frame.message, "error"); pause(); }
   Draw.curve($("curve"), S.curve);
-  Draw.outputMap($("map"), S.data, frame, { picked: Stepper.active() ? S.picked : [], showTest: S.showTest });
+  Draw.outputMap($("map"), S.data, frame, { picked: Stepper.active() ? S.picked : [], showTest: S.showTest,
+    discrete: S.discretize });
+  Draw.scale($("scale"), S.data, S.discretize);
   updateNetwork();
   Stepper.frameChanged();
 }
@@ -149,7 +152,7 @@ function play() {
 function pause() {
   const was = S.playing;
   S.playing = false;
-  if (was) Stepper.reload();  // the step-through shows the weights training stopped at
+  if (was) { Stepper.reload(); Grad.refresh(); }  // the step-through and a chosen edge show the weights training stopped at
   $("play").setAttribute("aria-label", "Play"); $("play").innerHTML = "&#9654;";
 }
 
@@ -171,10 +174,12 @@ function fillControls() {
   if (s.activations.length) $("activation").value = s.activations[s.activations.length - 1];
   $("classes").value = s.classes; $("noise").value = Math.round(s.noise * 100);
   $("train_ratio").value = Math.round(s.train_ratio * 100); $("batch_size").value = s.batch_size; $("seed").value = s.seed;
+  $("weights_seed").value = s.weights_seed;
   $("classes-out").textContent = s.classes; $("noise-out").textContent = Math.round(s.noise * 100);
   $("train_ratio-out").textContent = Math.round(s.train_ratio * 100) + "%"; $("batch_size-out").textContent = s.batch_size;
   $("classes").disabled = !["spiral", "gauss"].includes(s.dataset);
   $("show-test").checked = S.showTest;
+  $("discretize").checked = !!S.discretize;
   const hidden = S.data.sizes.length - 2;
   $("layer-count").textContent = `${hidden} hidden layer${hidden === 1 ? "" : "s"}`;
   const example = s.dataset === "worked-example";
@@ -195,7 +200,8 @@ function change(update) {
 function wire() {
   $("play").onclick = () => (S.playing ? pause() : play());
   $("step").onclick = () => { pause(); queue(trainStep).then(() => Stepper.reload()); };
-  $("reset").onclick = () => queue(newSession);
+  // Reset: new random first weights (the next weights seed, shown and in the link), the same data
+  $("reset").onclick = () => change({ weights_seed: (S.settings.weights_seed + 1) % 2 ** 32 });
   $("learning_rate").onchange = e => change({ learning_rate: Number(e.target.value) });
   $("optimizer").onchange = e => change({ optimizer: e.target.value });
   $("l2").onchange = e => change({ l2: Number(e.target.value) });
@@ -220,10 +226,12 @@ function wire() {
   slider("classes", 1, "classes"); slider("noise", 100, "noise"); slider("train_ratio", 100, "train_ratio");
   slider("batch_size", 1, "batch_size");
   $("seed").onchange = e => change({ seed: Math.max(0, Math.floor(Number(e.target.value) || 0)) });
+  $("weights_seed").onchange = e => change({ weights_seed: Math.max(0, Math.floor(Number(e.target.value) || 0)) });
   $("show-test").onchange = e => { S.showTest = e.target.checked; writeHash(); show(S.frame); };
+  $("discretize").onchange = e => { S.discretize = e.target.checked; writeHash(); show(S.frame); };
   $("add-layer").onclick = () => {
     const s = S.settings;
-    if (s.layers.length >= 6) return say("at most 6 hidden layers");
+    if (s.layers.length >= OPTIONS.max_layers) return say(`at most ${OPTIONS.max_layers} hidden layers`);
     change({ layers: s.layers.concat([2]), activations: s.activations.concat([$("activation").value]) });
   };
   $("remove-layer").onclick = () => {
@@ -234,13 +242,24 @@ function wire() {
   $("upload").onchange = e => {
     const file = e.target.files[0];
     if (!file) return;
-    if (file.size > 10 * 1024 * 1024) return say("error: uploads are limited to 10 MB");
+    if (file.size > 10 * 1024 * 1024) return say("error: uploads are limited to 10 MB", "error");
+    pause();  // the training loop holds the queue while it plays
     queue(async () => {
-      const r = await api("/api/upload", { name: file.name, text: await file.text() });
-      S.hasUpload = true;
-      Object.assign(S.settings, { dataset: "upload", problem: r.problem });
-      await newSession();
-      say(`${file.name}: ${r.rows} rows, features ${r.features.join(", ")}, target ${r.target}`, "info");
+      const before = JSON.parse(JSON.stringify(S.settings));
+      try {
+        const r = await api("/api/upload", { name: file.name, text: await file.text() });
+        S.hasUpload = true;
+        Object.assign(S.settings, { dataset: "upload", problem: r.problem });
+        await newSession();
+        say(`${file.name}: ${r.rows} rows, inputs ${r.features.join(", ")}, target ${r.target}`, "info");
+      } catch (err) {  // refused: say why, and keep (visibly) the data the page had
+        S.settings = before;
+        writeHash();
+        fillControls();
+        say(`error: ${file.name} refused: ${err.message}. The page keeps its previous data (${before.dataset}), paused.`, "error");
+      } finally {
+        e.target.value = "";
+      }
     });
   };
   $("map").onclick = e => {
@@ -269,12 +288,19 @@ function wire() {
 }
 
 // ---- the network: a node per unit with its map, an edge per weight -----------------------------
+// An output unit's name: its class (softmax), the probability of the second class (one sigmoid unit), the target.
+function outputName(i) {
+  const d = S.data, n = d.sizes[d.sizes.length - 1];
+  if (d.task === "classification") return n === 1 ? `P(${d.classes[1]})` : String(d.classes[i]);
+  return n === 1 ? String(d.target || "output") : `${d.target || "output"} ${i + 1}`;
+}
 const NODE = 40, GAP = 46, TOP = 58;
+const switchable = () => S.data.plane && ["upload", "worked-example"].indexOf(S.settings.dataset) < 0;
 function buildNetwork() {
   const box = $("network"), sizes = S.data.sizes, L = sizes.length - 1;
   box.innerHTML = "";
   const width = Math.max(box.clientWidth, 420), height = TOP + Math.max(...sizes) * GAP + 20;
-  box.style.height = height + "px";
+  box.style.height = (switchable() ? Math.max(height, TOP + FEATURES.length * GAP + 20) : height) + "px";
   const left = 70, right = 60, x = l => left + l * (width - left - right - NODE) / L;
   const y = (l, i) => TOP + i * GAP;
   S.layout = { x, y };
@@ -299,6 +325,7 @@ function buildNetwork() {
         const edge = line("edge");
         const hit = line("hit");
         hit.dataset.edge = `${l}-${j}-${k}`;
+        hit.setAttribute("aria-label", `edge W_${l}[${j + 1},${k + 1}]`);
         hit.onmouseenter = ev => hover({ kind: "edge", l, j, k }, ev);
         hit.onmousemove = ev => moveTip(ev);
         hit.onmouseleave = () => hover(null);
@@ -312,12 +339,14 @@ function buildNetwork() {
       const div = document.createElement("div");
       div.className = "node"; div.style.left = x(l) + "px"; div.style.top = y(l, i) + "px";
       div.dataset.node = `${l}-${i}`;
-      const name = l === 0 ? S.data.features[i] : l === L ? `output ${i + 1}` : `unit ${i + 1}`;
+      const name = l === 0 ? S.data.features[i] : l === L ? outputName(i) : `unit ${i + 1}`;
       div.setAttribute("aria-label", `layer ${l} ${name}`);
       const canvas = document.createElement("canvas");
       canvas.width = canvas.height = S.data.grid;
       div.append(canvas);
-      if (l === 0) { const t = document.createElement("span"); t.className = "name"; t.textContent = name; div.append(t); }
+      if (l === 0 || l === L) {
+        const t = document.createElement("span"); t.className = l ? "name out" : "name"; t.textContent = name; div.append(t);
+      }
       const val = document.createElement("span"); val.className = "val"; div.append(val);
       div.onmouseenter = ev => hover({ kind: "unit", l, j: i }, ev);
       div.onmousemove = ev => moveTip(ev);
@@ -331,24 +360,29 @@ function buildNetwork() {
     const h = document.createElement("div"); h.className = "layer-head"; h.style.left = x(l) + "px"; h.innerHTML = html;
     box.append(h); return h;
   };
-  if (S.data.plane && S.settings.dataset !== "worked-example") {
-    const h = head(0, "");
-    h.style.left = "0px"; h.style.width = "70px"; h.style.marginLeft = "0";
-    const details = document.createElement("details");
-    details.innerHTML = "<summary>Features</summary>";
-    FEATURES.forEach(f => {
-      const lab = document.createElement("label"), cb = document.createElement("input");
-      cb.type = "checkbox"; cb.checked = S.settings.features.includes(f);
-      cb.onchange = () => {
-        const chosen = FEATURES.filter(g => (g === f ? cb.checked : S.settings.features.includes(g)));
-        if (!chosen.length) { cb.checked = true; return say("keep at least one feature"); }
-        change({ features: chosen });
-      };
-      lab.append(cb, " " + f); lab.style.textAlign = "left"; lab.style.margin = "0";
-      details.append(lab);
+  // Feature inputs as units: a chosen one is an input unit whose name switches it off; the others wait
+  // below as dashed units that switch on (TF Playground's feature column).
+  if (switchable()) {
+    const toggle = (f, on) => () => {
+      const chosen = FEATURES.filter(g => (g === f ? on : S.settings.features.includes(g)));
+      if (!chosen.length) return say("error: keep at least one input feature", "error");
+      change({ features: chosen });
+    };
+    S.nodes[0].forEach((div, i) => {
+      const f = S.data.features[i], b = document.createElement("button");
+      b.type = "button"; b.className = "name feature"; b.textContent = f;
+      b.setAttribute("aria-pressed", "true"); b.setAttribute("aria-label", `Input feature ${f}`);
+      b.title = `switch ${f} off`; b.onclick = toggle(f, false);
+      div.querySelector(".name").replaceWith(b);
     });
-    details.style.background = "#fafafa"; details.style.position = "relative"; details.style.zIndex = "2";
-    h.append(details);
+    FEATURES.filter(f => !S.data.features.includes(f)).forEach((f, n) => {
+      const b = document.createElement("button");
+      b.type = "button"; b.className = "feature-off"; b.textContent = f; b.title = `switch ${f} on`;
+      b.setAttribute("aria-pressed", "false"); b.setAttribute("aria-label", `Input feature ${f}`);
+      b.style.left = x(0) - 30 + "px"; b.style.top = y(0, sizes[0] + n) + "px";
+      b.onclick = toggle(f, true);
+      box.append(b);
+    });
   }
   const example = S.settings.dataset === "worked-example";
   for (let l = 1; l < L; l++) {
@@ -358,7 +392,7 @@ function buildNetwork() {
       plus.textContent = "+"; minus.textContent = "\u2212";
       plus.setAttribute("aria-label", `Add unit to layer ${l}`); minus.setAttribute("aria-label", `Remove unit from layer ${l}`);
       const units = d => () => {
-        const layers = S.settings.layers.slice(); layers[l - 1] = Math.min(8, Math.max(1, layers[l - 1] + d));
+        const layers = S.settings.layers.slice(); layers[l - 1] = Math.min(OPTIONS.max_units, Math.max(1, layers[l - 1] + d));
         change({ layers });
       };
       plus.onclick = units(1); minus.onclick = units(-1);
@@ -366,7 +400,7 @@ function buildNetwork() {
     }
     const sel = document.createElement("select");
     sel.setAttribute("aria-label", `Layer ${l} activation`);
-    ["tanh", "sigmoid", "relu", "leaky_relu", "identity"].forEach(a => { const o = document.createElement("option"); o.textContent = a; sel.append(o); });
+    OPTIONS.activations.forEach(a => { const o = document.createElement("option"); o.textContent = a; sel.append(o); });
     sel.value = S.data.activations[l - 1]; sel.disabled = example;
     sel.onchange = () => { const acts = S.settings.activations.slice(); acts[l - 1] = sel.value; change({ activations: acts }); };
     h.append(sel);
@@ -394,7 +428,7 @@ function buildNetwork() {
 function updateNetwork() {
   const f = S.frame, sizes = S.data.sizes;
   if (!S.nodes) return;
-  for (let l = 1; l < sizes.length; l++)
+  if (!Grad.draw()) for (let l = 1; l < sizes.length; l++)
     f.weights[l - 1].forEach((row, j) => row.forEach((w, k) => {
       const e = S.edges[l][j][k];
       e.setAttribute("stroke", Draw.css(w >= 0 ? Draw.POS : Draw.NEG));
@@ -417,6 +451,7 @@ function hover(target, ev) {
   if (target.kind === "edge") {
     const { l, j, k } = target;
     lines.push(`weight W_${l}[${j + 1},${k + 1}] = ${fmt(S.frame.weights[l - 1][j][k])}`);
+    if (Grad.active()) lines.push(`\u2202C/\u2202W over the training points = ${fmt(S.frame.grad_w[l - 1][j][k])}`);
   } else if (target.l > 0) {
     lines.push(`bias b_${target.l}[${target.j + 1}] = ${fmt(S.frame.biases[target.l - 1][target.j])}`);
   } else lines.push(`input ${S.data.features[target.j]}`);
@@ -430,7 +465,19 @@ function moveTip(ev) {
   tip.style.left = Math.min(ev.clientX + 14, window.innerWidth - 260) + "px"; tip.style.top = ev.clientY + 14 + "px";
 }
 
+// The controls offer only what the specs allow: choices, and slider ranges (noise and ratio in percent).
+function applyOptions(o) {
+  OPTIONS = o; DEFAULTS = o.defaults; FEATURES = o.features; DATASETS = o.datasets;
+  const spec = o.settings, fill = (id, names) => { $(id).innerHTML = names.map(n => `<option>${n}</option>`).join(""); };
+  fill("optimizer", spec.optimizer.choices); fill("activation", o.activations); fill("problem", spec.problem.choices);
+  const within = (id, s) => [...$(id).options].forEach(op => { if (Number(op.value) > s.high) op.remove(); });
+  within("learning_rate", spec.learning_rate); within("l2", spec.l2);
+  const range = (id, s, scale) => { $(id).min = Math.round(s.low * scale); $(id).max = Math.round(s.high * scale); };
+  range("classes", spec.classes, 1); range("noise", spec.noise, 100); range("train_ratio", spec.train_ratio, 100);
+  range("seed", spec.seed, 1);
+  $("batch_size").min = spec.batch_size.low;
+}
+
 window.App = { S, fmt, short, api, queue, say, pause, show, hover, playing: () => S.playing };
 wire();
-S.settings = readHash();
-queue(newSession);
+queue(async () => { applyOptions(await api("/api/options")); S.settings = readHash(); await newSession(); });

@@ -30,13 +30,54 @@ const Draw = (() => {
     paint(canvas, size, i => diverging(v[i] / 127.5 - 1));
   }
 
-  function outputColour(output) {
+  // discrete: every pixel in its class's (or side's) full colour, as TF Playground's "discretize output"
+  function outputColour(output, discrete) {
     if (output.kind === "classes") {
       const k = bytes(output.class), c = bytes(output.confidence);
-      return i => mix(WHITE, PALETTE[k[i] % PALETTE.length], 0.25 + 0.6 * c[i] / 255);
+      return i => mix(WHITE, PALETTE[k[i] % PALETTE.length], discrete ? 0.6 : 0.25 + 0.6 * c[i] / 255);
     }
     const v = bytes(output.kind === "binary" ? output.p : output.v);
-    return i => diverging((v[i] / 255 * 2 - 1) * 0.85);
+    return discrete ? i => diverging(v[i] >= 127.5 ? 0.6 : -0.6) : i => diverging((v[i] / 255 * 2 - 1) * 0.85);
+  }
+
+  // Ticks and numbers along the bottom and left edges of the map, in the data's own coordinates.
+  function axes(ctx, domain, W, H) {
+    const [x0, x1, y0, y1] = domain, span = Math.max(x1 - x0, y1 - y0);
+    const step = [0.5, 1, 2, 5, 10, 20, 50, 100].find(s => span / s <= 8) || span / 4;
+    ctx.font = "10px sans-serif"; ctx.fillStyle = "#333"; ctx.strokeStyle = "#333"; ctx.lineWidth = 1;
+    for (let v = Math.ceil(x0 / step) * step; v <= x1 + 1e-9; v += step) {
+      const px = (v - x0) / (x1 - x0) * W;
+      ctx.beginPath(); ctx.moveTo(px, H); ctx.lineTo(px, H - 5); ctx.stroke();
+      if (px > 8 && px < W - 8) ctx.fillText(String(+v.toFixed(2)), px - 6, H - 7);
+    }
+    for (let v = Math.ceil(y0 / step) * step; v <= y1 + 1e-9; v += step) {
+      const py = (y1 - v) / (y1 - y0) * H;
+      ctx.beginPath(); ctx.moveTo(0, py); ctx.lineTo(5, py); ctx.stroke();
+      if (py > 8 && py < H - 14) ctx.fillText(String(+v.toFixed(2)), 7, py + 3);
+    }
+    ctx.fillText("x1 \u2192", W - 34, H - 16); ctx.fillText("x2 \u2191", 7, 12);
+  }
+
+  // The colour scale under the map: what a colour means, from low to high.
+  function scale(canvas, data, discrete) {
+    const ctx = canvas.getContext("2d"), W = canvas.width, H = canvas.height;
+    ctx.clearRect(0, 0, W, H);
+    ctx.font = "11px sans-serif"; ctx.fillStyle = "#333";
+    if (data.task === "classification" && data.classes.length > 2) {
+      ctx.fillText(discrete ? "class with the highest probability" : "class; paler where its probability is lower", 0, 11);
+      return;
+    }
+    const left = 40, right = W - 40;
+    for (let x = left; x < right; x++) {
+      const t = (x - left) / (right - left) * 2 - 1;
+      ctx.fillStyle = css(diverging(discrete ? (t >= 0 ? 0.6 : -0.6) : t * 0.85));
+      ctx.fillRect(x, 2, 1, 10);
+    }
+    ctx.fillStyle = "#333";
+    const [lo, hi] = data.task === "classification" ? [0, 1] : data.target_range;
+    const label = data.task === "classification" ? `P(${data.classes[1]})` : "output";
+    ctx.fillText(String(+lo.toPrecision(3)), 0, 11); ctx.fillText(String(+hi.toPrecision(3)), right + 4, 11);
+    ctx.fillText(`${label}: ${+lo.toPrecision(3)} .. ${+hi.toPrecision(3)}; unit maps: \u2212max|a| .. +max|a|`, 0, 26);
   }
 
   function pointColour(data, value) {
@@ -58,8 +99,8 @@ const Draw = (() => {
       return;
     }
     const off = document.createElement("canvas");
-    paint(off, data.grid, outputColour(frame.maps.output));
-    ctx.imageSmoothingEnabled = true;
+    paint(off, data.grid, outputColour(frame.maps.output, options.discrete));
+    ctx.imageSmoothingEnabled = !options.discrete;
     ctx.drawImage(off, 0, 0, W, H);
     const [x0, x1, y0, y1] = data.domain;
     const at = p => [(p[0] - x0) / (x1 - x0) * W, (y1 - p[1]) / (y1 - y0) * H];
@@ -71,6 +112,7 @@ const Draw = (() => {
     };
     data.train.forEach((p, i) => dot(p, false, options.picked.includes(i)));
     if (options.showTest) data.test.forEach(p => dot(p, true, false));
+    axes(ctx, data.domain, W, H);
   }
 
   function curve(canvas, rows) {
@@ -90,5 +132,5 @@ const Draw = (() => {
     });
   }
 
-  return { bytes, paint, unitMap, outputMap, curve, diverging, css, PALETTE, NEG, POS };
+  return { bytes, paint, unitMap, outputMap, outputColour, curve, scale, diverging, css, PALETTE, NEG, POS };
 })();

@@ -55,7 +55,7 @@ const Stepper = (() => {
   function tableHtml(st) {
     const { fmt } = A(), l = st.l, ly = layer(l), m = r.samples, rows = [];
     const cells = (q, values, i, k) => values.map((v, s) => `<td data-q="${q}" data-l="${l}" data-i="${i}"${k === undefined ? "" : ` data-k="${k}"`} data-s="${s}">${fmt(v)}</td>`).join("");
-    const head = (extra) => `<tr><th>quantity</th>${Array.from({ length: m }, (_, s) => `<th>sample ${s + 1}</th>`).join("")}${extra || ""}</tr>`;
+    const head = (extra) => `<tr><th>quantity</th>${Array.from({ length: m }, (_, s) => `<th>sample ${s + 1} (point ${r.rows[s]})</th>`).join("")}${extra || ""}</tr>`;
     const row = (i, label, html) => `<tr data-row="${i}" class="${i === pick ? "current" : ""}"><td class="label">${label}</td>${html}</tr>`;
     if (["z", "a", "bp1", "bp2"].includes(st.k)) {
       const qs = { z: ["z"], a: ["z", "a"], bp1: ["a", "delta"], bp2: ["delta"] }[st.k];

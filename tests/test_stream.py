@@ -1,0 +1,190 @@
+"""Training past memory: `backprop train --stream` reads a table from disk in batches each epoch; predict and
+evaluate stream too. Its accuracy is the in-memory run's, its memory does not grow with the rows, its test
+split is a stable hash of each row, and an interrupted predict leaves nothing behind."""
+
+import os
+import re
+import subprocess
+import sys
+import tracemalloc
+
+import numpy as np
+import pytest
+from conftest import run_cli
+
+pd = pytest.importorskip("pandas")
+pytest.importorskip("pyarrow")
+
+from backprop.cli import main  # noqa: E402
+from backprop.data import stream  # noqa: E402
+
+
+def table(n, seed=0, d=6):
+    """n rows: d numeric features, a text column, and a label no linear boundary separates."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(d)])
+    frame["colour"] = np.where(X[:, 3] > 0.5, "red", np.where(X[:, 3] < -0.5, "blue", "green"))
+    frame["y"] = (X[:, 0] * X[:, 1] + X[:, 2] + (frame["colour"] == "red") > 0).astype(int)
+    return frame
+
+
+def accuracy(text):
+    """The first accuracy a command printed, in percent."""
+    return float(re.search(r"accuracy ([\d.]+)%", text).group(1))
+
+
+@pytest.mark.slow
+def test_streamed_training_scores_within_a_point_of_in_memory_training(tmp_path):
+    table(8000).to_parquet(tmp_path / "train.parquet", row_group_size=1000)
+    table(4000, seed=1).to_csv(tmp_path / "test.csv", index=False)
+    common = ["--layers", "16", "--epochs", "8", "--batch-size", "32", "--quiet", "--no-plots", "--test-split", "0.1"]
+    for name, flag in (("memory", "--no-stream"), ("stream", "--stream")):
+        result = run_cli("train", "--data", "train.parquet", flag, "--out", name, *common, cwd=tmp_path, timeout=600)
+        assert result.returncode == 0, result.stderr
+    scores = {}
+    for name in ("memory", "stream"):
+        result = run_cli("evaluate", name, "--data", "test.csv", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        scores[name] = accuracy(result.stdout)
+    assert scores["memory"] > 90 and abs(scores["stream"] - scores["memory"]) <= 1.0, scores
+
+
+def peak_of_streamed_training(path, monkeypatch, capsys):
+    """tracemalloc's peak (bytes) over `backprop train --stream` on path, run in this process."""
+    monkeypatch.setattr("backprop.cli.streaming.CHUNK_ROWS", 512)
+    monkeypatch.setattr(stream, "BATCH_ROWS", 500)
+    tracemalloc.start()
+    try:
+        status = main(["train", "--data", str(path), "--stream", "--layers", "8", "--epochs", "1", "--batch-size",
+                       "32", "--validation-split", "0.1", "--out", str(path) + ".npz", "--force", "--quiet",
+                       "--no-plots"])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert status == 0, capsys.readouterr()
+    return peak
+
+
+def test_streamed_training_memory_does_not_grow_with_the_rows(tmp_path, monkeypatch, capsys):
+    """N and 4N rows: 3N more rows of 9 float64 inputs are 1.7 MB; the peaks differ by far less."""
+    n = 8000
+    for k in (1, 4):
+        table(k * n).to_parquet(tmp_path / f"t{k}.parquet", row_group_size=500)
+    peak_of_streamed_training(tmp_path / "t1.parquet", monkeypatch, capsys)  # imports and caches, once
+    small = peak_of_streamed_training(tmp_path / "t1.parquet", monkeypatch, capsys)
+    large = peak_of_streamed_training(tmp_path / "t4.parquet", monkeypatch, capsys)
+    extra_rows = 3 * n * 9 * 8  # bytes of the 3N more rows' inputs, which a row-proportional leak would hold
+    assert large - small < extra_rows / 4, (small, large)
+
+
+def test_the_split_is_a_stable_hash_of_each_row_whatever_the_batches():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(1000, 4)), rng.integers(0, 3, 1000)
+    part = stream.parts(stream.row_hash(X, y, 7), 0.2, 0.1)
+    order = rng.permutation(1000)
+    pieces = np.array_split(order, 7)  # other batches, in another order
+    shuffled = np.concatenate([stream.parts(stream.row_hash(X[i], y[i], 7), 0.2, 0.1) for i in pieces])
+    np.testing.assert_array_equal(shuffled, part[order])
+    counts = np.bincount(part, minlength=3) / 1000
+    assert abs(counts[stream.TEST] - 0.2) < 0.04 and abs(counts[stream.VALIDATION] - 0.08) < 0.03
+    assert (stream.parts(stream.row_hash(X, y, 8), 0.2, 0.1) != part).any()  # another seed, another split
+    labels = np.array(["a", "b", "c"])[y]  # text labels hash too, and not as their codes
+    assert (stream.row_hash(X, labels, 7) != stream.row_hash(X, y, 7)).any()
+
+
+@pytest.mark.slow
+def test_the_row_hash_is_the_same_in_another_process():
+    """Another process, another PYTHONHASHSEED: the same hashes (nothing of Python's salted hash())."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(1000, 4)), rng.integers(0, 3, 1000)
+    labels = np.array(["a", "b", "c"])[y]
+    code = ("import numpy as np; from backprop.data import stream; rng = np.random.default_rng(0); "
+            "X, y = rng.normal(size=(1000, 4)), rng.integers(0, 3, 1000); "
+            "print(stream.row_hash(X, np.array(['a', 'b', 'c'])[y], 7).sum())")
+    env = {**os.environ, "PYTHONHASHSEED": "123"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    with np.errstate(over="ignore"):
+        assert int(out) == int(stream.row_hash(X, labels, 7).sum())
+
+
+@pytest.mark.slow
+def test_evaluate_held_out_finds_the_rows_the_streamed_run_held_out(tmp_path):
+    table(3000).to_parquet(tmp_path / "t.parquet", row_group_size=400)
+    table(3000).to_csv(tmp_path / "t.csv", index=False)
+    trained = run_cli("train", "--data", "t.parquet", "--stream", "--layers", "8", "--epochs", "3", "--out", "run",
+                      "--quiet", "--no-plots", cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    test_line = re.search(r"test accuracy .*\((\d+) of (\d+)\)", trained.stdout)
+    for data in ([], ["--data", "t.csv"]):  # the training file, and the same rows as CSV
+        held = run_cli("evaluate", "run", "--held-out", *data, cwd=tmp_path)
+        assert held.returncode == 0, held.stderr
+        found = re.search(r"held-out accuracy .*\((\d+) of (\d+)\)", held.stdout)
+        assert found.groups() == test_line.groups()
+        assert 450 < int(found.group(2)) < 750  # about 20% of 3000
+    again = run_cli("train", "--data", "t.parquet", "--stream", "--layers", "8", "--epochs", "3", "--out", "run2",
+                    "--quiet", "--no-plots", cwd=tmp_path)
+    assert re.search(r"test accuracy .*", again.stdout).group() == test_line.group()  # the same run, the same rows
+
+
+def test_an_interrupted_streamed_predict_leaves_nothing_at_the_target(tmp_path, monkeypatch, capsys):
+    from backprop.cli import streaming
+    from backprop.model import Model, load
+    table(3000).to_parquet(tmp_path / "t.parquet", row_group_size=500)
+    assert main(["train", "--data", str(tmp_path / "t.parquet"), "--stream", "--layers", "4", "--epochs", "1",
+                 "--out", str(tmp_path / "m.npz"), "--quiet", "--no-plots"]) == 0
+    model = load(tmp_path / "m.npz")
+    calls = []
+
+    def interrupted(self, X):
+        calls.append(len(X))
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return original(self, X)
+    original = Model.predict_labels
+    monkeypatch.setattr(Model, "predict_labels", interrupted)
+    monkeypatch.setattr(stream, "BATCH_ROWS", 500)
+    with pytest.raises(KeyboardInterrupt):
+        streaming.predict_streamed(model, str(tmp_path / "t.parquet"), str(tmp_path / "p.csv"), proba=False)
+    assert len(calls) == 3 and sorted(os.listdir(tmp_path)) == ["m.npz", "t.parquet"]
+    monkeypatch.setattr(Model, "predict_labels", original)
+    assert streaming.predict_streamed(model, str(tmp_path / "t.parquet"), str(tmp_path / "p.csv"), False) == 3000
+    written = pd.read_csv(tmp_path / "p.csv")
+    expected = model.predict_labels(pd.read_parquet(tmp_path / "t.parquet").drop(columns="y"))
+    np.testing.assert_array_equal(written["y"].to_numpy(), expected)
+
+
+def test_a_table_streams_by_itself_when_six_times_its_float64_size_is_over_half_the_free_memory(tmp_path,
+                                                                                                monkeypatch):
+    from backprop.cli import streaming
+    table(1000).to_parquet(tmp_path / "t.parquet")
+    size = 1000 * 8 * 8  # rows x columns x 8 bytes
+    monkeypatch.setattr(streaming, "available_memory", lambda: 2 * 6 * size + 2)
+    assert not streaming.wants_stream(None, str(tmp_path / "t.parquet"))
+    monkeypatch.setattr(streaming, "available_memory", lambda: 2 * 6 * size - 2)
+    assert streaming.wants_stream(None, str(tmp_path / "t.parquet"))
+    assert not streaming.wants_stream(False, str(tmp_path / "t.parquet"))  # --no-stream wins
+    assert not streaming.wants_stream(None, "digits")  # built-in sets are small
+
+
+@pytest.mark.parametrize("flag", [["--test-data", "t.parquet"], ["--plot"], ["--impute", "mean"]])
+def test_options_streaming_cannot_honour_are_refused_before_reading(flag, tmp_path, capsys):
+    table(100).to_parquet(tmp_path / "t.parquet")
+    status = main(["train", "--data", str(tmp_path / "t.parquet"), "--stream", "--out", str(tmp_path / "m.npz"), *flag])
+    assert status == 2 and "with --stream" in capsys.readouterr().err
+    assert sorted(os.listdir(tmp_path)) == ["t.parquet"]
+
+
+def test_streamed_training_validates_stops_early_and_keeps_its_best_epoch(tmp_path, capsys):
+    from backprop.model import load
+    from backprop.training import state_of
+    table(2000).to_parquet(tmp_path / "t.parquet", row_group_size=300)
+    assert main(["train", "--data", str(tmp_path / "t.parquet"), "--stream", "--layers", "16", "--epochs", "200",
+                 "--learning-rate", "0.05", "--early-stopping", "2", "--out", str(tmp_path / "m.npz")]) == 0
+    out = capsys.readouterr().out
+    history = state_of(load(tmp_path / "m.npz").network).history
+    assert history.stop_reason == "early_stopping" and len(history) < 200
+    assert None not in history.val_cost and None not in history.val_accuracy
+    assert history.best_epoch == history.epoch[int(np.argmin(history.val_cost))]
+    assert f"best epoch {history.best_epoch} restored" in out
+    assert (tmp_path / "m-plots" / "curves.png").is_file() and (tmp_path / "m-plots" / "confusion.png").is_file()
