@@ -85,6 +85,7 @@ class TrainingRun:
         self.check_plot()
         self.X_train, self.X_test, self.y_train, self.y_test = split_rows(self.setup, self.options, self.dataset,
                                                                           self.task, self.resumed)
+        self.dataset.X = None  # its rows live on in the split; the whole table is not kept through training
         self.model = self.resumed or new_model(self.setup, self.options, self.dataset, self.task, self.X_train,
                                                self.y_train, self.y_test)
         self.check_rows()

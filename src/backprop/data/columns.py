@@ -156,6 +156,9 @@ def fit(table, impute="none", max_categories=MAX_CATEGORIES, where="", first_lin
     categories, fill = {}, {}
     for name in table.column_names:
         column = table[name]
+        kind = column.type
+        if not column.null_count and (pa.types.is_floating(kind) or pa.types.is_integer(kind)):
+            continue  # numbers with no gap: nothing to learn (encode checks that they are finite)
         if is_categorical(column):
             categories[name] = categories_of(column, name, where, max_categories)
             column = text(column)
@@ -175,7 +178,8 @@ def fit(table, impute="none", max_categories=MAX_CATEGORIES, where="", first_lin
 def encode(encoder, table, where="", first_line=0, decimal_comma=False):
     """Numeric inputs X (n, encoder.width) float64 for table (a pa.Table or RecordBatch holding encoder.columns):
     numbers as they are, each category a one-hot block, missing cells filled (or an error naming them)."""
-    missing = [c for c in encoder.columns if c not in table.column_names]
+    have = set(table.column_names)  # column_names is a new list at each call: once, or 50,000 columns cost n^2
+    missing = [c for c in encoder.columns if c not in have]
     if missing:
         raise DataError(f"{where}no column {', '.join(map(repr, missing[:5]))}{' (and more)' if len(missing) > 5 else ''}"
                         f"; the model takes the columns {', '.join(encoder.columns[:10])}"
@@ -201,13 +205,27 @@ def encode(encoder, table, where="", first_line=0, decimal_comma=False):
             X[np.arange(n), j + index.to_numpy()] = 1.0
             j += len(known)
         else:
-            values = as_numbers(column, name, where, first_line, decimal_comma)
-            if name in encoder.fill:
-                values = pc.fill_null(values, float(encoder.fill[name]))
-            _check_present(values, name, where, first_line)
-            X[:, j] = values.to_numpy()
+            if not _copy_numbers(column, X[:, j]):  # text, gaps or inf: typed and checked cell by cell's rule
+                values = as_numbers(column, name, where, first_line, decimal_comma)
+                if name in encoder.fill:
+                    values = pc.fill_null(values, float(encoder.fill[name]))
+                _check_present(values, name, where, first_line)
+                X[:, j] = values.to_numpy()
             j += 1
     return X
+
+
+def _copy_numbers(column, out):
+    """Copy a column of numbers without gaps into out (n,) chunk by chunk, with no concatenated temporary;
+    False (out unfinished) when the column needs as_numbers: text, a missing cell, or a value not finite."""
+    kind = column.type
+    if column.null_count or not (pa.types.is_floating(kind) or pa.types.is_integer(kind)):
+        return False
+    start = 0
+    for chunk in column.chunks:
+        out[start:start + len(chunk)] = chunk.to_numpy()
+        start += len(chunk)
+    return bool(np.isfinite(out).all())
 
 
 def _check_present(column, name, where, first_line):

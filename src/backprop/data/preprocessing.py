@@ -42,7 +42,9 @@ class Scaler:
             return np.asarray(X, dtype=float)
         if X.shape[1] != self.center.shape[0]:
             raise DataError(f"the data have {X.shape[1]} features but the model was trained on {self.center.shape[0]}")
-        return (X - self.center) / self.scale
+        out = X - self.center  # one new array, divided in place: no second temporary of X's size
+        out /= self.scale
+        return out
 
     def to_dict(self):
         return {"kind": self.kind, "center": None if self.center is None else self.center.tolist(),
@@ -84,15 +86,15 @@ def train_test_split(X, y, test_fraction, seed, stratify=True):
     if not 0 < test_fraction < 1:
         raise ConfigError(f"--test-split must lie strictly between 0 and 1, got {test_fraction}")
     rng = np.random.default_rng(seed)
+    held = np.zeros(n, dtype=bool)
     if stratify:
-        test = []
-        for c in np.unique(y):
-            members = rng.permutation(np.flatnonzero(y == c))
-            test.extend(members[:int(round(test_fraction * len(members)))])
-        test = np.sort(np.array(test, dtype=np.int64))
+        _, label = np.unique(y, return_inverse=True)  # classes in sorted order, as the permutations below take them
+        for k in range(label.max() + 1):
+            members = rng.permutation(np.flatnonzero(label == k))
+            held[members[:int(round(test_fraction * len(members)))]] = True
     else:
-        test = np.sort(rng.permutation(n)[:int(round(test_fraction * n))])
-    train = np.setdiff1d(np.arange(n), test)
+        held[rng.permutation(n)[:int(round(test_fraction * n))]] = True
+    test, train = np.flatnonzero(held), np.flatnonzero(~held)
     if len(test) == 0 or len(train) == 0:
         raise DataError(f"{n} samples are too few to hold out a test fraction of {test_fraction}")
     return X[train], X[test], y[train], y[test]

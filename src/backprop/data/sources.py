@@ -67,6 +67,8 @@ def read_table(source, target=None, has_target=True, features=None, drop=None, i
     features/drop choose the feature columns; columns (a model's) picks those by name, in that order,
     any others ignored; encoder (a model's) encodes with its categories instead of fitting new ones.
     """
+    import pyarrow as pa
+
     from . import tables
     if frames.is_frame(source):
         read = tables.Read(frames.as_table(source), name or "the DataFrame", first_line=0)
@@ -91,6 +93,8 @@ def read_table(source, target=None, has_target=True, features=None, drop=None, i
         encoder = Encoder.fit(table.select(chosen), impute, max_categories, where, read.first_line,
                               read.decimal_comma)
     X = encoder.transform(table, where, read.first_line, read.decimal_comma)
+    del read, table
+    pa.default_memory_pool().release_unused()  # the parsed text and columns: given back to the system now
     return X, y, encoder, target
 
 

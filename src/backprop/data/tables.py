@@ -155,16 +155,27 @@ def sniff(text, whole):
     return best, best != "," and bool(_DECIMAL_COMMA.search("\n".join(lines[1:])))
 
 
+def _head(data):
+    """The first SAMPLE bytes of data, and more up to the end of the first line (a header of 50,000 names)."""
+    end = SAMPLE
+    while end < len(data) and not re.search(rb"[\r\n]", data[:end]):
+        end *= 4
+    return data[:end]
+
+
 def _read_csv(path, name, header, text_columns, size):
     with open(path, "rb") as f:
         head = f.read(SAMPLE)
-    text = _sample(head, name, size <= SAMPLE)
-    return _parse(path, name, text, size <= SAMPLE, header, text_columns, size)
+        while not re.search(rb"[\r\n]", head) and len(head) < size:
+            head += f.read(len(head) * 3)  # the first line is longer than the sample: read on to its end
+    text = _sample(head, name, len(head) >= size)
+    return _parse(path, name, text, len(head) >= size, header, text_columns, size)
 
 
 def _read_csv_bytes(data, name, header, text_columns):
-    text = _sample(data[:SAMPLE], name, len(data) <= SAMPLE)
-    return _parse(pa.py_buffer(data), name, text, len(data) <= SAMPLE, header, text_columns, len(data))
+    head = _head(data)
+    text = _sample(head, name, len(head) >= len(data))
+    return _parse(pa.py_buffer(data), name, text, len(head) >= len(data), header, text_columns, len(data))
 
 
 def _parse(where, name, text, whole, header, text_columns, size):
