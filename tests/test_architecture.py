@@ -88,6 +88,26 @@ def test_the_architecture_page_shows_every_component_in_its_diagram_and_table():
         assert f"`{shown}`" in page, f"docs/architecture.md: the table does not say what {shown} holds"
 
 
+LONGEST = {"cli": 40}  # lines a function may take in a component; 60 anywhere else (ast: end_lineno - lineno + 1)
+
+
+def long_functions():
+    """(where, lines, limit) for each function longer than its component allows, nested ones included."""
+    for path in PACKAGE.rglob("*.py"):
+        limit = LONGEST.get(component(path), 60)
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > limit:
+                    yield f"{path.relative_to(PACKAGE)}:{node.lineno} {node.name}", lines, limit
+
+
+def test_functions_are_short_enough_to_take_in_at_once():
+    """A function in cli/ fits in 40 lines, anywhere else in 60: a longer one hides its stages; name them."""
+    found = [f"{where}: {lines} lines (at most {limit})" for where, lines, limit in long_functions()]
+    assert not found, "\n".join(found)
+
+
 # What only network.py may assign: a network's parameter buffer and its views (Network.set_parameters
 # is the one way in for everyone else). A static check sees names, not types: any attribute so named counts.
 PARAMETER_ATTRIBUTES = {"weights", "biases", "parameters", "_weights", "_biases", "_parameters"}

@@ -3,6 +3,7 @@ files, bombs' smaller cousins. Each is refused with exit 2, one line naming the 
 and no file under the working folder changed (SHA-256 before and after)."""
 
 import gzip
+import json
 import os
 import struct
 
@@ -49,7 +50,26 @@ def work(tmp_path_factory):
         folder,
     )
     assert [r["rc"] for r in made] == [0, 0], made
+    long = "c" * 1001
+    (folder / "longcol.csv").write_text(f"a,{long},t\n" + "".join(f"{i % 7},{i % 3},{i % 2}\n" for i in range(40)))
+    (folder / "longclass.csv").write_text("a,b,t\n" + "".join(f"{i % 7},{i % 3},{long if i % 2 else 'x'}\n"
+                                                                for i in range(40)))
+    (folder / "longcat.csv").write_text("a,b,t\n" + "".join(f"{i % 7},{long if i % 3 else 'q'},{i % 2}\n"
+                                                              for i in range(40)))
+    np.savez(folder / "bools.npz", X=X, y=y == 1)
+    edited(folder / "model" / "model.npz", folder / "steps.npz", lambda meta: meta["training"]["optimizer"]
+           .update(t=2**53))
+    edited(folder / "model" / "model.npz", folder / "noscaler.npz", lambda meta: meta.pop("scaler"))
     return folder
+
+
+def edited(source, path, change):
+    """A copy of the model file source with change(metadata) applied, as a hand-edited file would be."""
+    arrays = dict(np.load(source))
+    meta = json.loads(arrays["metadata"].tobytes())
+    change(meta)
+    arrays["metadata"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    np.savez(path, **arrays)
 
 
 def toml(folder, name, text):
@@ -80,6 +100,42 @@ def cases(w):
         ),
         (["evaluate", "model/model.npz", "--data", "halves.csv"], "not whole numbers"),
         (["predict", "model/model.npz", "--data", "nob.csv"], "no column 'b'"),
+    ]
+    # data loss, second campaign (issue 28): a MODEL named as its run folder is the file it reads; special files
+    c += [
+        (["export", "model/model.npz", "--out", "model/model.npz", "--force"], "is also an input"),
+        (["export", "model", "--out", "model/model.npz", "--force"], "is also an input"),
+        (["export", "model", "--format", "torch", "--out", "./model/model.npz", "--force"], "is also an input"),
+        (["predict", "model", "--data", "d.csv", "--out", "model/model.npz", "--force"], "is also an input"),
+        (["train", "--resume", "model", "--data", "d.csv", "--epochs", "1", "--out", "model", "--force"],
+         "is also an input"),
+        (["export", "model", "--out", "fifo.csv", "--force"], "not a regular file"),
+        (["export", "model", "--out", "adir.csv", "--force"], "not a regular file"),
+        (["export", "model", "--out", "preds.csv"], "pass --force"),
+        (["export", "model", "--out", "/dev/null", "--force"], "not a regular file"),
+        (["predict", "model", "--data", "d.csv", "--out", "fifo.csv", "--force"], "not a regular file"),
+        ([*TRAIN[:-1], "fifo.npz", "--data", "d.csv", "--force"], "not a regular file"),
+    ]
+    # spent, then refused (issue 28): what the model file or the memory would refuse, refused before the first epoch
+    c += [
+        ([*TRAIN, "--data", "d.csv", "--layers", "5000,5000"], "573 MiB, more than the 512 MiB"),
+        ([*TRAIN, "--data", "d.csv", "--layers", "100000000"], "more than the 512 MiB"),
+        ([*TRAIN, "--data", "d.csv", "--layers", ",".join(["2"] * 1200)], "at most 1000 layers"),
+        ([*TRAIN, "--data", "longcol.csv"], "has 1001 characters; a model file holds names of at most 1000"),
+        ([*TRAIN, "--data", "longclass.csv"], "of 1001 characters ('ccc"),
+        ([*TRAIN, "--data", "longcat.csv"], "column 'b' holds a value of 1001 characters"),
+        ([*TRAIN, "--data", "bools.npz"], "classes[0]"),
+        ([*TRAIN, "--data", "./" * 500 + "d.csv"], "refused before training, as the model file could not hold it"),
+        (["train", "--resume", "steps.npz", "--data", "d.csv", "--epochs", "1", "--out", "r4"], "2^53"),
+        (["train", "--resume", "model", "--data", "d.csv", "--layers", "64", "--dtype", "float32", "--out", "r5"],
+         "--layers 64 (the model's: 128), --dtype float32 (the model's: float64) cannot apply"),
+        (["train", "--resume", "model", "--data", "d.csv", "--scale", "minmax", "--out", "r6"], "--scale minmax"),
+        (["explain", "--samples", "100000000"], "--samples must lie in 1..10000"),
+        (["explain", "--layers", "300,300,300"], "finite differences"),
+        (["gradcheck", "--layers", "300,300,300"], "finite differences"),
+        (["predict", "model", "--data", "d.csv", "--target", "nope"], "no column named 'nope'"),
+        (["predict", "noscaler.npz", "--data", "d.csv"], "must be a standard scaler"),
+        (["evaluate", "model", "--held-out"], "pass --data with that file"),  # the path inside is not opened
     ]
     # special files, bombs' cousins, the model's own paths
     c += [

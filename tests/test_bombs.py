@@ -124,3 +124,28 @@ def test_a_gz_longer_than_its_header_is_read_no_further(tmp_path):
 
     with pytest.raises(bp.DataError, match="holds more than 40 bytes"):
         read_idx(folder / "train-images-idx3-ubyte.gz")
+
+
+# Issue 28: runs that would spend minutes or gigabytes before failing, refused before the first epoch.
+SPENDERS = {
+    "--layers 5000,5000 (573 MiB with adam's state)": (
+        ["train", "--data", "d.csv", "--layers", "5000,5000", "--out", "r"], "573 MiB, more than the 512 MiB"),
+    "--layers 100000000": (
+        ["train", "--data", "d.csv", "--layers", "100000000", "--out", "r"], "more than the 512 MiB"),
+    "1,200 layers": (["train", "--data", "d.csv", "--layers", ",".join(["2"] * 1200), "--out", "r"],
+                     "at most 1000 layers"),
+    "explain --samples 100000000": (["explain", "--samples", "100000000"], "--samples must lie in 1..10000"),
+    "gradcheck --layers 300,300,300": (["gradcheck", "--layers", "300,300,300"], "finite differences"),
+}
+
+
+@pytest.mark.parametrize("name", SPENDERS)
+def test_runs_that_would_spend_then_fail_are_refused_before_any_work(tmp_path, figures, name):
+    rows = np.random.default_rng(0).random((50, 3))
+    (tmp_path / "d.csv").write_text("a,b,t\n" + "".join(f"{a:.3f},{b:.3f},{int(c > .5)}\n" for a, b, c in rows))
+    argv, message = SPENDERS[name]
+    result = measured(*argv, cwd=tmp_path)
+    figures[name] = (round(result["seconds"], 2), round(result["peak_mb"]))
+    assert result["rc"] == 2 and message in result["stderr"] and "Traceback" not in result["stderr"], result
+    assert result["peak_mb"] < 200, result  # pyarrow and numpy loaded, nothing allocated for the network
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv"]  # no run folder made

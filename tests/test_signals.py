@@ -24,7 +24,8 @@ def data_file(folder):
     return path
 
 
-def start(folder, *extra):
+def start(folder, *extra, quiet=True):
+    """A long `backprop train` run in folder; quiet=False prints a line per epoch on its stdout."""
     return subprocess.Popen(
         [
             sys.executable,
@@ -40,7 +41,7 @@ def start(folder, *extra):
             "--batch-size",
             "8",
             "--no-plots",
-            "--quiet",
+            *(["--quiet"] if quiet else []),
             "--out",
             "run",
             *extra,
@@ -112,9 +113,9 @@ def test_sigterm_at_20_random_moments_of_a_checkpointed_run(tmp_path):
 
 def test_sighup_without_checkpoints_saves_the_last_completed_epoch(tmp_path):
     data_file(tmp_path)
-    proc = start(tmp_path)
-    wait_for_handler(proc, signal.SIGHUP)
-    time.sleep(1.0)  # 64 rows: an epoch takes milliseconds once the handler is there
+    proc = start(tmp_path, quiet=False)
+    while not proc.stdout.readline().startswith("epoch"):  # the first epoch has ended: training is under way
+        assert proc.poll() is None, proc.stderr.read()
     proc.send_signal(signal.SIGHUP)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 128 + signal.SIGHUP, err
@@ -156,3 +157,45 @@ def test_sigterm_during_data_loading_leaves_no_run_folder(tmp_path):
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 128 + signal.SIGTERM and "Traceback" not in err, err
     assert not (tmp_path / "run" / "model.npz").exists()
+
+
+def test_a_signal_whose_exception_python_swallows_still_ends_in_128_plus_n(monkeypatch, capsys):
+    """A handler that runs inside a __del__ has its exception ignored by Python; the command still ends 128 + n."""
+    from backprop.cli import datasets, main
+
+    class Dropped:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(100):  # bytecode after the kill: the handler runs here, inside __del__
+                pass
+
+    def run(args):
+        Dropped()
+        return 0
+    monkeypatch.setattr(datasets, "run", run)
+    assert main(["datasets"]) == 128 + signal.SIGTERM
+    assert "interrupted" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command, signum", [("predict", signal.SIGTERM), ("predict", signal.SIGHUP),
+                                             ("evaluate", signal.SIGTERM), ("export", signal.SIGHUP)])
+def test_sigterm_and_sighup_end_predict_evaluate_and_export_with_no_output(tmp_path, command, signum):
+    data_file(tmp_path)
+    trained = subprocess.run([sys.executable, "-m", "backprop", "train", "--data", "d.csv", "--epochs", "1",
+                              "--no-plots", "--quiet", "--out", "m"], cwd=tmp_path, capture_output=True, text=True)
+    assert trained.returncode == 0, trained.stderr
+    rows = np.random.default_rng(0).random((200_000, 5))  # a second or more to read: the signal lands meanwhile
+    lines = (",".join(f"{v:.3f}" for v in r[:4]) + f",{int(r[4] > .5)}" for r in rows)
+    (tmp_path / "big.csv").write_text("a,b,c,d,t\n" + "\n".join(lines) + "\n")
+    argv = {"predict": ["predict", "m", "--data", "big.csv", "--proba", "--out", "p.csv"],
+            "evaluate": ["evaluate", "m", "--data", "big.csv"],
+            "export": ["export", "m", "--format", "torch", "--out", "m.pt"]}[command]
+    proc = subprocess.Popen([sys.executable, "-m", "backprop", *argv], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    wait_for_handler(proc, signum)
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signum and "Traceback" not in err and "interrupted" in err, (out, err)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == ["big.csv", "d.csv", "m"] and sorted(p.name for p in (tmp_path / "m").iterdir()) == ["model.npz"]

@@ -3,9 +3,9 @@
 Every product of (F), (BP2) and (BP3), and the fused SGD step, is C <- alpha A B + beta C, which
 is what BLAS's gemm computes. numpy's matmul cannot add into an existing array (beta), and numpy's
 and scipy's wheels each ship their own OpenBLAS, each with a pool of worker threads that keep
-spinning for a while after a call. Mixing the two libraries, the pools fight for the cores: an
-epoch of 784-128-64-10 took 1.9 s instead of 0.16 s. Sending every product to scipy's gemm uses
-one pool, with all its threads for every product (benchmarks/bench.py measures the gain).
+spinning for a while after a call. Mixing the two libraries, the pools fight for the cores and an
+epoch slows many times over. Sending every product to scipy's gemm uses one pool, with all its
+threads for every product (benchmarks/bench.py measures the gain; BENCHMARKS.md has the figures).
 
 gemm works on Fortran-ordered arrays; the transpose of a C-ordered array is one, so
 C = A B is computed as C^T = B^T A^T on those views, without copying. Sparse operands, mixed
@@ -18,7 +18,7 @@ _GEMM, _AXPY, _ONES = {}, {}, {}
 
 
 def _blas(table, dtype):
-    """scipy's gemm or axpy for dtype, or None; scipy.linalg is imported on first use (0.3 s, not at import)."""
+    """scipy's gemm or axpy for dtype, or None; scipy.linalg, slow to import, is imported on first use."""
     if not _GEMM:
         from scipy.linalg import blas
         _GEMM.update({np.dtype(np.float32): blas.sgemm, np.dtype(np.float64): blas.dgemm})
@@ -35,8 +35,8 @@ def gemm(A, B, C, alpha=1.0, beta=0.0):
     # In Fortran order: C^T (m, n) <- alpha B^T (m, k) @ A^T (k, n) + beta C^T. A C-ordered
     # operand's transpose is Fortran-ordered; any other goes as it is with gemm's trans flag (the
     # inputs X[rows].T are Fortran-ordered; a strided view f2py copies). f2py works in C^T itself
-    # when it can and returns it; otherwise it returns a new array. On calls of a few microseconds,
-    # these checks are a third of the cost, so they are the fewest that decide.
+    # when it can and returns it; otherwise it returns a new array. On the small products of a
+    # mini-batch these checks are a large part of a call, so they are the fewest that decide.
     b, trans_b = (B.T, 0) if B.flags.c_contiguous else (B, 1)
     a, trans_a = (A.T, 0) if A.flags.c_contiguous else (A, 1)
     c = C.T
@@ -57,7 +57,7 @@ def ones(m, dtype):
     """A read-only vector of m ones, (m,): the 1 of b_l 1^T in (F) and of delta_l 1 in (BP4), as products.
 
     A bias added to every column, or a row sum, is a product with a vector of ones: one gemm call,
-    3 to 4 times faster than numpy's broadcast add or sum over the short batch axis.
+    faster than numpy's broadcast add or sum over the short batch axis (benchmarks/bench.py).
     """
     key = (m, np.dtype(dtype))
     if key not in _ONES:

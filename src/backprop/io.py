@@ -8,6 +8,7 @@ import json
 import math
 import os
 import signal
+import stat
 import tempfile
 import zipfile
 from contextlib import contextmanager
@@ -25,16 +26,17 @@ from .training.optimizers import get_optimizer
 from .training.state import TrainingState, attach_state, state_of
 
 
-def save(path, net, **metadata):
+def save(path, net, overwrite=True, **metadata):
     """Write net (weights, biases, optimizer state) and metadata to path, atomically.
 
     The file appears complete or not at all: written to a temporary file in the same folder,
     flushed to disk, then renamed over path; SIGINT, SIGTERM and SIGHUP wait until that is done.
     Non-finite weights, and metadata that load would refuse, are refused, never saved.
     The file gets the permissions the umask gives any new file (not mkstemp's 0600).
+    overwrite=False: path must not exist, and is created exclusively (see write_atomically).
     """
     arrays = _arrays(path, net, metadata)
-    write_atomically(path, lambda f: np.savez(f, **arrays), error=ModelFileError)
+    write_atomically(path, lambda f: np.savez(f, **arrays), overwrite=overwrite, error=ModelFileError)
     return path
 
 
@@ -60,6 +62,13 @@ def _arrays(path, net, metadata):
         for key, buffer in optimizer.state.items():  # one array per weight and bias, as the file stores W and b
             weights, biases = net.views(buffer)
             arrays |= {f"opt_{key}_{i}": v for i, v in enumerate(weights + biases)}
+    text = _metadata(path, net, training, metadata)
+    arrays["metadata"] = np.frombuffer(text.encode(), dtype=np.uint8)
+    return arrays
+
+
+def _metadata(path, net, training, metadata):
+    """The metadata entry's JSON text, checked as load checks it; ModelFileError for what load would refuse."""
     meta = {"format": FORMAT, "version": VERSION, "sizes": net.sizes,
             "activations": [a.name for a in net.activations], "cost": net.cost_function.name,
             "dtype": net.dtype.name, "seed": net.seed, "training": training, **metadata}
@@ -68,22 +77,35 @@ def _arrays(path, net, metadata):
         schema.check_metadata(json.loads(text))
     except (TypeError, ValueError) as exc:  # includes ModelFileError: what load would refuse is never written
         raise ModelFileError(f"refusing to save {path}: {exc}") from None
-    arrays["metadata"] = np.frombuffer(text.encode(), dtype=np.uint8)
-    return arrays
+    return text
+
+
+def check_savable(path, net, **metadata):
+    """Raise the ModelFileError save would raise for this metadata (names, labels, paths), before any training."""
+    try:
+        _metadata(path, net, None, metadata)
+    except ModelFileError as exc:
+        reason = str(exc).removeprefix(f"refusing to save {path}: ")
+        raise ModelFileError(f"refused before training, as the model file could not hold it: {reason}") from None
 
 
 def write_atomically(path, write, *, overwrite=True, error=ModelFileError):
-    """Call write(binary file) on a temporary file beside path, then rename it over path: all or nothing.
+    """Call write(binary file) on a temporary file beside path, then put it at path: all or nothing.
 
-    Model files, exports and the CLI's text outputs are written here. Signals are held meanwhile; the file
-    gets the umask's mode (mkstemp's 0600 would hide it from other users); the temporary file is removed on
-    every exit path. overwrite=False refuses an existing path. error: the exception for a path refused.
+    The one writer of model files, exports, plots and the CLI's text outputs. Signals are held meanwhile;
+    the file gets the umask's mode (mkstemp's 0600 would hide it from other users); the temporary file is
+    removed on every exit path; what is at path and is not a regular file (a FIFO, a device such as
+    /dev/null, a folder) is never replaced. overwrite=False refuses an existing path, and creates path
+    exclusively: the finished file is hard-linked to it, which fails if path appeared meanwhile, so of
+    two writers racing for one path the second is refused instead of replacing the first's file.
+    error: the exception for a path refused.
     """
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise error(f"cannot write {path}: the folder {folder} does not exist")
     if not overwrite and os.path.exists(path):
         raise error(f"{path} already exists; pass --force (overwrite=True in Python) to replace it")
+    refuse_special(path, error)
     with signals_held():
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.splitext(path)[1])
         try:
@@ -92,13 +114,49 @@ def write_atomically(path, write, *, overwrite=True, error=ModelFileError):
                 write(f)
                 f.flush()
                 os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
+            refuse_special(path, error)
+            if overwrite:
+                os.replace(tmp, path)
+            else:
+                _create(tmp, path, error)
+        finally:
+            if os.path.lexists(tmp):
                 os.unlink(tmp)
-            raise
         _fsync_folder(folder)
     return path
+
+
+def refuse_special(path, error=ModelFileError):
+    """Raise error if path exists and is not a regular file (or a link to one): outputs never replace those."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise error(f"{path} is a link to nothing; remove it or choose another name") from None
+        return
+    except OSError as exc:
+        raise error(f"cannot write {path} ({exc.strerror})") from None
+    if not stat.S_ISREG(mode):
+        raise error(f"{path} exists and is not a regular file (a folder, FIFO or device); it is never replaced. "
+                    "Choose another name")
+
+
+def _create(tmp, path, error):
+    """Put the finished file tmp at path, which must not exist: a hard link fails if another writer got there."""
+    taken = error(f"{path} exists (written meanwhile by another run?); pass --force to replace it, or choose "
+                  "another name")
+    try:
+        os.link(tmp, path)
+        return
+    except FileExistsError:
+        raise taken from None
+    except OSError:  # a file system without hard links: claim the name exclusively, then fill it
+        pass
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        raise taken from None
+    os.replace(tmp, path)
 
 
 def current_umask():

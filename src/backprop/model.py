@@ -14,6 +14,7 @@ from .data.encoder import MAX_CATEGORIES, Encoder
 from .data.preprocessing import Scaler, encode_labels
 from .errors import DataError, ModelFileError
 from .tasks import class_indices, probabilities
+from .training import train
 
 
 @dataclass
@@ -57,7 +58,6 @@ class Model:
 
     def fit(self, X, y, validation_data=None, **options):
         """Train the network on raw X and y (arrays or frames, as for_data takes them); returns the History."""
-        from .training import train
         if validation_data is not None:
             validation_data = (self.inputs(validation_data[0]), self.targets(validation_data[1]))
         return train(self.network, self.inputs(X), self.targets(y), validation_data=validation_data, **options)

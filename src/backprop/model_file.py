@@ -238,15 +238,39 @@ def check_metadata(meta):
     return checked, arrays
 
 
-def _expected_arrays(meta):
-    """{array name: shape} the file must hold, after checking the fields whose lengths follow the layer sizes."""
-    sizes, L = meta["sizes"], len(meta["sizes"]) - 1
+def check_network(sizes, dtype, buffers=0):
+    """Refuse, before anything is allocated, layers a model file could not hold (count, or bytes with the
+    optimizer's buffers copies of the parameters): a ModelFileError saying how much and what to change."""
+    if len(sizes) - 1 > MAX_LAYERS:
+        raise ModelFileError(f"{len(sizes) - 2} hidden layers: a model file holds at most {MAX_LAYERS} layers; "
+                             "use fewer")
+    n_params = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    total = n_params * (4 if dtype == "float32" else 8) * (1 + buffers)
+    if total > MAX_ARRAY_BYTES:
+        state = f" and the optimizer's {buffers} state cop{'y' if buffers == 1 else 'ies'}" if buffers else ""
+        raise ModelFileError(f"layers {sizes[:6]}{'...' if len(sizes) > 6 else ''}: the weights{state} would take "
+                             f"{total / 2**20:.0f} MiB, more than the {MAX_ARRAY_BYTES >> 20} MiB a model file "
+                             "holds; refused before training. Use fewer or smaller layers")
+
+
+def _check_layers_and_scaling(meta, sizes, L):
+    """The activations fit the layer sizes, and the scaler is the one data.scale says the inputs had."""
     if L < 1:
         raise Invalid("sizes", "at least an input and an output size", sizes)
     if len(meta["activations"]) != L:
         raise Invalid("activations", f"a list of {L} names, one per layer of sizes {sizes}", meta["activations"])
     for l, name in enumerate(meta["activations"][:-1]):
         string(HIDDEN_ACTIVATIONS)(name, f"activations[{l}]")
+    scale = (meta.get("data") or {}).get("scale")
+    kind = (meta.get("scaler") or {"kind": "none"})["kind"]
+    if scale is not None and scale != kind:  # a scaler removed or swapped: predictions would be silently unscaled
+        raise Invalid("scaler", f"a {scale} scaler, as data.scale says the inputs were scaled", meta.get("scaler"))
+
+
+def _expected_arrays(meta):
+    """{array name: shape} the file must hold, after checking the fields whose lengths follow the layer sizes."""
+    sizes, L = meta["sizes"], len(meta["sizes"]) - 1
+    _check_layers_and_scaling(meta, sizes, L)
     itemsize = 4 if meta["dtype"] == "float32" else 8
     shapes = {}
     for l in range(L):

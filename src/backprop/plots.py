@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from .errors import ConfigError
+from .io import write_atomically
 from .tasks import class_indices
 
 
@@ -21,8 +22,10 @@ def _pyplot():
 def _save(plt, fig, path, tight=True):
     if tight:
         fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    try:  # through the one writer: all or nothing, never over a FIFO or a device
+        write_atomically(path, lambda f: fig.savefig(f, dpi=100, format="png"), error=ConfigError)
+    finally:
+        plt.close(fig)
     return path
 
 

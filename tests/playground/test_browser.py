@@ -102,7 +102,7 @@ def test_hovered_weight_is_the_engines_live_value(page, running):
 
 
 def test_narrow_screen_keeps_every_control_reachable(browser, running):
-    context = browser.new_context(viewport={"width": 420, "height": 800})
+    context = browser.new_context(viewport={"width": 420, "height": 800}, bypass_csp=True)  # wait_for_function evals
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

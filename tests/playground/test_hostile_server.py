@@ -186,9 +186,9 @@ def test_an_upload_leaves_no_named_file(running, monkeypatch, tmp_path):
     seen = []
     read = engine.read_table  # the reader of `backprop train`, given the bytes
 
-    def watching(path, *args, **kwargs):
+    def watching(source, *args, **kwargs):
         seen.append(os.listdir(tmp_path))
-        return read(path, *args, **kwargs)
+        return read(source, *args, **kwargs)
     monkeypatch.setattr(engine, "read_table", watching)
     assert running.request("/api/upload", {"name": "mine.csv", "text": CSV})[0] == 200
     sid = running.request("/api/session", {"settings": {"dataset": "upload"}})[1]["id"]
@@ -245,3 +245,22 @@ def test_ctrl_c_during_a_long_step_stops_the_server_at_once(tmp_path):
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0 and "Traceback" not in err and err.strip().endswith("stopped"), err
+
+
+def test_answers_are_valid_json_when_numbers_are_not_finite(running, monkeypatch):
+    """A diverged step's inf or NaN reaches the page as null, never as a 500 (json refuses them by default)."""
+    sid = running.request("/api/session", {"settings": {}})[1]["id"]
+    session = running.playground.sessions[sid]
+    monkeypatch.setattr(session, "frame", lambda since=0: {"train_loss": float("inf"), "curve": [[1, np.nan, None]]})
+    conn = http.client.HTTPConnection("127.0.0.1", running.port, timeout=10)
+    conn.request("GET", f"/api/frame?id={sid}")
+    response = conn.getresponse()
+    assert response.status == 200 and response.read() == b'{"train_loss":null,"curve":[[1,null,null]]}'
+    conn.close()
+
+
+def test_an_upload_wider_than_the_page_draws_is_refused_before_parsing(running, monkeypatch):
+    monkeypatch.setattr(engine, "read_table", lambda *a, **k: pytest.fail("parsed a 30,000-column upload"))
+    text = ",".join(f"c{i}" for i in range(30000)) + ",t\n" + ",".join("1" * 30001) + "\n"
+    status, r = running.request("/api/upload", {"name": "wide.csv", "text": text})
+    assert status == 400 and r["error"].startswith("wide.csv: 30001 columns; the playground draws at most 1000")

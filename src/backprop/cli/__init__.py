@@ -8,6 +8,7 @@ from ..errors import BackpropError
 from ..training.interrupts import Interrupted, raising_signals
 from . import bench, datasets, evaluate, explain, export, gradcheck, info, playground, predict, train
 from .common import Parser
+from .outputs import quiet_broken_pipe
 
 COMMANDS = (train, evaluate, predict, export, gradcheck, explain, playground, info, datasets, bench)
 
@@ -29,10 +30,13 @@ def main(argv=None):
         argv = ["bench", "--", *argv[1:]]
     args = build_parser().parse_args(argv)
     try:
-        with warnings.catch_warnings(), raising_signals():
+        with warnings.catch_warnings(), raising_signals() as received, quiet_broken_pipe():
             warnings.simplefilter("default")
             warnings.showwarning = lambda message, *a, **k: print(f"warning: {message}", file=sys.stderr)
-            return args.run(args) or 0
+            status = args.run(args) or 0
+            if received and not status:  # a signal whose exception Python swallowed (its handler ran in a __del__)
+                raise Interrupted(received[0])
+            return status
     except BackpropError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

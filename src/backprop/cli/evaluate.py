@@ -4,6 +4,7 @@ import argparse
 
 import numpy as np
 
+from ..data.datasets import NAMES as BUILT_IN
 from ..data.preprocessing import row_fingerprints
 from ..data.sources import load_source
 from ..errors import ConfigError
@@ -37,16 +38,25 @@ def register(sub):
     p.set_defaults(run=run)
 
 
+def source_of(args, model):
+    """--data, or with --held-out alone the data the training run recorded."""
+    if args.data is not None:
+        return args.data
+    if not args.held_out:
+        raise ConfigError("evaluate needs --data FILE (all of its rows), or --held-out for the training run's "
+                          "held-out rows")
+    source = model.data.get("test_data") or model.data.get("data")
+    if source is None:
+        raise ConfigError(f"{args.model} does not record its training data; pass --data FILE")
+    if source not in BUILT_IN:  # a path stored in a model file is never opened unless the user names it
+        raise ConfigError(f"{args.model} was trained on {str(source)[:200]!r}; pass --data with that file to "
+                          "score its held-out rows (backprop opens no path a model file names by itself)")
+    return source
+
+
 def run(args):
     model = load_model(args.model)
-    source = args.data
-    if source is None:
-        if not args.held_out:
-            raise ConfigError("evaluate needs --data FILE (all of its rows), or --held-out for the training run's "
-                              "held-out rows")
-        source = model.data.get("test_data") or model.data.get("data")
-        if source is None:
-            raise ConfigError(f"{args.model} does not record its training data; pass --data FILE")
+    source = source_of(args, model)
     from .streaming import evaluate_streamed, wants_stream
     if wants_stream(args.stream, source) or (args.held_out and args.stream is not False
                                              and model.data.get("split") == "row-hash"):

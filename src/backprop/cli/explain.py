@@ -1,14 +1,15 @@
 """`backprop explain`: one step of backprop with real numbers (backprop.learn.explain computes it)."""
 
-import json
-
 import numpy as np
 
 from ..activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ..costs import COSTS
 from ..errors import ConfigError, DataError
+from ..plots import gradient_depth
 from ..learn.explain import as_markdown, as_text, build, depth_profile, explain
 from ..checks import as_targets
+from ..learn.json_output import dumps
+from .budget import check_finite_differences
 from .common import load_model, parse_layers
 from .evaluate import read_for
 
@@ -65,6 +66,7 @@ def run(args):
         layers = parse_layers(args.layers)
         if len(layers) < 2:
             raise ConfigError("--layers needs at least input and output sizes, e.g. 2,3,2")
+    check_finite_differences(layers or [2, 3, 2], args.samples, "explain")
     net, X, Y = build(layers, args.activation, args.output, args.cost, args.seed, args.samples, args.init_scale)
     return _show(explain(net, X, Y, args.learning_rate), args.format)
 
@@ -117,7 +119,7 @@ def _rows(text):
 
 def _show(result, form):
     if form == "json":
-        print(json.dumps(result, indent=1))
+        print(dumps(result, indent=1))  # NaN and infinities as null: always valid JSON
     else:
         print(as_markdown(result) if form == "markdown" else as_text(result))
     return 0
@@ -129,10 +131,9 @@ def _depth(args):
     norms = depth_profile(args.depth)
     ratio = norms["sigmoid"][0] / norms["sigmoid"][-1]
     if args.format == "json":
-        print(json.dumps({"depth": args.depth, "samples": 64, "width": 32, "norms": norms,
+        print(dumps({"depth": args.depth, "samples": 64, "width": 32, "norms": norms,
                           "sigmoid_first_over_last": ratio, **({"plot": args.plot} if args.plot else {})}, indent=1))
         if args.plot:
-            from ..plots import gradient_depth
             gradient_depth(norms, args.plot)
         return 0
     if args.format == "markdown":
@@ -147,7 +148,6 @@ def _depth(args):
     print(f"sigmoid: layer 1 gets {ratio:.1e} times the gradient of layer {args.depth}: sigma' <= 1/4 "
           "shrinks it at every layer on the way back")
     if args.plot:
-        from ..plots import gradient_depth
         gradient_depth(norms, args.plot)
         print(f"plot: {args.plot}")
     return 0

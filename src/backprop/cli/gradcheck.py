@@ -1,5 +1,7 @@
 """`backprop gradcheck`: backprop against central finite differences on a random network."""
 
+import re
+
 import numpy as np
 
 from ..activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
@@ -7,6 +9,7 @@ from ..costs import COSTS
 from ..errors import ConfigError
 from ..gradcheck import gradcheck
 from ..network import Network
+from .budget import check_finite_differences
 from .common import parse_layers
 
 
@@ -24,7 +27,6 @@ def register(sub):
 
 def shell_words(message):
     """A library message with its keyword arguments (output='softmax') spelled as flags (--output softmax)."""
-    import re
     return re.sub(r"\b(output|activation|cost)=(?:'([^']*)'|\.\.\.)",
                   lambda m: f"--{m.group(1)} {m.group(2) or m.group(1).upper()}", message)
 
@@ -33,8 +35,7 @@ def run(args):
     sizes = parse_layers(args.layers)
     if len(sizes) < 2:
         raise ConfigError("--layers needs at least the input and output sizes, e.g. 2,3,2")
-    if not 1 <= args.samples <= 10_000:
-        raise ConfigError(f"--samples must lie in 1..10000, got {args.samples}")
+    check_finite_differences(sizes, args.samples, "gradcheck")
     try:
         net = Network(sizes, activation=args.activation, output=args.output, cost=args.cost, seed=args.seed)
     except ConfigError as exc:  # the library's words are Python's; a shell user passes flags

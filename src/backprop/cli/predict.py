@@ -10,7 +10,8 @@ import numpy as np
 from ..data.datasets import NAMES as BUILT_IN
 from ..data.sources import load_source
 from ..errors import ConfigError
-from .common import MODEL_HELP, check_output, load_model, write_text
+from .common import MODEL_HELP, load_model
+from .outputs import check_output, write_text
 from .evaluate import read_for
 
 
@@ -59,7 +60,7 @@ def run(args):
     writer.writerow(header)
     writer.writerows(rows.tolist())
     if args.out:
-        write_text(args.out, buffer.getvalue())
+        write_text(args.out, buffer.getvalue(), args.force)
         print(f"wrote {len(rows)} predictions to {args.out}")
     else:
         sys.stdout.write(buffer.getvalue())
@@ -70,8 +71,8 @@ def features(model, source, target, header=True):
     """The model's inputs from source: a table's columns by name (others, such as a target, left out);
     for a model trained without column names (an .npz, a built-in set), by position, a last extra
     column (or --target) being the target."""
-    if model.encoder.active:
-        return read_for(model, source, target, has_target=False, header=header).X
+    if model.encoder.active:  # a --target the user names must be a column of source (read, then left out)
+        return read_for(model, source, target, has_target=target is not None, header=header).X
     if source.lower().endswith(".npz") or source in BUILT_IN or source.startswith("mnist:"):
         return load_source(source, target, 0).X
     dataset = load_source(source, None, 0, has_target=False, header=header)

@@ -83,7 +83,7 @@ def train_streamed(args, setup, options):
     from ..model import Model
     from ..network import Network
     from .common import parse_layers
-    from .train import new_run_folder, output_paths
+    from .training_run import new_run_folder, output_paths
     refuse_options(args, setup)
     stream = open_stream(setup.data, setup.header)
     features, target = select(setup.data, stream.names, parse_columns(setup.features), parse_columns(setup.drop),
@@ -122,13 +122,12 @@ def train_and_report(args, model, rows, data, fitted, options, model_path, folde
     from .. import plots
     from ..data.stream import TEST
     from ..training import Interrupted, ProgressBar, state_of, train
-    from .progress import EpochLines
-    from .train import Checkpoint
+    from .progress import Checkpoint, EpochLines, say_stopped
     net = model.network
     save = lambda path: model_io.save(path, net, **model.metadata())  # noqa: E731
     callbacks = [] if args.quiet else [ProgressBar(), EpochLines()]
     if args.checkpoint:
-        callbacks.append(Checkpoint(save, model_path, net))
+        callbacks.append(Checkpoint(lambda: save(model_path), net))
     say(args, f"training {net} on {model.data['data']}, streamed from disk: {fitted.counts['train']} "
               f"training rows, {fitted.counts['validation']} validation, {fitted.counts['test']} test; {model.task}")
     try:
@@ -141,11 +140,7 @@ def train_and_report(args, model, rows, data, fitted, options, model_path, folde
             save(model_path)
             print(f"interrupted: saved epoch {state.epochs_trained} to {model_path}", file=sys.stderr)
         return 128 + exc.signal if isinstance(exc, Interrupted) else 130
-    if history.best_epoch is not None:
-        say(args, f"stopped after {len(history)} epoch(s): {history.stop_message.split(';')[0]}; "
-                  f"best epoch {history.best_epoch} restored (its weights are the ones saved)")
-    else:
-        say(args, f"stopped: {history.stop_message} after {len(history)} epoch(s)")
+    say_stopped(args, history)
     save(model_path)
     report = None
     if fitted.counts["test"]:

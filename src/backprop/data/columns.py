@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import ConfigError, DataError
-from .encoder import IMPUTE, MAX_CATEGORIES, MissingValue
+from .encoder import IMPUTE, MAX_CATEGORIES, MISSING, MissingValue
 from .files import MAX_NAME
 NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 INFINITE = r"^[+-]?(?i:inf|infinity|nan)$"
@@ -32,9 +32,12 @@ def is_text(kind):
 
 
 def text(column):
-    """A column as plain strings, spaces around each cell stripped (a dictionary decoded)."""
+    """A column as plain strings, whitespace around each cell stripped (a dictionary decoded), and a missing
+    spelling (encoder.MISSING, in any letter case: ' NA ', 'nA', 'NaN') null, as for a DataFrame's cells."""
     column = column.cast(pa.string()) if not (pa.types.is_string(column.type)) else column
-    return pc.utf8_trim_whitespace(column)
+    column = pc.utf8_trim_whitespace(column)
+    missing = pc.is_in(pc.utf8_lower(column), value_set=pa.array(list(MISSING)))
+    return pc.if_else(missing, pa.scalar(None, pa.string()), column)
 
 
 def as_numbers(column, name, where="", first_line=0, decimal_comma=False):

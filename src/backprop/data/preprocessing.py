@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError, DataError
+from ..tasks import TASKS  # noqa: F401 (what a model does, by the task rule; task="auto" lets infer_task choose)
 
 SCALES = ("standard", "minmax", "none")
 

@@ -86,7 +86,7 @@ class BaseMLP(CallbackSupportMixin, StoppingRules, BaseEstimator):
 
     def _validate_params_again(self):
         """Check the parameters on a later partial_fit where set_params changed them since the last check:
-        scikit-learn's _fit_context checks only the first call's, and a full check costs about a millisecond."""
+        scikit-learn's _fit_context checks only the first call's, and a full check costs more than this comparison."""
         if not _is_fitted(self):
             return
         values = repr([self.__dict__.get(name) for name in self._parameter_constraints])
@@ -188,6 +188,13 @@ class BaseMLP(CallbackSupportMixin, StoppingRules, BaseEstimator):
             raise ValueError(DIVERGED)
         return self
 
+    def _batch_size(self, n):
+        """scikit-learn's rule: "auto" is min(200, n); a size over n is n, with a warning."""
+        if self.batch_size != "auto" and self.batch_size > n:
+            warnings.warn(f"batch_size={self.batch_size} is larger than the {n} training samples; using {n}",
+                          stacklevel=6)
+        return min(200, n) if self.batch_size == "auto" else min(int(self.batch_size), n)
+
     def _fit_stochastic(self, net, X, Y, sample_weight, incremental, stratify, tasks):
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True; set early_stopping=False "
@@ -198,10 +205,7 @@ class BaseMLP(CallbackSupportMixin, StoppingRules, BaseEstimator):
         if validation is not None and getattr(self, "validation_loss_curve_", None) is None:
             self._reset_validation()  # a warm start that turned early_stopping on
         n = X.shape[0]
-        if self.batch_size != "auto" and self.batch_size > n:
-            warnings.warn(f"batch_size={self.batch_size} is larger than the {n} training samples; using {n}",
-                          stacklevel=5)
-        batch = min(200, n) if self.batch_size == "auto" else min(int(self.batch_size), n)
+        batch = self._batch_size(n)
         steps = self._optimizer
         # scikit-learn's penalty is (alpha / 2) ||W||^2 over each batch of m samples: gradient alpha W / m.
         # Weighted samples count as their weight (weight 2 is a duplicate), so m is the batch's total weight.

@@ -33,7 +33,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     Parameters are scikit-learn's MLPClassifier's, plus output and cost (backprop's names), an
     activation per hidden layer (a list), class_weight ("balanced" or {label: weight}), dtype
-    (None: the input's float dtype) and early_stopping_metric (see BaseMLP).
+    (None: the input's float dtype) and early_stopping_metric: with early_stopping, "score" (scikit-learn's
+    rule, the default) or "loss" (stop on validation_loss_curve_; see backprop.sklearn.stopping).
     """
 
     _parameter_constraints: dict = {**BaseMLP._parameter_constraints,
@@ -178,7 +179,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 class MLPRegressor(RegressorMixin, BaseMLP):
     """A regressor: identity output and the cost 1/(2n) sum ||a - y||^2, or loss="poisson" (an
     exponential output and the half Poisson deviance). Parameters are scikit-learn's MLPRegressor's,
-    plus output, cost, an activation per hidden layer, dtype and early_stopping_metric (see BaseMLP).
+    plus output, cost, an activation per hidden layer, dtype and early_stopping_metric: with early_stopping,
+    "score" (R^2, scikit-learn's rule) or "loss" (validation_loss_curve_; see backprop.sklearn.stopping).
     """
 
     _parameter_constraints: dict = {**BaseMLP._parameter_constraints,

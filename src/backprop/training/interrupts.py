@@ -42,8 +42,15 @@ def deferred_signals():
 
 @contextmanager
 def raising_signals():
-    """SIGTERM and SIGHUP raise Interrupted, as SIGINT raises KeyboardInterrupt, so cleanup code runs."""
+    """SIGTERM and SIGHUP raise Interrupted, as SIGINT raises KeyboardInterrupt, so cleanup code runs.
+
+    Yields the list of signals received: a handler that ran inside a __del__ or a weakref callback has its
+    exception swallowed by Python ("Exception ignored in ..."), so the caller checks the list at the end.
+    """
+    received = []
+
     def interrupt(number, frame):
+        received.append(number)
         raise Interrupted(number)
     previous = {}
     try:
@@ -52,7 +59,7 @@ def raising_signals():
     except ValueError:  # not the main thread
         pass
     try:
-        yield
+        yield received
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

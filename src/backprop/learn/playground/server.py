@@ -30,10 +30,11 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import ClientDisconnect
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from ..json_output import dumps
 from . import engine
 from .session import UPLOAD, Session, Settings, check_points, options
 
@@ -41,6 +42,7 @@ STATIC = os.path.join(os.path.dirname(__file__), "static")
 MAX_UPLOAD = 10 * 1024 * 1024
 MAX_UPLOAD_BODY = 2 * MAX_UPLOAD + 4096  # the file as a JSON string: an escaped newline takes two bytes
 MAX_SESSIONS = 16
+MAX_UPLOAD_COLUMNS = 1000  # a column per input unit drawn; the reader's time grows with the column count
 MAX_BODY = 64 * 1024  # JSON requests are small
 TOKEN_HEADER = "x-backprop-token"
 TOKEN_PLACEHOLDER = 'content="BACKPROP-TOKEN"'
@@ -50,6 +52,13 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 HEADERS = {"content-security-policy": CSP, "x-content-type-options": "nosniff", "referrer-policy": "no-referrer",
            "x-frame-options": "DENY"}
+
+
+class FiniteJSONResponse(JSONResponse):
+    """JSON with NaN and infinities as null (a diverged step's numbers), never a 500 from json's allow_nan=False."""
+
+    def render(self, content):
+        return dumps(content, separators=(",", ":")).encode("utf-8")
 
 
 class RequestError(Exception):
@@ -162,7 +171,7 @@ class Playground:
             return session, session.data(), session.frame()
         session, data, frame = await run_in_threadpool(start)
         sid = self.add_session(session)
-        return JSONResponse({"id": sid, "data": data, "frame": frame, "has_upload": self.upload is not None})
+        return FiniteJSONResponse({"id": sid, "data": data, "frame": frame, "has_upload": self.upload is not None})
 
     async def step(self, request):
         await _json(request)
@@ -174,7 +183,7 @@ class Playground:
             since = session.epoch + 1
             session.step(epochs, stop=self.stopping)
             return session.frame(since)
-        return JSONResponse(await self.run(request, job))
+        return FiniteJSONResponse(await self.run(request, job))
 
     async def tune(self, request):
         """POST learning_rate, optimizer, l2, batch_size: change them without a reset (the training goes on)."""
@@ -186,10 +195,10 @@ class Playground:
         def job(session):
             session.settings = Settings.from_dict(session.settings.as_dict() | body)
             return {"settings": session.settings.as_dict()}
-        return JSONResponse(await self.run(request, job))
+        return FiniteJSONResponse(await self.run(request, job))
 
     async def frame(self, request):
-        return JSONResponse(await self.run(request, lambda session: session.frame()))
+        return FiniteJSONResponse(await self.run(request, lambda session: session.frame()))
 
     async def explain(self, request):
         """POST {"points": [indices], "learning_rate": r}: explain's JSON for one step on those training points."""
@@ -199,10 +208,10 @@ class Playground:
             raise engine.ConfigError(f"unknown field(s): {', '.join(unknown)}; send points and learning_rate")
         indices = check_points(body.get("points", [0]))
         learning_rate = Settings.from_dict({"learning_rate": body.get("learning_rate", 0.5)}).learning_rate
-        return JSONResponse(await self.run(request, lambda session: session.explain(indices, learning_rate)))
+        return FiniteJSONResponse(await self.run(request, lambda session: session.explain(indices, learning_rate)))
 
     async def vanishing(self, request):
-        return JSONResponse(await self.run(request, lambda session: session.vanishing()))
+        return FiniteJSONResponse(await self.run(request, lambda session: session.vanishing()))
 
     async def upload_csv(self, request):
         """POST {"name": "file.csv", "text": "the file"} (at most MAX_UPLOAD bytes): the data of every new session."""
@@ -217,12 +226,17 @@ class Playground:
         if len(content) > MAX_UPLOAD:
             raise RequestError(f"the file is {len(content)} bytes; uploads are limited to {MAX_UPLOAD >> 20} MB", 413)
         name = os.path.basename(name)[:100] or "upload.csv"
+        header = text[:text.find("\n") if "\n" in text else MAX_UPLOAD]
+        columns = 1 + max(header.count(d) for d in ",;\t|")  # any delimiter the reader detects
+        if columns > MAX_UPLOAD_COLUMNS:
+            raise engine.ConfigError(f"{name}: {columns} columns; the playground draws at most {MAX_UPLOAD_COLUMNS} "
+                                     "(train wider tables with backprop train)")
         async with self.upload_lock:  # one file parsed at a time
             upload = await run_in_threadpool(engine.read_csv_bytes, content, name)
         self.upload = upload
         X, y, names, target = upload[:4]
         task = "classification" if y.dtype.kind in "iuUSOb" else "regression"
-        return JSONResponse({"rows": len(X), "features": names, "target": target, "problem": task})
+        return FiniteJSONResponse({"rows": len(X), "features": names, "target": target, "problem": task})
 
     async def model(self, request):
         def job(session):
@@ -278,7 +292,7 @@ def _query_int(request, name, default):
 
 
 def _error(message, status=400):
-    return JSONResponse({"error": message}, status_code=status)
+    return FiniteJSONResponse({"error": message}, status_code=status)
 
 
 async def _backprop_error(request, exc):

@@ -15,7 +15,7 @@ from . import datasets, engine
 GRID = 50                      # each unit's map is GRID x GRID pixels
 N_POINTS = 400                 # points in a generated data set
 HIDDEN = ("tanh", "sigmoid", "relu", "leaky_relu", "identity")
-PAGE_OPTIMIZERS = ("sgd", "momentum", "adam")  # the page's menu (index.html): a subset of training's OPTIMIZERS
+PAGE_OPTIMIZERS = ("sgd", "momentum", "adam")  # the page's menu: a subset of training's OPTIMIZERS
 MAX_HIDDEN_LAYERS, MAX_UNITS = 6, 8
 EXAMPLE = "worked-example"     # the reference's 2-3-2 network (backprop explain's)
 UPLOAD = "upload"
@@ -59,7 +59,7 @@ class Settings:
 
     @classmethod
     def from_dict(cls, d):
-        """Settings from a JSON object: every field of its own type (no bool for a number, no null), else a ConfigError."""
+        """Settings from a JSON object: each field of its own type (no bool for a number, no null), else ConfigError."""
         if not isinstance(d, dict):
             raise engine.ConfigError(f"settings must be a JSON object, got {type(d).__name__}")
         unknown = sorted(set(d) - set(cls.__dataclass_fields__))
@@ -322,10 +322,15 @@ class Session:
         if not indices or len(indices) > 8:
             raise engine.ConfigError("select 1 to 8 training points")
         if any(not 0 <= i < len(self.X_train) for i in indices):
-            raise engine.ConfigError(f"training point index out of range 0..{len(self.X_train) - 1}")
+            raise engine.ConfigError(f"training points are numbered 1..{len(self.X_train)}")
         step = engine.explain_step(self.net, self.X_train[indices], self.Y_train[indices], learning_rate)
         step["rows"] = [i + 1 for i in indices]  # 1-based, as the page numbers the training points
         step["epoch"] = self.epoch  # the weights it explains: the page refreshes it when training moves on
+        s = self.settings
+        if s.optimizer != "sgd" or s.l2:  # the update shown is the derivation's; say how training's differs
+            l2 = f" with L2 rate {s.l2}" if s.l2 else ""
+            step["stages"][-1]["general"].append(f"training itself steps with {s.optimizer}{l2}; the step shown "
+                                                 "is plain gradient descent on C, as the equations above")
         return step
 
     def vanishing(self, depth=6, width=6, samples=16):
