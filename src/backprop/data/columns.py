@@ -112,7 +112,7 @@ def target_values(column, name, where="", first_line=0, max_categories=MAX_CATEG
         cells = text(column)
         if pc.all(pc.match_substring_regex(cells, INTEGER)).as_py():
             try:
-                return pc.cast(cells, pa.int64()).to_numpy()
+                return _numpy(pc.cast(cells, pa.int64()))
             except pa.ArrowInvalid:  # past int64: ids or codes, kept as text labels
                 return np.asarray(cells.to_numpy(zero_copy_only=False), dtype=str)
         if pc.all(pc.or_(pc.match_substring_regex(cells, NUMBER), pc.match_substring_regex(cells, INFINITE))).as_py():
@@ -122,7 +122,7 @@ def target_values(column, name, where="", first_line=0, max_categories=MAX_CATEG
     if pa.types.is_unsigned_integer(column.type) and pc.max(column).as_py() >= 2**63:
         return np.asarray(pc.cast(column, pa.string()).to_numpy(zero_copy_only=False), dtype=str)
     if pa.types.is_integer(column.type) or pa.types.is_boolean(column.type):
-        return pc.cast(column, pa.int64()).to_numpy()
+        return _numpy(pc.cast(column, pa.int64()))
     return _finite(pc.cast(column, pa.float64()), name, where, first_line)
 
 
@@ -138,7 +138,18 @@ def _finite(column, name, where, first_line):
     bad = pc.invert(pc.is_finite(column))
     if pc.any(bad).as_py():
         raise DataError(f"{where}row {_row(first_line, bad)}, column {name!r}: the target is not a finite number")
-    return column.to_numpy()
+    return _numpy(column)
+
+
+def _numpy(column):
+    """A gap-free int64 or float64 column as one numpy array, from its chunks' buffers (no pandas import)."""
+    out = np.empty(len(column), np.dtype(column.type.to_pandas_dtype()))
+    start = 0
+    for chunk in column.chunks:
+        out[start:start + len(chunk)] = np.frombuffer(chunk.buffers()[1], out.dtype, len(chunk),
+                                                      chunk.offset * out.itemsize)
+        start += len(chunk)
+    return out
 
 
 def most_frequent(column):
@@ -222,8 +233,9 @@ def _copy_numbers(column, out):
     if column.null_count or not (pa.types.is_floating(kind) or pa.types.is_integer(kind)):
         return False
     start = 0
-    for chunk in column.chunks:
-        out[start:start + len(chunk)] = chunk.to_numpy()
+    dtype = np.dtype(kind.to_pandas_dtype()) if pa.types.is_integer(kind) else np.dtype(f"f{kind.bit_width // 8}")
+    for chunk in column.chunks:  # the chunk's own buffer: to_numpy would import pandas, where it is installed
+        out[start:start + len(chunk)] = np.frombuffer(chunk.buffers()[1], dtype, len(chunk), chunk.offset * dtype.itemsize)
         start += len(chunk)
     return bool(np.isfinite(out).all())
 
