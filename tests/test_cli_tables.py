@@ -104,9 +104,11 @@ def test_one_target_rule_for_every_table_format(tmp_path, targets, kind):
     """Integers are class labels, integers past int64 and words text labels, others reals: in a CSV or Parquet."""
     import pyarrow as pa
     import pyarrow.parquet as pq
+
+    from backprop.data.sources import read_table
     path = tmp_path / "t.csv"
     path.write_text("x;y\n" + "".join(f"{i};{targets[i % 2]}\n" for i in range(6)))
-    y_csv = bp.data.sources.read_table(str(path))[1]
+    y_csv = read_table(str(path))[1]
     pq.write_table(pa.table({"x": list(range(6)), "y": [targets[i % 2] for i in range(6)]}), tmp_path / "t.parquet")
-    y_parquet = bp.data.sources.read_table(str(tmp_path / "t.parquet"))[1]
+    y_parquet = read_table(str(tmp_path / "t.parquet"))[1]
     assert y_csv.dtype.kind == y_parquet.dtype.kind == kind and list(y_csv) == list(y_parquet)
