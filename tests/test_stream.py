@@ -116,7 +116,7 @@ def test_evaluate_held_out_finds_the_rows_the_streamed_run_held_out(tmp_path):
                       "--quiet", "--no-plots", cwd=tmp_path)
     assert trained.returncode == 0, trained.stderr
     test_line = re.search(r"test accuracy .*\((\d+) of (\d+)\)", trained.stdout)
-    for data in ([], ["--data", "t.csv"]):  # the training file, and the same rows as CSV
+    for data in (["--data", "t.parquet"], ["--data", "t.csv"]):  # the training file, and the same rows as CSV
         held = run_cli("evaluate", "run", "--held-out", *data, cwd=tmp_path)
         assert held.returncode == 0, held.stderr
         found = re.search(r"held-out accuracy .*\((\d+) of (\d+)\)", held.stdout)
