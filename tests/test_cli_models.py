@@ -45,7 +45,8 @@ def test_a_bare_network_saves_and_loads_and_the_cli_reads_it(tmp_path):
     X = np.array([[0.0, 1.0], [1.0, 0.0]])
     np.testing.assert_array_equal(model.predict(X), net.predict(X)[:, 0])
     np.savetxt(tmp_path / "x.csv", X, delimiter=",")
-    for command in (("info", tmp_path / "n.npz"), ("predict", tmp_path / "n.npz", "--data", tmp_path / "x.csv", "--no-header")):
+    predict = ("predict", tmp_path / "n.npz", "--data", tmp_path / "x.csv", "--no-header")
+    for command in (("info", tmp_path / "n.npz"), predict):
         result = run_cli(*command)
         assert result.returncode == 0 and "KeyError" not in result.stderr, result.stderr
 

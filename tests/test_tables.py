@@ -27,7 +27,9 @@ def sample_table(n=60, seed=0):
     """A table with two numeric columns, a text column and an integer target."""
     rng = np.random.default_rng(seed)
     x = rng.normal(size=n)
-    return pa.table({"x": x, "z": rng.integers(0, 5, n).astype(float), "colour": rng.choice(["red", "green", "blue"], n),
+    z = rng.integers(0, 5, n).astype(float)
+    colour = rng.choice(["red", "green", "blue"], n)
+    return pa.table({"x": x, "z": z, "colour": colour,
                      "label": (x > 0).astype(np.int64)})
 
 
@@ -233,7 +235,8 @@ def fitted():
 @pytest.mark.parametrize("kind", ["pandas", "polars", "arrow"])
 def test_a_frame_with_text_columns_trains_and_predicts(fitted, kind):
     model, features, y = fitted
-    assert model.encoder.columns == ["x", "z", "colour"] and model.encoder.categories == {"colour": ["blue", "green", "red"]}
+    assert model.encoder.columns == ["x", "z", "colour"]
+    assert model.encoder.categories == {"colour": ["blue", "green", "red"]}
     df = frame(kind, features)
     assert (model.predict(df) == y).mean() > 0.9
     np.testing.assert_array_equal(model.predict_proba(df), model.predict_proba(features))

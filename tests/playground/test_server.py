@@ -257,7 +257,8 @@ def test_command_errors_are_one_line():
         timeout=30,
     )
     assert out.returncode == 2
-    assert out.stderr.strip().splitlines() == ["error: /nonexistent/file.csv: no such file"]  # the reader of backprop train
+    # the reader of backprop train
+    assert out.stderr.strip().splitlines() == ["error: /nonexistent/file.csv: no such file"]
 
 
 def test_static_files_ship_in_the_package():

@@ -226,7 +226,9 @@ def test_show_gradients_draws_the_backward_pass_and_an_edge_opens_its_chain_rule
     assert page.locator("#autoplay").text_content() == "Play steps"  # Enter chose the edge, nothing else
     # a click chooses another
     page.locator('[data-edge="1-3-0"]').click(force=True)
-    page.wait_for_function("document.querySelector('#edge-panel [data-q=chain]').textContent.startsWith('∂C/∂W_1[4,1]')")
+    page.wait_for_function(
+        "document.querySelector('#edge-panel [data-q=chain]').textContent.startsWith('∂C/∂W_1[4,1]')"
+    )
 
 
 def test_parity_reset_seed_features_discretize_and_scale(page, running):
@@ -254,7 +256,8 @@ def test_parity_reset_seed_features_discretize_and_scale(page, running):
     page.wait_for_function("App.S.data.features.join() === 'x2,sin x1'")
     assert running.playground.sessions[page.evaluate("App.S.id")].net.sizes[0] == 2
     # discretize output: the binary map holds two colours only; a colour scale and axis numbers beside it
-    colours = """discrete => { const f = App.S.frame, n = App.S.data.grid ** 2, colour = Draw.outputColour(f.maps.output, discrete);
+    colours = """discrete => { const f = App.S.frame, n = App.S.data.grid ** 2,
+        colour = Draw.outputColour(f.maps.output, discrete);
         const s = new Set(); for (let i = 0; i < n; i++) s.add(colour(i).join()); return s.size; }"""
     assert page.evaluate(colours, False) > 2
     page.get_by_label("Discretize output", exact=True).check()

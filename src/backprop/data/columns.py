@@ -192,7 +192,8 @@ def encode(encoder, table, where="", first_line=0, decimal_comma=False):
     have = set(table.column_names)  # column_names is a new list at each call: once, or 50,000 columns cost n^2
     missing = [c for c in encoder.columns if c not in have]
     if missing:
-        raise DataError(f"{where}no column {', '.join(map(repr, missing[:5]))}{' (and more)' if len(missing) > 5 else ''}"
+        more = " (and more)" if len(missing) > 5 else ""
+        raise DataError(f"{where}no column {', '.join(map(repr, missing[:5]))}{more}"
                         f"; the model takes the columns {', '.join(encoder.columns[:10])}"
                         f"{', ...' if len(encoder.columns) > 10 else ''}")
     n = table.num_rows
@@ -235,7 +236,8 @@ def _copy_numbers(column, out):
     start = 0
     dtype = np.dtype(kind.to_pandas_dtype()) if pa.types.is_integer(kind) else np.dtype(f"f{kind.bit_width // 8}")
     for chunk in column.chunks:  # the chunk's own buffer: to_numpy would import pandas, where it is installed
-        out[start:start + len(chunk)] = np.frombuffer(chunk.buffers()[1], dtype, len(chunk), chunk.offset * dtype.itemsize)
+        values = np.frombuffer(chunk.buffers()[1], dtype, len(chunk), chunk.offset * dtype.itemsize)
+        out[start:start + len(chunk)] = values
         start += len(chunk)
     return bool(np.isfinite(out).all())
 

@@ -58,8 +58,10 @@ def select(table, columns, where="", warn=True):
     have = set(table.column_names)
     missing = [c for c in columns if c not in have]
     if missing:
-        raise DataError(f"{where}no column {', '.join(map(repr, missing[:5]))}{' (and more)' if len(missing) > 5 else ''}"
-                        f"; the model takes the columns {', '.join(columns[:10])}{', ...' if len(columns) > 10 else ''}")
+        more = " (and more)" if len(missing) > 5 else ""
+        raise DataError(f"{where}no column {', '.join(map(repr, missing[:5]))}{more}"
+                        f"; the model takes the columns {', '.join(columns[:10])}"
+                        f"{', ...' if len(columns) > 10 else ''}")
     wanted = set(columns)
     extra = [c for c in table.column_names if c not in wanted]
     if extra and warn:

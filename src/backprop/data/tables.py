@@ -132,7 +132,8 @@ def _sample(head, name, whole):
         text = head.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         if whole or exc.start < len(head) - 4:
-            raise DataError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 CSV") from None
+            raise DataError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                            "save it as UTF-8 CSV") from None
         text = head[:exc.start].decode("utf-8-sig")
     if not text.strip():
         raise DataError(f"{name}: the file is empty")

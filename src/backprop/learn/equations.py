@@ -214,7 +214,8 @@ def _update(r):
                       for k, w in enumerate(row)]
     for l, ly in enumerate(r["layers"], start=1):
         items += [[f"b_{l}[{j + 1}] ← b_{l}[{j + 1}] − η ∂C/∂b_{l}[{j + 1}] = "
-                   f"{num(b)} − {num(lr)}·{num(ly['dC_db'][j])} = {val(ly['b_new'][j])}"] for j, b in enumerate(ly["b"])]
+                   f"{num(b)} − {num(lr)}·{num(ly['dC_db'][j])} = {val(ly['b_new'][j])}"]
+                  for j, b in enumerate(ly["b"])]
     lower = "lower" if r["cost_after"] < r["cost"] else "NOT lower: try a smaller learning rate"
     general = [f"W_l ← W_l − η ∂C/∂W_l,  b_l ← b_l − η ∂C/∂b_l,  η = {num(lr)}",
                f"cost after the step: {num(r['cost_after'])} (was {num(r['cost'])}: {lower})"]

@@ -147,7 +147,8 @@ def as_text(r):
         out += [f"  (BP3) dC/dW_{l} = (1/m) sum_i delta_{l} a_{l - 1}^T   (m = {m})", _line("backprop", layer["dC_dW"]),
                 *_worked(r, "bp3", l), _line("numeric ", layer["dC_dW_numeric"]),
                 f"      relative error {layer['dC_dW_error']:.1e}",
-                f"  (BP4) dC/db_{l} = (1/m) sum_i delta_{l}   (m = {m})", _line("backprop", [[v] for v in layer["dC_db"]]),
+                f"  (BP4) dC/db_{l} = (1/m) sum_i delta_{l}   (m = {m})",
+                _line("backprop", [[v] for v in layer["dC_db"]]),
                 *_worked(r, "bp4", l), _line("numeric ", [[v] for v in layer["dC_db_numeric"]]),
                 f"      relative error {layer['dC_db_error']:.1e}"]
     lr = r["learning_rate"]
