@@ -151,3 +151,53 @@ def test_state_from_another_network_is_refused(rng):
     bigger = np.zeros(12)
     with pytest.raises(ShapeError, match="state from another network"):
         opt.step(bigger, np.zeros(12), 0.1)
+
+
+def test_l1_sgd_steps_by_hand_weights_only(rng):
+    # W <- W - lr (g + l1 sign(W)) on every layer's weights; b <- b - lr g, the biases untouched by l1.
+    p0 = [rng.normal(size=(3, 2)), rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=4)]
+    grads = [[rng.normal(size=p.shape) for p in p0] for _ in range(STEPS)]
+    lr, l1 = 0.05, 0.3
+    p = [x.copy() for x in p0]
+    for g in grads:
+        p = [x - lr * (gi + l1 * np.sign(x)) if x.ndim == 2 else x - lr * gi for x, gi in zip(p, g)]
+    for a, b in zip(run("sgd", p0, grads, lr, l1=l1), p):
+        np.testing.assert_allclose(a, b, rtol=1e-13)
+
+
+def test_l1_adam_steps_by_hand_weights_only(rng):
+    p0 = [rng.normal(size=(3, 2)), rng.normal(size=3)]
+    grads = gradient_sequence(rng)
+    lr, b1, b2, eps, l1 = 0.01, 0.9, 0.999, 1e-8, 0.5
+    p, m, v = [x.copy() for x in p0], [np.zeros_like(x) for x in p0], [np.zeros_like(x) for x in p0]
+    for t, g in enumerate(grads, start=1):
+        for i in range(2):
+            gi = g[i] + l1 * np.sign(p[i]) if p[i].ndim == 2 else g[i]  # the L1 subgradient, weights only
+            m[i] = b1 * m[i] + (1 - b1) * gi
+            v[i] = b2 * v[i] + (1 - b2) * gi**2
+            m_hat, v_hat = m[i] / (1 - b1**t), v[i] / (1 - b2**t)
+            p[i] = p[i] - lr * m_hat / (np.sqrt(v_hat) + eps)
+    for a, b in zip(run("adam", p0, grads, lr, l1=l1), p):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_a_negative_l1_is_refused_naming_it():
+    with pytest.raises(ConfigError, match="l1 must be a number >= 0"):
+        TrainingOptions(l1=-0.1)
+    assert TrainingOptions(optimizer="momentum", l1=0.2).optimizer_settings()["l1"] == 0.2
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 0.1])
+def test_the_fused_sgd_step_equals_the_general_one_with_l1(weight_decay, rng):
+    import backprop as bp
+    from backprop.training.optimizers import SGD
+
+    net = bp.Network([4, 6, 3], activation="tanh", output="softmax", cost="cross_entropy", seed=0)
+    X, y = rng.normal(size=(9, 4)), np.eye(3)[rng.integers(0, 3, 9)]
+    grads = np.concatenate([g.ravel() for g in sum(net.gradients(X, y), [])])  # laid out as net.parameters
+    plain = net.copy()
+    SGD(weight_decay=weight_decay, l1=0.2).step(plain.parameters, grads, 0.3, plain.n_weights)
+    a, delta = net.backprop(X.T, y.T)
+    SGD(weight_decay=weight_decay, l1=0.2).step_from_deltas(net.weights, net.biases, delta, a, 0.3)
+    for p, q in zip(net.weights + net.biases, plain.weights + plain.biases):
+        np.testing.assert_allclose(p, q, rtol=1e-13, atol=1e-15)

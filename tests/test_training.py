@@ -363,3 +363,47 @@ def test_divergence_names_the_batch_whose_cost_first_became_infinite(rng):
         bp.train(net, X, Y, epochs=2, batch_size=4, shuffle=False, learning_rate=0.01)
     assert (info.value.epoch, info.value.batch) == (1, 3)
     assert all(np.array_equal(p, q) for p, q in zip(net.weights + net.biases, before))
+
+
+def useless_inputs_problem():
+    """y = 2 x1 - x2 + noise, and eight more inputs the target does not use."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 10))
+    return X, (2 * X[:, 0] - X[:, 1] + 0.1 * rng.normal(size=200))[:, None]
+
+
+@pytest.mark.parametrize("optimizer,learning_rate", [("sgd", 0.05), ("adam", 0.01)])
+def test_l1_drives_the_weights_of_useless_inputs_toward_zero(optimizer, learning_rate):
+    X, y = useless_inputs_problem()
+    fits = {}
+    for l1 in (0.0, 0.02):
+        net = bp.Network([10, 1], output="identity", cost="mse", seed=0)
+        history = bp.train(net, X, y, epochs=60, batch_size=20, optimizer=optimizer, learning_rate=learning_rate,
+                           l1=l1, seed=0)
+        fits[l1] = net.weights[0][0], history.cost[-1], net.cost(X, y)
+    (plain, _, _), (sparse, reported, data_cost) = fits[0.0], fits[0.02]
+    assert np.linalg.norm(sparse[2:]) <= 0.25 * np.linalg.norm(plain[2:])  # the useless inputs' weights shrink
+    np.testing.assert_allclose(sparse[:2], [2, -1], atol=0.05)             # the useful ones stay
+    # The reported cost is the data cost, as with weight_decay: the penalty 0.02 ||W||_1 (about 0.06) is not in it.
+    assert reported == pytest.approx(data_cost, rel=0.3) and reported < 0.02 * np.abs(sparse).sum() / 4
+
+
+def test_l1_is_saved_in_the_model_file_and_files_without_it_still_load(tmp_path):
+    import json
+
+    from backprop import io
+
+    X, y = useless_inputs_problem()
+    net = bp.Network([10, 1], output="identity", cost="mse", seed=0)
+    bp.train(net, X, y, epochs=2, optimizer="momentum", l1=0.03)
+    io.save(tmp_path / "l1.npz", net)
+    again, _ = io.load(tmp_path / "l1.npz")
+    assert state_of(again).options.l1 == 0.03 and state_of(again).optimizer.l1 == 0.03
+    with np.load(tmp_path / "l1.npz") as f:  # a file from before l1: neither the option nor the setting
+        arrays = dict(f)
+    meta = json.loads(arrays["metadata"].tobytes())
+    del meta["training"]["options"]["l1"], meta["training"]["optimizer"]["settings"]["l1"]
+    arrays["metadata"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    np.savez(tmp_path / "old.npz", **arrays)
+    old, _ = io.load(tmp_path / "old.npz")
+    assert state_of(old).options.l1 == 0.0 and state_of(old).optimizer.l1 == 0.0

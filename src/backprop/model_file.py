@@ -126,7 +126,7 @@ HISTORY = record({**{name: (list_of(PER_EPOCH_CHECKS[name], MAX_EPOCH_ROWS), Tru
                   "best_epoch": (optional(integer(1, MAX_EPOCH_ROWS)), False)})
 OPTIMIZER_SETTINGS = {f.name: (lambda spec, name: lambda v, where: _spec(spec, name, v, where))(spec_of(f), f.name)
                       for f in TrainingOptions.__dataclass_fields__.values()
-                      if f.name in ("momentum", "beta1", "beta2", "eps", "weight_decay")}
+                      if f.name in ("momentum", "beta1", "beta2", "eps", "weight_decay", "l1")}
 OPTIMIZER = record({"name": (string(tuple(OPTIMIZERS)), True), "t": (integer(0, 2**53), True),
                     "settings": (record({k: (v, False) for k, v in OPTIMIZER_SETTINGS.items()}), False),
                     "state": (lambda v, where: _state(v, where), False)})

@@ -287,3 +287,19 @@ def test_the_page_reads_the_ranges_of_its_settings_from_the_option_specs(running
             over = spec["high"] + (1 if spec["kind"] == "int" else 1e-9 * max(1, spec["high"]))
             status, body = running.request("/api/session", {"settings": {name: over}})
             assert status == 400 and name in body["error"], (name, body)
+
+
+def test_the_l1_rate_is_a_setting_that_reaches_training(running):
+    from backprop.training import state_of
+
+    status, options = running.request("/api/options")
+    assert options["settings"]["l1"]["low"] == 0 and options["settings"]["l1"]["high"] == 1
+    status, r = running.request("/api/session", {"settings": {"l1": -0.1}})
+    assert status == 400 and r["error"].startswith("l1 must be a number >= 0")
+    sid, _ = new_session(running, optimizer="sgd", l1=0.01)
+    running.request(f"/api/step?id={sid}&epochs=1", {})
+    assert state_of(running.playground.sessions[sid].net).optimizer.l1 == 0.01
+    status, r = running.request(f"/api/settings?id={sid}", {"l1": 0.3})  # changes without a reset
+    assert status == 200 and r["settings"]["l1"] == 0.3
+    running.request(f"/api/step?id={sid}&epochs=1", {})
+    assert state_of(running.playground.sessions[sid].net).optimizer.l1 == 0.3

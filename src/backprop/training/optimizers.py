@@ -8,7 +8,8 @@ own state (moments, velocities), one buffer per name laid out as params, and the
 The learning rate is passed to every step (a schedule changes it between epochs). Rules follow
 PyTorch's torch.optim, so the two can be compared step by step; weight_decay is an L2 term added
 to the weights' gradients (decoupled from them in AdamW): the first n_decayed entries, the
-weights; biases never decay.
+weights; biases never decay. l1 adds l1 sign(W) to the same entries (L1 regularization, as
+TensorFlow Playground has it). Neither penalty is part of the cost training reports.
 """
 
 import math
@@ -24,18 +25,21 @@ class Optimizer:
 
     name = ""
     default_learning_rate = 0.1
-    options = ("weight_decay",)  # the keyword options this optimizer takes (TrainingOptions checks them)
+    options = ("weight_decay", "l1")  # the keyword options this optimizer takes (TrainingOptions checks them)
     buffers = ()  # the names of its state buffers, each laid out as the parameters
 
-    def __init__(self, weight_decay=0.0):
+    def __init__(self, weight_decay=0.0, l1=0.0):
         self.weight_decay = weight_decay
+        self.l1 = l1
         self.t = 0          # steps taken
         self.state = {}     # name -> 1-D array laid out as the parameters
 
     def step(self, params, grads, learning_rate, n_decayed=0):
-        """Update the 1-D buffer params in place from grads (same shape); L2 decay on params[:n_decayed]."""
+        """Update the 1-D buffer params in place from grads (same shape); L2 and L1 on params[:n_decayed]."""
         self.t += 1
         state = [self._buffer(name, params) for name in self.buffers]
+        if n_decayed and self.l1:
+            self._l1(params[:n_decayed], grads[:n_decayed])
         if n_decayed and self.weight_decay:
             self._decay(params[:n_decayed], grads[:n_decayed], learning_rate)
         self._update(params, grads, learning_rate, *state)
@@ -49,6 +53,10 @@ class Optimizer:
             raise ShapeError(f"the {self.name} optimizer's {name} is {buffer.shape} {buffer.dtype}, but the "
                              f"parameters are {params.shape} {params.dtype}: state from another network")
         return buffer
+
+    def _l1(self, p, g):
+        """g <- g + l1 sign(W): a subgradient of l1 ||W||_1 (at W = 0, sign gives 0, a valid choice)."""
+        blas.add_scaled(g, np.sign(p), self.l1)
 
     def _decay(self, p, g, learning_rate):
         """Weight decay as an L2 term, as torch.optim does: g <- g + wd W, the gradient of (wd/2) ||W||^2."""
@@ -78,15 +86,18 @@ class SGD(Optimizer):
         """The same step, with (BP3) and the update of each W_l in one BLAS call.
 
         delta[l] (n_l, m) and a[l] (n_l, m) as Network.backprop leaves them (delta of the mean
-        cost): W_l <- (1 - lr wd) W_l - lr delta_l a_{l-1}^T, b_l <- b_l - lr sum_i delta_l.
+        cost): W_l <- (1 - lr wd) W_l - lr delta_l a_{l-1}^T - lr l1 sign(W_l), b_l <- b_l - lr sum_i delta_l.
         Equal to step() with the gradients of (BP3) and (BP4); a test checks that.
         """
         self.t += 1
         decay = 1.0 - learning_rate * self.weight_decay  # (1 - lr wd) W: the L2 term's share of the step
         ones = blas.ones(delta[-1].shape[1], delta[-1].dtype)[:, None]
         for l in range(1, len(weights) + 1):
+            signs = np.sign(weights[l - 1]) if self.l1 else None  # sign(W_l) before the step, as step() takes it
             # (BP3) and (BP4) with the step: W_l <- decay W_l - lr delta_l a_{l-1}^T, b_l <- b_l - lr delta_l 1
             blas.gemm(delta[l], a[l - 1].T, weights[l - 1], -learning_rate, decay)
+            if self.l1:
+                blas.add_scaled(weights[l - 1], signs, -learning_rate * self.l1)  # - lr l1 sign(W_l)
             blas.gemm(delta[l], ones, biases[l - 1][:, None], -learning_rate, 1.0)
 
 
@@ -95,11 +106,11 @@ class Momentum(Optimizer):
 
     name = "momentum"
     default_learning_rate = 0.01
-    options = ("momentum", "weight_decay")
+    options = ("momentum", "weight_decay", "l1")
     buffers = ("velocity",)
 
-    def __init__(self, momentum=0.9, weight_decay=0.0):
-        super().__init__(weight_decay)
+    def __init__(self, momentum=0.9, weight_decay=0.0, l1=0.0):
+        super().__init__(weight_decay, l1)
         self.momentum = momentum
 
     def _update(self, p, g, learning_rate, v):
@@ -125,11 +136,11 @@ class Adam(Optimizer):
 
     name = "adam"
     default_learning_rate = 0.001
-    options = ("beta1", "beta2", "eps", "weight_decay")
+    options = ("beta1", "beta2", "eps", "weight_decay", "l1")
     buffers = ("m", "v")
 
-    def __init__(self, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
-        super().__init__(weight_decay)
+    def __init__(self, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, l1=0.0):
+        super().__init__(weight_decay, l1)
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
 
     def _update(self, p, g, learning_rate, m, v):
@@ -159,8 +170,8 @@ class AdamW(Adam):
 
     name = "adamw"
 
-    def __init__(self, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01):
-        super().__init__(beta1, beta2, eps, weight_decay)
+    def __init__(self, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01, l1=0.0):
+        super().__init__(beta1, beta2, eps, weight_decay, l1)
 
     def _decay(self, p, g, learning_rate):
         p *= 1 - learning_rate * self.weight_decay  # p <- p - lr wd p, apart from the gradient

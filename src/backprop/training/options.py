@@ -134,6 +134,8 @@ class TrainingOptions(Checked):
                                high=1, none="1e-8")
     weight_decay: float | None = option(None, float, "L2 penalty on the weights (decoupled in adamw)", low=0,
                                         high=1e6, none="0, or 0.01 for adamw")
+    l1: float = option(0.0, float, "L1 penalty on the weights: l1 sign(W) added to their gradient", low=0,
+                       high=1e6)
     schedule: str = option("constant", str, "learning rate over the epochs", choices=tuple(SCHEDULES))
     step_size: int | None = option(None, int, "step schedule: epochs between drops", low=1, none="10")
     gamma: float | None = option(None, float, "step and exponential schedules: factor per drop or epoch", low=0,

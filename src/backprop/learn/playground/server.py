@@ -186,9 +186,9 @@ class Playground:
         return FiniteJSONResponse(await self.run(request, job))
 
     async def tune(self, request):
-        """POST learning_rate, optimizer, l2, batch_size: change them without a reset (the training goes on)."""
+        """POST learning_rate, optimizer, l2, l1, batch_size: change them without a reset (the training goes on)."""
         body = await _json(request)
-        allowed = {"learning_rate", "optimizer", "l2", "batch_size"}
+        allowed = {"learning_rate", "optimizer", "l2", "l1", "batch_size"}
         if set(body) - allowed:
             raise engine.ConfigError(f"only {', '.join(sorted(allowed))} change without a reset")
 

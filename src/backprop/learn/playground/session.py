@@ -33,6 +33,7 @@ SPECS = {
     "learning_rate": engine.training_spec("learning_rate", high=10, none=""),
     "optimizer": engine.training_spec("optimizer", choices=PAGE_OPTIMIZERS),
     "l2": engine.training_spec("weight_decay", high=1, none=""),
+    "l1": engine.training_spec("l1", high=1),
     "seed": engine.training_spec("seed", high=2**32 - 1, none=""),  # numpy's seeds, and exact in JSON
     "weights_seed": engine.Spec(int, "the seed of the starting weights (Reset draws a new one)", low=0, high=2**32 - 1),
 }
@@ -54,6 +55,7 @@ class Settings:
     learning_rate: float = 0.03
     optimizer: str = "sgd"
     l2: float = 0.0
+    l1: float = 0.0
     seed: int = 0               # the data: generated points and the train/test split
     weights_seed: int = 0       # the network's first weights; Reset draws new ones by counting it up
 
@@ -246,7 +248,7 @@ class Session:
             try:
                 engine.train_epochs(self.net, self.X_train, self.Y_train, 1, batch_size=s.batch_size,
                                     learning_rate=s.learning_rate, optimizer=s.optimizer, weight_decay=s.l2,
-                                    seed=s.seed)
+                                    l1=s.l1, seed=s.seed)
             except engine.DivergenceError as exc:
                 self.message = str(exc)
                 return False
@@ -327,9 +329,10 @@ class Session:
         step["rows"] = [i + 1 for i in indices]  # 1-based, as the page numbers the training points
         step["epoch"] = self.epoch  # the weights it explains: the page refreshes it when training moves on
         s = self.settings
-        if s.optimizer != "sgd" or s.l2:  # the update shown is the derivation's; say how training's differs
-            l2 = f" with L2 rate {s.l2}" if s.l2 else ""
-            step["stages"][-1]["general"].append(f"training itself steps with {s.optimizer}{l2}; the step shown "
+        if s.optimizer != "sgd" or s.l2 or s.l1:  # the update shown is the derivation's; say how training's differs
+            rates = " and".join(f" {name} rate {rate}" for name, rate in (("L2", s.l2), ("L1", s.l1)) if rate)
+            rates = f" with{rates}" if rates else ""
+            step["stages"][-1]["general"].append(f"training itself steps with {s.optimizer}{rates}; the step shown "
                                                  "is plain gradient descent on C, as the equations above")
         return step
 

@@ -3,7 +3,7 @@
 const $ = id => document.getElementById(id);
 // What each setting may be, its default and the network's limits: the server's option specs (GET /api/options).
 let OPTIONS, DEFAULTS, FEATURES, DATASETS;
-const TUNABLE = ["learning_rate", "optimizer", "l2", "batch_size"];  // change without a reset
+const TUNABLE = ["learning_rate", "optimizer", "l2", "l1", "batch_size"];  // change without a reset
 const S = { id: null, data: null, frame: null, curve: [], playing: false, settings: null, picked: [0],
   showTest: false, hasUpload: false, hover: null, busy: Promise.resolve(), changes: 0 };
 
@@ -171,6 +171,7 @@ function fillControls() {
   ds.value = s.dataset;
   for (const k of ["learning_rate", "optimizer", "problem"]) $(k).value = String(s[k]);
   $("l2").value = s.l2 ? String(s.l2) : "0";
+  $("l1").value = s.l1 ? String(s.l1) : "0";
   if (s.activations.length) $("activation").value = s.activations[s.activations.length - 1];
   $("classes").value = s.classes; $("noise").value = Math.round(s.noise * 100);
   $("train_ratio").value = Math.round(s.train_ratio * 100); $("batch_size").value = s.batch_size; $("seed").value = s.seed;
@@ -205,6 +206,7 @@ function wire() {
   $("learning_rate").onchange = e => change({ learning_rate: Number(e.target.value) });
   $("optimizer").onchange = e => change({ optimizer: e.target.value });
   $("l2").onchange = e => change({ l2: Number(e.target.value) });
+  $("l1").onchange = e => change({ l1: Number(e.target.value) });
   $("activation").onchange = e => change({ activations: S.settings.layers.map(() => e.target.value) });
   $("problem").onchange = e => {
     const p = e.target.value, s = S.settings;
@@ -471,7 +473,7 @@ function applyOptions(o) {
   const spec = o.settings, fill = (id, names) => { $(id).innerHTML = names.map(n => `<option>${n}</option>`).join(""); };
   fill("optimizer", spec.optimizer.choices); fill("activation", o.activations); fill("problem", spec.problem.choices);
   const within = (id, s) => [...$(id).options].forEach(op => { if (Number(op.value) > s.high) op.remove(); });
-  within("learning_rate", spec.learning_rate); within("l2", spec.l2);
+  within("learning_rate", spec.learning_rate); within("l2", spec.l2); within("l1", spec.l1);
   const range = (id, s, scale) => { $(id).min = Math.round(s.low * scale); $(id).max = Math.round(s.high * scale); };
   range("classes", spec.classes, 1); range("noise", spec.noise, 100); range("train_ratio", spec.train_ratio, 100);
   range("seed", spec.seed, 1);
