@@ -188,3 +188,15 @@ def test_streamed_training_validates_stops_early_and_keeps_its_best_epoch(tmp_pa
     assert history.best_epoch == history.epoch[int(np.argmin(history.val_cost))]
     assert f"best epoch {history.best_epoch} restored" in out
     assert (tmp_path / "m-plots" / "curves.png").is_file() and (tmp_path / "m-plots" / "confusion.png").is_file()
+
+
+def test_a_header_longer_than_the_sample_is_read_whole(tmp_path):
+    """The stream reads the delimiter and the names from the whole first line, as the in-memory reader does."""
+    from backprop.data import tables
+    from backprop.data.stream import TableStream
+
+    names = [f"feature_number_{i}" for i in range(tables.SAMPLE // 10)] + ["label"]
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(names) + "\n" + ",".join(["0.5"] * (len(names) - 1) + ["1"]) + "\n")
+    assert len(",".join(names)) > tables.SAMPLE
+    assert TableStream(str(path)).names == names

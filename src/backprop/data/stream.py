@@ -61,11 +61,12 @@ class TableStream:
         """The delimiter, decimal mark and column names from the file's first bytes (as tables.read_arrow)."""
         import csv
         from . import tables
+        size = os.path.getsize(self.path)
         with open(self.path, "rb") as f:
-            head = f.read(tables.SAMPLE)
+            head = tables.file_head(f, size)  # a header longer than the sample is read to its end
         if head[:2] == b"\x1f\x8b":
             raise DataError(f"{self.path}: --stream reads plain CSV; decompress the .gz file first")
-        whole = os.path.getsize(self.path) <= tables.SAMPLE
+        whole = len(head) >= size
         text = tables._sample(head, self.path, whole)
         self.delimiter, self.decimal_comma = tables.sniff(text, whole)
         first = next(csv.reader([text.splitlines()[0]], delimiter=self.delimiter), [])

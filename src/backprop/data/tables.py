@@ -164,11 +164,17 @@ def _head(data):
     return data[:end]
 
 
+def file_head(f, size):
+    """The first SAMPLE bytes of an open file of size bytes, and more up to the end of its first line."""
+    head = f.read(SAMPLE)
+    while not re.search(rb"[\r\n]", head) and len(head) < size:
+        head += f.read(len(head) * 3)  # the first line is longer than the sample: read on to its end
+    return head
+
+
 def _read_csv(path, name, header, text_columns, size):
     with open(path, "rb") as f:
-        head = f.read(SAMPLE)
-        while not re.search(rb"[\r\n]", head) and len(head) < size:
-            head += f.read(len(head) * 3)  # the first line is longer than the sample: read on to its end
+        head = file_head(f, size)
     text = _sample(head, name, len(head) >= size)
     return _parse(path, name, text, len(head) >= size, header, text_columns, size)
 
