@@ -45,15 +45,16 @@ def test_gemm_takes_numpys_route_for_what_blas_cannot_take(rng):
         assert matmul(np.ones(shape_a), np.ones(shape_b)).shape == (shape_a[0], shape_b[1])
 
 
+@pytest.mark.parametrize("l1", [0.0, 0.2])
 @pytest.mark.parametrize("weight_decay", [0.0, 0.1])
-def test_step_from_deltas_equals_step_with_the_gradients(weight_decay, rng):
+def test_step_from_deltas_equals_step_with_the_gradients(weight_decay, l1, rng):
     net = bp.Network([4, 6, 3], activation="tanh", output="softmax", cost="cross_entropy", seed=0)
     X, y = rng.normal(size=(9, 4)), np.eye(3)[rng.integers(0, 3, 9)]
     grads = np.concatenate([g.ravel() for g in sum(net.gradients(X, y), [])])  # laid out as net.parameters
     plain = net.copy()
-    SGD(weight_decay=weight_decay).step(plain.parameters, grads, 0.3, plain.n_weights)
+    SGD(weight_decay=weight_decay, l1=l1).step(plain.parameters, grads, 0.3, plain.n_weights)
     a, delta = net.backprop(X.T, y.T)
-    SGD(weight_decay=weight_decay).step_from_deltas(net.weights, net.biases, delta, a, 0.3)
+    SGD(weight_decay=weight_decay, l1=l1).step_from_deltas(net.weights, net.biases, delta, a, 0.3)
     for p, q in zip(net.weights + net.biases, plain.weights + plain.biases):
         np.testing.assert_allclose(p, q, rtol=1e-13, atol=1e-15)
 

@@ -185,19 +185,3 @@ def test_a_negative_l1_is_refused_naming_it():
     with pytest.raises(ConfigError, match="l1 must be a number >= 0"):
         TrainingOptions(l1=-0.1)
     assert TrainingOptions(optimizer="momentum", l1=0.2).optimizer_settings()["l1"] == 0.2
-
-
-@pytest.mark.parametrize("weight_decay", [0.0, 0.1])
-def test_the_fused_sgd_step_equals_the_general_one_with_l1(weight_decay, rng):
-    import backprop as bp
-    from backprop.training.optimizers import SGD
-
-    net = bp.Network([4, 6, 3], activation="tanh", output="softmax", cost="cross_entropy", seed=0)
-    X, y = rng.normal(size=(9, 4)), np.eye(3)[rng.integers(0, 3, 9)]
-    grads = np.concatenate([g.ravel() for g in sum(net.gradients(X, y), [])])  # laid out as net.parameters
-    plain = net.copy()
-    SGD(weight_decay=weight_decay, l1=0.2).step(plain.parameters, grads, 0.3, plain.n_weights)
-    a, delta = net.backprop(X.T, y.T)
-    SGD(weight_decay=weight_decay, l1=0.2).step_from_deltas(net.weights, net.biases, delta, a, 0.3)
-    for p, q in zip(net.weights + net.biases, plain.weights + plain.biases):
-        np.testing.assert_allclose(p, q, rtol=1e-13, atol=1e-15)
