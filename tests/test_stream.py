@@ -200,3 +200,82 @@ def test_a_header_longer_than_the_sample_is_read_whole(tmp_path):
     path.write_text(",".join(names) + "\n" + ",".join(["0.5"] * (len(names) - 1) + ["1"]) + "\n")
     assert len(",".join(names)) > tables.SAMPLE
     assert TableStream(str(path)).names == names
+
+
+def write_format(frame, path, kind):
+    """frame written as kind: csv, csv.gz, parquet, feather, or a folder of three files of one of those."""
+    import gzip
+
+    import pyarrow as pa
+    import pyarrow.feather as feather
+    if kind.startswith("folder-"):
+        os.mkdir(path)
+        for i, part in enumerate(np.array_split(np.arange(len(frame)), 3)):
+            write_format(frame.iloc[part], os.path.join(path, f"part{i}.{kind[7:]}"), kind[7:])
+    elif kind == "csv":
+        frame.to_csv(path, index=False)
+    elif kind == "csv.gz":
+        with gzip.open(path, "wt") as f:
+            frame.to_csv(f, index=False)
+    elif kind == "parquet":
+        frame.to_parquet(path, row_group_size=300)
+    else:
+        feather.write_feather(pa.Table.from_pandas(frame, preserve_index=False), path, chunksize=300)
+    return str(path)
+
+
+FORMATS = ["csv", "csv.gz", "parquet", "feather", "folder-csv", "folder-parquet", "folder-feather"]
+
+
+@pytest.mark.parametrize("kind", FORMATS)
+def test_every_format_streams_to_the_same_rows_split_and_model(kind, tmp_path, monkeypatch, capsys):
+    """Each format the in-memory reader takes also streams, in batches smaller than the table: the same rows,
+    the same hash split, the same categories and scaler as the plain CSV; its held-out rows found again."""
+    from backprop.data.sources import select
+    from backprop.model import load
+    monkeypatch.setattr(stream, "BATCH_ROWS", 250)
+    frame = table(1500)
+    reference = stream.TableStream(write_format(frame, tmp_path / "ref.csv", "csv"))
+    source = stream.TableStream(write_format(frame, tmp_path / f"t.{kind}", kind))
+    assert source.names == reference.names
+    assert max(len(b) for b, _, _ in source.batches()) <= 250
+    rows = pd.concat([b.to_pandas() for b, _, _ in source.batches(np.random.default_rng(0))])
+    assert len(rows) == 1500 and not rows.duplicated().any()
+    pd.testing.assert_frame_equal(rows.sort_values("x0", ignore_index=True), frame.sort_values("x0", ignore_index=True),
+                                  check_dtype=False)
+    features, target = select(source.path, source.names)
+    fits = [stream.fit_stream(s, features, target, seed=3) for s in (reference, source)]
+    assert fits[0].counts == fits[1].counts and fits[0].encoder.categories == fits[1].encoder.categories
+    np.testing.assert_allclose(fits[0].scaler.center, fits[1].scaler.center, rtol=1e-12)
+    model_path = str(tmp_path / "m.npz")
+    assert main(["train", "--data", source.path, "--stream", "--layers", "4", "--epochs", "1", "--out", model_path,
+                 "--quiet", "--no-plots", "--seed", "3"]) == 0
+    tested = re.search(r"\((\d+) of (\d+)\)", capsys.readouterr().out).group(2)
+    assert int(tested) == fits[1].counts["test"]
+    assert load(model_path).encoder.categories == fits[0].encoder.categories
+    assert main(["evaluate", model_path, "--held-out", "--data", source.path, "--stream"]) == 0
+    assert re.search(r"\((\d+) of (\d+)\)", capsys.readouterr().out).group(2) == tested
+
+
+def test_a_folder_whose_files_differ_in_their_columns_is_refused_naming_the_file(tmp_path, capsys):
+    os.mkdir(tmp_path / "parts")
+    table(100).to_csv(tmp_path / "parts" / "a.csv", index=False)
+    table(100).drop(columns="x1").to_csv(tmp_path / "parts" / "b.csv", index=False)
+    table(100).to_parquet(tmp_path / "mixed.parquet")
+    status = main(["train", "--data", str(tmp_path / "parts"), "--stream", "--out", str(tmp_path / "m.npz")])
+    err = capsys.readouterr().err
+    assert status == 2 and "b.csv: its columns differ" in err and err.count("\n") == 1
+    os.rename(tmp_path / "mixed.parquet", tmp_path / "parts" / "c.parquet")
+    assert main(["train", "--data", str(tmp_path / "parts"), "--stream", "--out", str(tmp_path / "m.npz")]) == 2
+    assert "mixes file formats (csv, parquet)" in capsys.readouterr().err
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_a_broken_gzip_stream_is_one_line_naming_the_file(tmp_path, capsys):
+    import gzip
+    data = gzip.compress(table(3000).to_csv(index=False).encode())
+    (tmp_path / "t.csv.gz").write_bytes(data[: len(data) // 2])
+    status = main(["train", "--data", str(tmp_path / "t.csv.gz"), "--stream", "--out", str(tmp_path / "m.npz")])
+    err = capsys.readouterr().err
+    assert status == 2 and err.startswith("error: ") and "t.csv.gz" in err and err.count("\n") == 1, err
+    assert not (tmp_path / "m.npz").exists()

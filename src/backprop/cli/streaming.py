@@ -2,8 +2,9 @@
 larger than memory: --stream, or on their own when the data would not fit.
 
 The rule for on-their-own: a table streams when its decoded float64 size (rows x columns x 8 bytes; a
-CSV's estimated as its file size, about 8 bytes of text a cell) times IN_MEMORY_COPIES is more than half
-the memory available (MemAvailable of /proc/meminfo). --stream and --no-stream override it.
+CSV's estimated as its file size, about 8 bytes of text a cell, and GZIP_RATIO times that for a .gz file)
+times IN_MEMORY_COPIES is more than half the memory available (MemAvailable of /proc/meminfo).
+--stream and --no-stream override it.
 """
 
 import csv
@@ -19,6 +20,7 @@ from .common import say
 
 IN_MEMORY_COPIES = 6  # the in-memory path's peak over the float64 data: raw, split, scaled, batches
 CHUNK_ROWS = 1 << 16  # rows of the shuffle buffer: one chunk of mini-batches
+GZIP_RATIO = 4  # a CSV of numbers compresses about this many times over
 
 
 def available_memory():
@@ -34,7 +36,8 @@ def available_memory():
 
 
 def decoded_bytes(path):
-    """The float64 size of a table file or folder: rows x columns x 8 from Parquet metadata, a CSV's file size."""
+    """The float64 size of a table file or folder: rows x columns x 8 from Parquet metadata, a file's size
+    otherwise (GZIP_RATIO times it for a .gz CSV)."""
     from ..data.tables import PARQUET, format_of
     files = [os.path.join(r, f) for r, _, fs in os.walk(path) for f in fs] if os.path.isdir(path) else [path]
     total = 0
@@ -44,7 +47,9 @@ def decoded_bytes(path):
             meta = pq.ParquetFile(f).metadata
             total += meta.num_rows * meta.num_columns * 8
         else:
-            total += os.path.getsize(f)
+            with open(f, "rb") as raw:
+                compressed = raw.read(2) == b"\x1f\x8b"
+            total += os.path.getsize(f) * (GZIP_RATIO if compressed else 1)
     return total
 
 
@@ -61,7 +66,7 @@ def wants_stream(flag, source):
 def open_stream(source, header=True):
     from ..data.stream import TableStream
     if not isinstance(source, str) or not os.path.exists(source):
-        raise ConfigError(f"--stream reads a CSV or Parquet file (or a folder of Parquet files); {source!r} is not one")
+        raise ConfigError(f"--stream reads a CSV, Parquet or Feather file (or a folder of them); {source!r} is not one")
     return TableStream(source, header)
 
 
@@ -166,9 +171,9 @@ class RowSource:
         """Yields (X encoded (m, width), y raw or None, part (m,), batch, first line) for each batch."""
         from ..data.columns import target_values
         from ..data.stream import parts, row_hash
-        encoder, where = self.model.encoder, f"{self.stream.path}: "
+        encoder = self.model.encoder
         text = [self.target] if has_target else []
-        for batch, first_line in self.stream.batches(rng, text_columns=text):
+        for batch, where, first_line in self.stream.batches(rng, text_columns=text):
             X = encoder.transform(batch, where, first_line, self.stream.decimal_comma)
             if not has_target:
                 yield X, None, None, batch, first_line
@@ -237,7 +242,8 @@ def predict_streamed(model, source, out, proba, header=True):
     nothing at out. Signals are held only for the rename, so Ctrl-C stops a long run at once.
     """
     if not model.encoder.active:
-        raise ConfigError("--stream predicts with a model trained on a table (CSV or Parquet); this one was not")
+        raise ConfigError("--stream predicts with a model trained on a table (CSV, Parquet or Feather); "
+                          "this one was not")
     rows = RowSource(open_stream(source, header), model, None, 0, 0.0, 0.0)
     count = 0
 
@@ -286,7 +292,7 @@ def evaluate_streamed(model, source, target, held_out, header=True):
     from ..data.stream import TEST
     data = model.data or {}
     if not model.encoder.active:
-        raise ConfigError("--stream evaluates a model trained on a table (CSV or Parquet); this one was not")
+        raise ConfigError("--stream evaluates a model trained on a table (CSV, Parquet or Feather); this one was not")
     if held_out and data.get("split") != "row-hash":
         raise ConfigError("--held-out with --stream needs a model trained with --stream (its test rows are "
                           "found by a hash of each row); leave out --stream")

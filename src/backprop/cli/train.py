@@ -71,7 +71,7 @@ def register(sub):
     p.add_argument("--no-plots", action="store_true", help="write no PNG files (default: off)")
     p.add_argument("--quiet", action="store_true", help="print only the final result (default: off)")
     p.add_argument("--stream", action=argparse.BooleanOptionalAction, default=None,
-                   help="read a CSV or Parquet table from disk in batches every epoch instead of into memory; "
+                   help="read a CSV, Parquet or Feather table from disk in batches every epoch instead of into memory; "
                         "peak memory does not grow with its rows (default: only when the data would not fit "
                         "in half the available memory; --no-stream: never)")
     p.set_defaults(run=run)

@@ -1,12 +1,12 @@
 """Tables larger than memory: read from disk as Arrow record batches on every pass, never whole.
 
-TableStream yields a CSV, Parquet file or folder of Parquet files batch by batch (a seeded shuffle of the
-row groups or files); the model's Encoder types and encodes each batch exactly as the in-memory reader
-does (columns.encode). Each row goes to the test, validation or training part by a stable hash of what
-the reader made of it (row_hash), so a later `evaluate --held-out` finds the same test rows without a
-list of them. fit_stream computes what the in-memory path fits on whole arrays, in two passes: the
-categories and classes, then (the one-hot columns known) the scaler's statistics on the training rows
-and the target's scaler.
+TableStream yields a CSV (plain or .gz), Parquet or Feather file, or a folder of such files, batch by
+batch (a seeded shuffle of the row groups, record batches or files); the model's Encoder types and encodes
+each batch exactly as the in-memory reader does (columns.encode). Each row goes to the test, validation or
+training part by a stable hash of what the reader made of it (row_hash), so a later `evaluate --held-out`
+finds the same test rows without a list of them. fit_stream computes what the in-memory path fits on whole
+arrays, in two passes: the categories and classes, then (the one-hot columns known) the scaler's
+statistics on the training rows and the target's scaler.
 """
 
 import hashlib
@@ -27,7 +27,8 @@ TEST, VALIDATION, TRAIN = 0, 1, 2
 
 
 class TableStream:
-    """A table on disk read batch by batch: a CSV file, a Parquet file or a folder of Parquet files."""
+    """A table on disk read batch by batch: a CSV (plain or .gz), Parquet or Feather/Arrow IPC file, or a folder
+    of files of one of those formats with the same columns."""
 
     def __init__(self, path, header=True):
         from . import tables
@@ -37,87 +38,147 @@ class TableStream:
         if os.path.isdir(self.path):
             self.files = sorted(os.path.join(root, f) for root, _, fs in os.walk(self.path) for f in fs
                                 if not f.startswith((".", "_")))
-            if not self.files or any(tables.format_of(f) != tables.PARQUET for f in self.files):
-                raise DataError(f"{self.path}: --stream reads a folder of Parquet files only")
+            if not self.files:
+                raise DataError(f"{self.path}: a folder with no data files in it; name a data file or a folder of "
+                                "CSV, Parquet or Feather files")
         else:
-            check_regular(self.path)
             self.files = [self.path]
-        self.kind = tables.format_of(self.files[0])
-        if self.kind == tables.IPC:
-            raise DataError(f"{self.path}: --stream reads CSV and Parquet; convert a Feather file to Parquet")
-        self.first_line = 0 if self.kind == tables.PARQUET else 2 if header else 1
+        for f in self.files:
+            check_regular(f)
+        kinds = {tables.format_of(f) for f in self.files}
+        if len(kinds) > 1:
+            raise DataError(f"{self.path}: the folder mixes file formats ({', '.join(sorted(kinds))}); keep one")
+        self.kind = kinds.pop()
         self.header, self.decimal_comma, self._csv_types = header, False, None
-        self.names = self._parquet_names() if self.kind == tables.PARQUET else self._csv_setup()
+        self._names_of = {tables.PARQUET: self._parquet_names, tables.IPC: self._ipc_names}.get(self.kind,
+                                                                                                 self._csv_setup)
+        self.names = self._names_of(self.files[0])
         tables.check_names(self.names, self.path)
+        for f in self.files[1:]:
+            if self._names_of(f) != self.names:
+                raise DataError(f"{f}: its columns differ from those of {self.files[0]}; the files of a folder "
+                                "share their columns")
 
-    def _parquet_names(self):
+    def _parquet_names(self, path):
         import pyarrow.parquet as pq
         try:
-            return list(pq.ParquetFile(self.files[0]).schema_arrow.names)
+            return list(pq.ParquetFile(path).schema_arrow.names)
         except (pa.ArrowException, OSError) as exc:
-            raise DataError(f"{self.files[0]}: not a readable Parquet file ({str(exc)[:200]})") from None
+            raise DataError(f"{path}: not a readable Parquet file ({str(exc)[:200]})") from None
 
-    def _csv_setup(self):
+    def _ipc_names(self, path):
+        try:
+            with pa.memory_map(path) as source:
+                return list(pa.ipc.open_file(source).schema.names)
+        except (pa.ArrowException, OSError) as exc:
+            raise DataError(f"{path}: not a readable Feather/Arrow file ({str(exc)[:200]})") from None
+
+    def _csv_setup(self, path):
         """The delimiter, decimal mark and column names from the file's first bytes (as tables.read_arrow)."""
         import csv
+        import gzip
         from . import tables
-        size = os.path.getsize(self.path)
-        with open(self.path, "rb") as f:
-            head = tables.file_head(f, size)  # a header longer than the sample is read to its end
-        if head[:2] == b"\x1f\x8b":
-            raise DataError(f"{self.path}: --stream reads plain CSV; decompress the .gz file first")
-        whole = len(head) >= size
-        text = tables._sample(head, self.path, whole)
-        self.delimiter, self.decimal_comma = tables.sniff(text, whole)
-        first = next(csv.reader([text.splitlines()[0]], delimiter=self.delimiter), [])
+        with open(path, "rb") as raw:
+            compressed = raw.read(2) == b"\x1f\x8b"
+        size = float("inf") if compressed else os.path.getsize(path)
+        try:
+            with (gzip.open(path, "rb") if compressed else open(path, "rb")) as f:
+                head = tables.file_head(f, size)  # a header longer than the sample is read to its end
+        except (OSError, EOFError) as exc:
+            raise DataError(f"{path}: not a readable gzip file ({exc})") from None
+        whole = len(head) < tables.SAMPLE or len(head) >= size
+        text = tables._sample(head, path, whole)
+        delimiter, decimal_comma = tables.sniff(text, whole)
+        if path == self.files[0]:
+            self.delimiter, self.decimal_comma = delimiter, decimal_comma
+        first = next(csv.reader([text.splitlines()[0]], delimiter=delimiter), [])
         return [c.strip() for c in first] if self.header else [f"col{j + 1}" for j in range(len(first))]
 
     def batches(self, rng=None, text_columns=()):
-        """Yields (RecordBatch, the message row of its first row); rng shuffles the row groups or files."""
-        if self.kind == "parquet":
-            yield from self._parquet_batches(rng)
-        else:
-            yield from self._csv_batches(text_columns)
+        """Yields (RecordBatch, its file's name for messages, the message row of its first row); rng shuffles the
+        order of the pieces read whole: row groups, record batches, files."""
+        from . import tables
+        pieces = {tables.PARQUET: self._parquet_pieces, tables.IPC: self._ipc_pieces}.get(self.kind)
+        pieces = pieces() if pieces else [(self._csv_file, f, None) for f in self.files]
+        for k in (range(len(pieces)) if rng is None else rng.permutation(len(pieces))):
+            read, path, piece = pieces[k]
+            for batch, row in read(path, piece, text_columns):
+                yield batch, f"{path}: ", row
 
-    def _parquet_batches(self, rng):
+    def _parquet_pieces(self):
+        """(reader, file, (row group, its first row)) of every row group of every file."""
         import pyarrow.parquet as pq
-        parts = [(f, g) for f in self.files for g in range(pq.ParquetFile(f).num_row_groups)]
-        starts = np.cumsum([0] + [pq.ParquetFile(f).metadata.row_group(g).num_rows for f, g in parts])
-        for k in (range(len(parts)) if rng is None else rng.permutation(len(parts))):
-            path, group = parts[k]
-            row = int(starts[k])
-            for batch in pq.ParquetFile(path).iter_batches(BATCH_ROWS, row_groups=[group]):
-                yield batch, row
-                row += batch.num_rows
+        pieces = []
+        for path in self.files:
+            meta = pq.ParquetFile(path).metadata
+            starts = np.cumsum([0] + [meta.row_group(g).num_rows for g in range(meta.num_row_groups)])
+            pieces += [(self._parquet_group, path, (g, int(starts[g]))) for g in range(meta.num_row_groups)]
+        return pieces
 
-    def _csv_batches(self, text_columns):
-        """A CSV's rows in order: the column types are those of the first block, kept for every later one."""
+    def _parquet_group(self, path, piece, text_columns):
+        import pyarrow.parquet as pq
+        group, row = piece
+        for batch in pq.ParquetFile(path).iter_batches(BATCH_ROWS, row_groups=[group]):
+            yield batch, row
+            row += batch.num_rows
+
+    def _ipc_pieces(self):
+        """(reader, file, (record batch, its first row)) of every record batch of every file."""
+        pieces = []
+        for path in self.files:
+            with pa.memory_map(path) as source:
+                f = pa.ipc.open_file(source)
+                rows = [f.get_record_batch(i).num_rows for i in range(f.num_record_batches)]
+            starts = np.cumsum([0] + rows)
+            pieces += [(self._ipc_batch, path, (i, int(starts[i]))) for i in range(len(rows))]
+        return pieces
+
+    def _ipc_batch(self, path, piece, text_columns):
+        index, row = piece
+        try:
+            with pa.memory_map(path) as source:  # mapped: only the batch read is paged in
+                batch = pa.ipc.open_file(source).get_record_batch(index)
+                for start in range(0, batch.num_rows, BATCH_ROWS):
+                    yield batch.slice(start, BATCH_ROWS), row + start
+        except (pa.ArrowException, OSError) as exc:
+            raise DataError(f"{path}: not a readable Feather/Arrow file ({str(exc)[:200]})") from None
+
+    def _csv_file(self, path, _, text_columns):
+        """A CSV's rows in order: the column types are those of the first block read, kept for every later one."""
         import pyarrow.csv as pacsv
         from .tables import missing_spellings
         types = {c: pa.string() for c in text_columns}
         if self._csv_types is not None:
             types = {**self._csv_types, **types}
-        reader = pacsv.open_csv(
-            self.path, read_options=pacsv.ReadOptions(column_names=self.names, skip_rows=1 if self.header else 0,
-                                                      block_size=CSV_BLOCK),
-            parse_options=pacsv.ParseOptions(delimiter=self.delimiter),
-            convert_options=pacsv.ConvertOptions(
-                null_values=missing_spellings(), strings_can_be_null=True, quoted_strings_can_be_null=True,
-                true_values=[], false_values=[], timestamp_parsers=[], column_types=types,
-                decimal_point="," if self.decimal_comma else "."))
+        with open(path, "rb") as raw:
+            compressed = raw.read(2) == b"\x1f\x8b"
+        source = pa.input_stream(path, compression="gzip" if compressed else None)
+        try:
+            reader = pacsv.open_csv(
+                source, read_options=pacsv.ReadOptions(column_names=self.names, skip_rows=1 if self.header else 0,
+                                                       block_size=CSV_BLOCK),
+                parse_options=pacsv.ParseOptions(delimiter=self.delimiter),
+                convert_options=pacsv.ConvertOptions(
+                    null_values=missing_spellings(), strings_can_be_null=True, quoted_strings_can_be_null=True,
+                    true_values=[], false_values=[], timestamp_parsers=[], column_types=types,
+                    decimal_point="," if self.decimal_comma else "."))
+        except (pa.ArrowInvalid, OSError) as exc:
+            source.close()
+            raise DataError(f"{path}: cannot read as CSV ({str(exc).splitlines()[0][:200]})") from None
         self._csv_types = {name: reader.schema.field(name).type for name in self.names}
-        row = self.first_line
-        while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                return
-            except pa.ArrowInvalid as exc:
-                raise DataError(f"{self.path}: after row {row - 1}: {str(exc).splitlines()[0][:200]}") from None
-            for start in range(0, batch.num_rows, BATCH_ROWS):
-                part = batch.slice(start, BATCH_ROWS)
-                yield part, row
-                row += part.num_rows
+        row = 2 if self.header else 1
+        with source:
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    return
+                except (pa.ArrowInvalid, OSError) as exc:
+                    raise DataError(f"{path}: after row {row - 1}: {str(exc).splitlines()[0][:200]}") from None
+                for start in range(0, batch.num_rows, BATCH_ROWS):
+                    part = batch.slice(start, BATCH_ROWS)
+                    yield part, row
+                    row += part.num_rows
 
 
 # ---- the split: a stable hash of each row -----------------------------------------------------------
@@ -205,19 +266,19 @@ def fit_stream(stream, features, target, *, task="auto", scale="standard", seed=
     from . import columns as typing
     where = f"{stream.path}: "
     categorical, numeric_seen, labels = {}, set(), set()
-    for batch, first_line in stream.batches(text_columns=[target]):
+    for batch, at, first_line in stream.batches(text_columns=[target]):
         table = pa.Table.from_batches([batch])
         for name in features:
             column = table[name]
             if typing.is_categorical(column):
                 known = categorical.setdefault(name, set())
-                known.update(typing.categories_of(column, name, where, max_categories))
+                known.update(typing.categories_of(column, name, at, max_categories))
                 if len(known) > max_categories:
-                    raise ConfigError(f"{where}column {name!r} holds more than {max_categories} distinct values "
+                    raise ConfigError(f"{at}column {name!r} holds more than {max_categories} distinct values "
                                       f"(--max-categories); drop it (--drop {name}) or raise --max-categories")
             elif typing.is_text(column.type) and column.null_count < len(column):
                 numeric_seen.add(name)
-        y = typing.target_values(table[target], target, where, first_line, max_categories)
+        y = typing.target_values(table[target], target, at, first_line, max_categories)
         if task == "auto":
             task = "classification" if y.dtype.kind in "iuUSOb" else "regression"
         if task == "classification":
@@ -231,9 +292,9 @@ def fit_stream(stream, features, target, *, task="auto", scale="standard", seed=
     encoder = Encoder(list(features), {c: sorted(v) for c, v in categorical.items()}, {})
     moments, target_moments = _Moments(encoder.width), _Moments(1)
     counts = np.zeros(3, dtype=np.int64)
-    for batch, first_line in stream.batches(text_columns=[target]):
-        X = encoder.transform(batch, where, first_line, stream.decimal_comma)
-        y = typing.target_values(batch.column(target), target, where, first_line)
+    for batch, at, first_line in stream.batches(text_columns=[target]):
+        X = encoder.transform(batch, at, first_line, stream.decimal_comma)
+        y = typing.target_values(batch.column(target), target, at, first_line)
         part = parts(row_hash(X, y, seed), test_split, validation_split)
         counts += np.bincount(part, minlength=3)
         moments.add(X[part == TRAIN])

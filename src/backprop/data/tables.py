@@ -168,7 +168,10 @@ def file_head(f, size):
     """The first SAMPLE bytes of an open file of size bytes, and more up to the end of its first line."""
     head = f.read(SAMPLE)
     while not re.search(rb"[\r\n]", head) and len(head) < size:
-        head += f.read(len(head) * 3)  # the first line is longer than the sample: read on to its end
+        more = f.read(len(head) * 3)  # the first line is longer than the sample: read on to its end
+        if not more:
+            break
+        head += more
     return head
 
 
