@@ -279,3 +279,76 @@ def test_a_broken_gzip_stream_is_one_line_naming_the_file(tmp_path, capsys):
     err = capsys.readouterr().err
     assert status == 2 and err.startswith("error: ") and "t.csv.gz" in err and err.count("\n") == 1, err
     assert not (tmp_path / "m.npz").exists()
+
+
+def test_a_streamed_run_never_replaces_a_model_file_it_did_not_write(tmp_path, monkeypatch, capsys):
+    """The overwrite rule as for in-memory runs (tests/test_outputs.py): a file already at --out is refused before a
+    row is read; one another run writes there while this one trains is refused at the save, never replaced."""
+    table(600).to_parquet(tmp_path / "t.parquet", row_group_size=200)
+    (tmp_path / "m.npz").write_bytes(b"mine")
+    passes = []
+    original = stream.TableStream.batches
+
+    def counted(self, *args, **kwargs):
+        passes.append(1)
+        return original(self, *args, **kwargs)
+    monkeypatch.setattr(stream.TableStream, "batches", counted)
+    train = ["train", "--data", str(tmp_path / "t.parquet"), "--stream", "--layers", "4", "--epochs", "2",
+             "--out", str(tmp_path / "m.npz"), "--quiet", "--no-plots"]
+    assert main(train) == 2 and "pass --force" in capsys.readouterr().err and not passes
+    os.unlink(tmp_path / "m.npz")
+
+    def another_run_saves_meanwhile(self, *args, **kwargs):  # the file appears after the checks, before the save
+        if not (tmp_path / "m.npz").exists():
+            (tmp_path / "m.npz").write_bytes(b"the other run's")
+        return original(self, *args, **kwargs)
+    monkeypatch.setattr(stream.TableStream, "batches", another_run_saves_meanwhile)
+    assert main(train) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"error: {tmp_path / 'm.npz'} ") and "pass --force" in err, err
+    assert (tmp_path / "m.npz").read_bytes() == b"the other run's"
+    assert sorted(os.listdir(tmp_path)) == ["m.npz", "t.parquet"]  # no temporary file, no plots folder
+
+
+@pytest.mark.parametrize("where", [
+    "/proc",  # no file can be created there, even by root
+    pytest.param("read-only", marks=pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only "
+                                                                                  "folder")),
+])
+def test_a_streamed_run_into_an_unwritable_out_folder_is_refused_before_the_first_epoch(where, tmp_path, monkeypatch,
+                                                                                        capsys):
+    from backprop.cli import progress
+    table(600).to_parquet(tmp_path / "t.parquet", row_group_size=200)
+    folder = tmp_path / "ro" if where == "read-only" else where
+    if where == "read-only":
+        os.mkdir(folder)
+        os.chmod(folder, 0o555)
+    epochs = []
+    monkeypatch.setattr(progress.EpochLines, "on_epoch_end", lambda self, *a, **k: epochs.append(1))
+    try:
+        status = main(["train", "--data", str(tmp_path / "t.parquet"), "--stream", "--layers", "4", "--epochs", "3",
+                       "--out", os.path.join(folder, "stream-run.npz")])
+    finally:
+        if where == "read-only":
+            os.chmod(folder, 0o755)
+    out, err = capsys.readouterr()
+    assert status == 2 and err.startswith(f"error: cannot write into {folder}") and err.count("\n") == 1, err
+    assert not epochs and "epoch" not in out
+    assert not os.path.exists(os.path.join(folder, "stream-run.npz"))
+    assert sorted(os.listdir(tmp_path)) == ["t.parquet"] + (["ro"] if where == "read-only" else [])
+
+
+def test_a_failed_streamed_run_leaves_no_run_folder_behind(tmp_path, monkeypatch, capsys):
+    """A bad cell found in the first pass, or training that diverges after the run folder was made: no runs/ left."""
+    monkeypatch.chdir(tmp_path)
+    frame = table(600).astype({"x2": object})
+    frame.loc[17, "x2"] = "oops"  # a word among numbers: refused by the first pass over the rows
+    frame.to_csv(tmp_path / "bad.csv", index=False)
+    assert main(["train", "--data", "bad.csv", "--stream", "--layers", "4", "--epochs", "2"]) == 2
+    assert "is not a number" in capsys.readouterr().err
+    assert sorted(os.listdir(tmp_path)) == ["bad.csv"]
+    table(600).to_parquet(tmp_path / "t.parquet", row_group_size=200)
+    assert main(["train", "--data", "t.parquet", "--stream", "--layers", "4", "--epochs", "5", "--optimizer", "sgd",
+                 "--learning-rate", "1e7", "--task", "regression"]) == 2
+    assert "diverged" in capsys.readouterr().err
+    assert sorted(os.listdir(tmp_path)) == ["bad.csv", "t.parquet"]

@@ -1,5 +1,6 @@
 """`train`, `predict` and `evaluate` on a table read from disk batch by batch (data.stream), for tables
-larger than memory: --stream, or on their own when the data would not fit.
+larger than memory: --stream, or on their own when the data would not fit. Here: the rule, the RowSource
+the three read the rows through, predict and evaluate; train's run is cli/streamed_run.py.
 
 The rule for on-their-own: a table streams when its decoded float64 size (rows x columns x 8 bytes; a
 CSV's estimated as its file size, about 8 bytes of text a cell, and GZIP_RATIO times that for a .gz file)
@@ -10,13 +11,18 @@ times IN_MEMORY_COPIES is more than half the memory available (MemAvailable of /
 import csv
 import os
 import sys
-from dataclasses import asdict
+import tempfile
 
 import numpy as np
 
+from ..checks import as_targets
+from ..data.columns import target_values
+from ..data.stream import TEST, TRAIN, VALIDATION, TableStream, parts, row_hash
+from ..data.tables import PARQUET, format_of
 from ..errors import ConfigError
-from ..tasks import output_layer
-from .common import say
+from ..io import current_umask, signals_held
+from ..metrics import Metrics
+from ..training.streaming import StreamedData
 
 IN_MEMORY_COPIES = 6  # the in-memory path's peak over the float64 data: raw, split, scaled, batches
 CHUNK_ROWS = 1 << 16  # rows of the shuffle buffer: one chunk of mini-batches
@@ -38,12 +44,11 @@ def available_memory():
 def decoded_bytes(path):
     """The float64 size of a table file or folder: rows x columns x 8 from Parquet metadata, a file's size
     otherwise (GZIP_RATIO times it for a .gz CSV)."""
-    from ..data.tables import PARQUET, format_of
     files = [os.path.join(r, f) for r, _, fs in os.walk(path) for f in fs] if os.path.isdir(path) else [path]
     total = 0
     for f in files:
         if format_of(f) == PARQUET:
-            import pyarrow.parquet as pq
+            import pyarrow.parquet as pq  # as in data/tables.py: pyarrow's Parquet reader loads where one is read
             meta = pq.ParquetFile(f).metadata
             total += meta.num_rows * meta.num_columns * 8
         else:
@@ -64,102 +69,13 @@ def wants_stream(flag, source):
 
 
 def open_stream(source, header=True):
-    from ..data.stream import TableStream
+    """The TableStream of source, a table file or folder; anything else refused naming --stream."""
     if not isinstance(source, str) or not os.path.exists(source):
         raise ConfigError(f"--stream reads a CSV, Parquet or Feather file (or a folder of them); {source!r} is not one")
     return TableStream(source, header)
 
 
-# ---- train --------------------------------------------------------------------------------------
-def refuse_options(args, setup):
-    """Options --stream does not support, refused before anything is read."""
-    unsupported = [("--resume", args.resume), ("--plot", args.plot), ("--test-data", setup.test_data),
-                   ("--impute", setup.impute != "none")]
-    for flag, given in unsupported:
-        if given:
-            raise ConfigError(f"{flag} is not supported with --stream; leave it out (or pass --no-stream)")
-
-
-def train_streamed(args, setup, options):
-    """Train on setup.data read from disk each epoch; save the model; score the held-out rows."""
-    from .. import io as model_io
-    from ..data.sources import parse_columns, select
-    from ..data.stream import fit_stream
-    from ..model import Model
-    from ..network import Network
-    from .common import parse_layers
-    from .training_run import new_run_folder, output_paths
-    refuse_options(args, setup)
-    stream = open_stream(setup.data, setup.header)
-    features, target = select(setup.data, stream.names, parse_columns(setup.features), parse_columns(setup.drop),
-                              setup.target)
-    validation_split = options.validation_split or (0.1 if options.early_stopping else 0.0)
-    fitted = fit_stream(stream, features, target, task=setup.task, scale=setup.scale, seed=options.seed,
-                        test_split=setup.test_split, validation_split=validation_split,
-                        max_categories=setup.max_categories)
-    classes = fitted.classes
-    n_out, output, cost = output_layer(fitted.task, len(classes or []) or 1, setup.output, setup.cost)
-    net = Network([fitted.encoder.width, *parse_layers(setup.layers), n_out], activation=setup.activation,
-                  output=output, cost=cost, seed=options.seed, dtype=setup.dtype)
-    model = Model(net, fitted.task, classes, fitted.scaler, fitted.target_scaler, fitted.encoder.input_names(),
-                  target, encoder=fitted.encoder)
-    # No list of held-out rows: evaluate --held-out finds them again by the same hash of each row.
-    model.data = {**asdict(setup), "held_out": None, "split": "row-hash", "seed": options.seed}
-    model_io.to_bytes(net, **model.metadata())  # what the model file would refuse, refused before the first epoch
-    rows = RowSource(stream, model, target, options.seed, setup.test_split, validation_split)
-    data = rows.training_data(net, options, fitted.counts["train"])
-    model_path, folder = output_paths(setup.out)
-    created = model_path is None and not (folder and os.path.isdir(folder))
-    if model_path is None:
-        folder = new_run_folder(setup.data, folder)
-        model_path = os.path.join(folder, "model.npz")
-    try:
-        return train_and_report(args, model, rows, data, fitted, options, model_path, folder)
-    except BaseException:
-        if created and os.path.isdir(folder) and not os.listdir(folder):
-            os.rmdir(folder)  # a failed run leaves nothing behind
-        raise
-
-
-def train_and_report(args, model, rows, data, fitted, options, model_path, folder):
-    """Train, save, score the test rows and draw the curves (and the confusion matrix)."""
-    from .. import io as model_io
-    from .. import plots
-    from ..data.stream import TEST
-    from ..training import Interrupted, ProgressBar, state_of, train
-    from .progress import Checkpoint, EpochLines, say_stopped
-    net = model.network
-    save = lambda path: model_io.save(path, net, **model.metadata())  # noqa: E731
-    callbacks = [] if args.quiet else [ProgressBar(), EpochLines()]
-    if args.checkpoint:
-        callbacks.append(Checkpoint(lambda: save(model_path), net))
-    say(args, f"training {net} on {model.data['data']}, streamed from disk: {fitted.counts['train']} "
-              f"training rows, {fitted.counts['validation']} validation, {fitted.counts['test']} test; {model.task}")
-    try:
-        history = train(net, data, None, callbacks=callbacks, options=options)
-    except KeyboardInterrupt as exc:
-        state = state_of(net)
-        if state is None or not state.epochs_trained:
-            print("interrupted before the first epoch ended; nothing saved", file=sys.stderr)
-        else:
-            save(model_path)
-            print(f"interrupted: saved epoch {state.epochs_trained} to {model_path}", file=sys.stderr)
-        return 128 + exc.signal if isinstance(exc, Interrupted) else 130
-    say_stopped(args, history)
-    save(model_path)
-    report = None
-    if fitted.counts["test"]:
-        report = rows.metrics(lambda part: part == TEST).report("test")
-        print(report["summary"].splitlines()[0] if args.quiet else report["summary"])
-    if not args.no_plots:
-        os.makedirs(folder, exist_ok=True)
-        plots.curves(state_of(net).history, os.path.join(folder, "curves.png"), standardized=model.task == "regression")
-        if report and "confusion" in report:
-            plots.confusion(report["confusion"], model.classes, os.path.join(folder, "confusion.png"))
-    print(f"model: {model_path}")
-    return 0
-
-
+# ---- the rows of a stream, as a model reads them -------------------------------------------------------
 class RowSource:
     """A stream's rows as a model reads them: encoded, scaled, and sorted into test, validation and training."""
 
@@ -169,8 +85,6 @@ class RowSource:
 
     def batches(self, rng=None, has_target=True):
         """Yields (X encoded (m, width), y raw or None, part (m,), batch, first line) for each batch."""
-        from ..data.columns import target_values
-        from ..data.stream import parts, row_hash
         encoder = self.model.encoder
         text = [self.target] if has_target else []
         for batch, where, first_line in self.stream.batches(rng, text_columns=text):
@@ -184,15 +98,12 @@ class RowSource:
 
     def arrays(self, X, y, net):
         """(inputs (m, n_0), targets (m, n_L)) in the network's dtype."""
-        from ..checks import as_targets
         targets = self.model.targets(y)
         return (np.asarray(self.model.inputs(X), net.dtype),
                 as_targets(targets, len(targets), net.sizes[-1], net.dtype))
 
     def training_data(self, net, options, n_train):
         """A StreamedData over the training rows (and the validation rows, if any)."""
-        from ..data.stream import TRAIN, VALIDATION
-        from ..training.streaming import StreamedData
         batch_size = options.batch_size or CHUNK_ROWS
         chunk_rows = max(batch_size, CHUNK_ROWS // batch_size * batch_size)  # whole mini-batches
 
@@ -224,7 +135,6 @@ class RowSource:
 
     def metrics(self, wanted):
         """metrics.Metrics over the rows whose part wanted(part) selects."""
-        from ..metrics import Metrics
         metrics = Metrics(self.model)
         for X, y, part, _, _ in self.batches():
             keep = wanted(part)
@@ -266,9 +176,6 @@ def predict_streamed(model, source, out, proba, header=True):
 
 def write_incrementally(path, write):
     """Call write(text file) on a temporary file beside path, then rename it over path; removed on any failure."""
-    import tempfile
-
-    from ..io import current_umask, signals_held
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise ConfigError(f"cannot write {path}: the folder {folder} does not exist")
@@ -289,7 +196,6 @@ def write_incrementally(path, write):
 
 def evaluate_streamed(model, source, target, held_out, header=True):
     """(metrics.Metrics, rows scored, rows read) over source's rows, or its held-out rows by the row hash."""
-    from ..data.stream import TEST
     data = model.data or {}
     if not model.encoder.active:
         raise ConfigError("--stream evaluates a model trained on a table (CSV, Parquet or Feather); this one was not")
@@ -298,7 +204,6 @@ def evaluate_streamed(model, source, target, held_out, header=True):
                           "found by a hash of each row); leave out --stream")
     rows = RowSource(open_stream(source, header), model, target or model.target_name, data.get("seed", 0),
                      data.get("test_split", 0.0), 0.0)
-    from ..metrics import Metrics
     metrics, read = Metrics(model), 0
     for X, y, part, _, _ in rows.batches():
         read += len(X)

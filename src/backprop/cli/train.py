@@ -1,4 +1,5 @@
-"""`backprop train`: its options, then a TrainingRun (cli/training_run.py: prepare, fit, report, draw).
+"""`backprop train`: its options, then a TrainingRun (cli/training_run.py: prepare, fit, report, draw), or
+for a table streamed from disk its variant StreamedRun (cli/streamed_run.py).
 
 The flags and the TOML keys come from two dataclasses: SetupOptions below (the data and the
 network) and backprop.training.TrainingOptions (how to train). Each option is declared once.
@@ -19,7 +20,7 @@ from ..training import TrainingOptions, state_of
 from ..training.options import Checked, option
 from .common import load_model
 from .options import add_arguments, cli_defaults
-from .training_run import TrainingRun
+from .streamed_run import training_run
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def settings(args, saved=None):
 
 # ---- the command ---------------------------------------------------------------------------------
 def run(args):
-    """The options (defaults, a resumed model's, the config file's, the flags), then the TrainingRun."""
+    """The options (defaults, a resumed model's, the config file's, the flags), then the run (streamed or not)."""
     resumed = None
     saved = None
     if args.resume:
@@ -128,7 +129,7 @@ def run(args):
             raise ConfigError(f"{args.resume}: this model holds no training state to resume")
         saved = {**state_of(resumed.network).options.as_dict(), **_saved_setup(resumed, args)}
     setup, options, given = settings(args, saved)
-    return TrainingRun(args, setup, options, given, resumed).execute()
+    return training_run(args, setup, options, given, resumed).execute()
 
 
 def _saved_setup(model, args):

@@ -2,33 +2,30 @@
 
 prepare checks everything a run needs before the first epoch (paths, data, split, model, the test
 rows); fit trains and saves; report prints the test metrics; draw writes the PNG files. A run that
-fails after its folder was made leaves no empty folder behind.
+fails after its folder was made leaves no empty folder behind. A table streamed from disk is a
+StreamedRun (cli/streamed_run.py): its own prepare and report, these stages for the rest.
 """
 
 import os
 import sys
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict
 
 import numpy as np
 
 from .. import io as model_io
 from .. import plots
-from ..data.encoder import Encoder
-from ..data.files import warn_if_unscaled
-from ..data.preprocessing import Scaler, encode_labels, row_fingerprints
-from ..data.sources import check_task, infer_task, load_source, parse_columns, split
-from ..errors import ConfigError, DataError
+from ..data.preprocessing import row_fingerprints
+from ..data.sources import check_task, infer_task, load_source, parse_columns
+from ..errors import ConfigError
 from ..metrics import evaluation
-from ..model import Model
-from ..network import Network
-from ..tasks import output_layer
 from ..training import Interrupted, ProgressBar, state_of, train
-from .budget import check_before_training, check_layers, check_resume_flags
-from .common import check_output, parse_layers, say
+from .budget import check_before_training, check_resume_flags
+from .common import check_output, say
 from .outputs import Claim, check_writable
+from .prepare import (check_targets, new_model, new_run_folder, output_paths, plottable, small_data, split_rows,
+                      square_images)
 from .progress import BoundaryFrames, Checkpoint, EpochLines, say_stopped
-from .streaming import train_streamed, wants_stream
 
 HELD_OUT_KEYS = 100_000  # most test rows whose fingerprints a model file keeps for evaluate --held-out
 
@@ -47,8 +44,6 @@ class TrainingRun:
     def execute(self):
         """prepare, fit, report, draw; the exit status (128 + signal when interrupted)."""
         self.check_output()
-        if wants_stream(self.args.stream, self.setup.data):  # read from disk every epoch (cli/streaming.py)
-            return train_streamed(self.args, self.setup, self.options)
         try:
             self.prepare()
             status = self.fit()
@@ -90,8 +85,7 @@ class TrainingRun:
                                                self.y_train, self.y_test)
         self.check_rows()
         check_before_training(self.model, self.options, len(self.inputs))  # what save would refuse, refused now
-        self.make_folder()
-        check_writable(os.path.dirname(os.path.abspath(self.model_path)))  # a read-only --out, before the first epoch
+        self.place_output(self.dataset.name)
 
     def load(self):
         """The Dataset of --data; a resumed table model reads its own columns with its own encoder."""
@@ -119,14 +113,19 @@ class TrainingRun:
             model.inputs(X_test)
             check_targets(model, y_test, self.setup.test_data or "the test data")
 
-    def make_folder(self):
+    def place_output(self, name):
+        """The run folder (runs/NAME-NNN without --out) made, then a read-only --out refused: before the first epoch."""
+        self.make_folder(name)
+        check_writable(os.path.dirname(os.path.abspath(self.model_path)))
+
+    def make_folder(self, name):
         """A run folder is made now, so that a clash shows before training; a model file's plots folder later."""
         if self.model_path is not None:
             return
         if not self.setup.out and not os.path.isdir("runs"):
             self.made.append("runs")
         existed = bool(self.folder) and os.path.isdir(self.folder)
-        self.folder = new_run_folder(self.dataset.name, self.folder)
+        self.folder = new_run_folder(name, self.folder)
         if not existed:
             self.made.insert(0, self.folder)
         self.model_path = os.path.join(self.folder, "model.npz")
@@ -154,12 +153,10 @@ class TrainingRun:
         return callbacks
 
     def fit(self):
-        """Train and save the model; on Ctrl-C or a signal, save the epochs done and return 128 + signal."""
+        """Train on self.inputs (arrays or a StreamedData), save; Ctrl-C or a signal: save, return 128 + signal."""
         net, args = self.model.network, self.args
         callbacks = self.callbacks()
-        say(args, f"training {net} on {self.dataset.name}: {len(self.inputs)} samples, {self.task}")
-        if self.task == "regression":
-            say(args, "costs are on the standardized target (mean 0, std 1); the test metrics are in its own units")
+        self.announce()
         epochs_before = state_of(net).epochs_trained if state_of(net) else 0
         try:
             history = train(net, self.inputs, self.targets, callbacks=callbacks, options=self.options)
@@ -168,6 +165,13 @@ class TrainingRun:
         say_stopped(args, history)
         self.save()
         return None
+
+    def announce(self):
+        """What is trained on what: the network, the data, its rows, the task."""
+        args = self.args
+        say(args, f"training {self.model.network} on {self.dataset.name}: {len(self.inputs)} samples, {self.task}")
+        if self.task == "regression":
+            say(args, "costs are on the standardized target (mean 0, std 1); the test metrics are in its own units")
 
     def interrupted(self, exc, epochs_before):
         net = self.model.network
@@ -192,7 +196,7 @@ class TrainingRun:
         print(summary.splitlines()[0] if self.args.quiet else summary)
 
     def draw(self):
-        """The run's PNG files: curves, confusion matrix, boundaries (2-D data), first-layer weights (images)."""
+        """The run's PNG files: the curves, the confusion matrix, and what draw_data draws of the inputs."""
         if self.args.no_plots:
             return
         model, folder = self.model, self.folder
@@ -203,14 +207,20 @@ class TrainingRun:
             if self.report_ and "confusion" in self.report_:
                 written.append(plots.confusion(self.report_["confusion"], model.classes,
                                                os.path.join(folder, "confusion.png")))
-            if plottable(self.X_train, model.task):
-                written += self.draw_plane()
-            if square_images(self.X_train) and len(model.network.weights) > 1 and not model.encoder.categories:
-                written.append(plots.first_layer_weights(model.network.weights[0], os.path.join(folder, "weights.png")))
+            written += self.draw_data()
         except ConfigError as exc:
             print(f"note: no plots ({exc})", file=sys.stderr)
             return
         say(self.args, "plots: " + ", ".join(os.path.basename(p) for p in written))
+
+    def draw_data(self):
+        """Pictures over the inputs: boundaries (2-D data), first-layer weights (square images)."""
+        model, folder, written = self.model, self.folder, []
+        if plottable(self.X_train, model.task):
+            written += self.draw_plane()
+        if square_images(self.X_train) and len(model.network.weights) > 1 and not model.encoder.categories:
+            written.append(plots.first_layer_weights(model.network.weights[0], os.path.join(folder, "weights.png")))
+        return written
 
     def draw_plane(self):
         """2-D data: the decision boundary, its frames over the epochs, and (--plot) the hidden units."""
@@ -237,108 +247,3 @@ class TrainingRun:
         else:
             plots_too = "" if args.quiet or args.no_plots else f", plots: {folder}/ {seconds}"
             print(f"model: {self.model_path}{plots_too}")
-
-
-# ---- the pieces of prepare ---------------------------------------------------------------------
-def small_data(args, setup, options, given, dataset, resumed):
-    """(setup, options) with no test or validation split for fewer than 20 samples, unless the user asked."""
-    if len(dataset.X) >= 20 or resumed:
-        return setup, options
-    for name, where in (("test_split", "setup"), ("validation_split", "options")):
-        value = getattr(setup if where == "setup" else options, name)
-        if name not in given and value:
-            if where == "setup":
-                setup = replace(setup, test_split=0.0)
-            else:
-                options = replace(options, validation_split=0.0)
-            say(args, f"note: only {len(dataset.X)} samples, so no {name.replace('_', ' ')} "
-                      f"(pass --{name.replace('_', '-')} to insist)")
-    return setup, options
-
-
-def split_rows(setup, options, dataset, task, resumed):
-    """(X_train, X_test, y_train, y_test), refusing a split that leaves too little to train on."""
-    X_train, X_test, y_train, y_test = split(dataset, task, setup.test_split, options.seed, setup.test_data,
-                                             setup.target)
-    if task == "classification" and not resumed:
-        missing = sorted(set(np.unique(dataset.y).tolist()) - set(np.unique(y_train).tolist()), key=str)
-        if missing and setup.test_data is None:
-            raise ConfigError(f"--test-split {setup.test_split:g} leaves {len(y_train)} training rows, and no "
-                              f"training row of class {', '.join(map(repr, missing[:3]))}; use a smaller --test-split")
-    if not resumed and setup.test_data is None and setup.test_split > 0 and len(y_train) < 10:
-        raise ConfigError(f"--test-split {setup.test_split:g} leaves only {len(y_train)} of {len(dataset.y)} rows "
-                          "for training; use a smaller --test-split")
-    return X_train, X_test, y_train, y_test
-
-
-def output_paths(out):
-    """(model file or None, folder): --out PATH.npz is the model file, its plots in PATH-plots/."""
-    if out and out.lower().endswith(".npz"):
-        if os.path.isdir(out):
-            raise ConfigError(f"--out {out}: a folder of that name exists; name a new .npz file or a run folder")
-        parent = os.path.dirname(os.path.abspath(out))
-        if not os.path.isdir(parent):
-            raise ConfigError(f"--out {out}: the folder {parent} does not exist")
-        return out, out[:-4] + "-plots"
-    return None, out
-
-
-def plottable(X, task):
-    """--plot draws 2-D classification data (boundaries over time and hidden units)."""
-    return task == "classification" and np.asarray(X).dtype.kind == "f" and np.shape(X)[1] == 2
-
-
-def square_images(X):
-    """Inputs that are square images of side 4 or more: their first-layer weights are drawn as images."""
-    side = int(round(np.sqrt(X.shape[1])))
-    return side * side == X.shape[1] and side >= 4
-
-
-def check_targets(model, y, where):
-    """y fits the model: known class labels, or as many target columns as the network has outputs."""
-    if model.task == "classification":
-        model.targets(y)
-        return
-    k, n_out = (1 if np.ndim(y) == 1 else np.shape(y)[1]), model.network.sizes[-1]
-    if k != n_out:
-        raise DataError(f"{where}: {k} target column(s), but the model predicts {n_out}")
-
-
-def new_model(setup, options, dataset, task, X_train, y_train, y_test):
-    """A fresh Model: the network sized for the data (backprop.tasks' rule), the scalers fitted on the training rows."""
-    classes = None
-    if task == "classification":
-        _, classes = encode_labels(y_train)
-        if len(y_test):
-            encode_labels(y_test, classes)  # a test label never seen in training: say so before training
-        k = len(classes)
-    else:
-        k = 1 if y_train.ndim == 1 else y_train.shape[1]
-    encoder = dataset.encoder or Encoder()  # a table's X_train holds its encoded inputs already
-    warn_if_unscaled(X_train, setup.scale)
-    n_out, output, cost = output_layer(task, k, setup.output, setup.cost)
-    sizes = [X_train.shape[1], *parse_layers(setup.layers), n_out]
-    check_layers(sizes, setup.dtype, options.optimizer)  # before a byte is allocated
-    net = Network(sizes, activation=setup.activation,
-                  output=output, cost=cost, seed=options.seed, dtype=setup.dtype)
-    target_scaler = Scaler.fit(np.asarray(y_train, float).reshape(len(y_train), -1), "standard") \
-        if task == "regression" else Scaler()
-    return Model(net, task, None if classes is None else classes.tolist(), Scaler.fit(X_train, setup.scale),
-                 target_scaler, encoder.input_names() if encoder.active else dataset.feature_names,
-                 dataset.target_name, encoder=encoder)
-
-
-def new_run_folder(name, out):
-    """out (created if needed), or the next free runs/NAME-NNN."""
-    if out:
-        os.makedirs(out, exist_ok=True)
-        return out
-    base = os.path.join("runs", os.path.basename(name.replace("mnist:", "mnist-")).split(".")[0] or "run")
-    for i in range(1, 10000):
-        folder = f"{base}-{i:03d}"
-        try:
-            os.makedirs(folder)
-            return folder
-        except FileExistsError:
-            continue
-    raise ConfigError("no free run folder name under runs/; pass --out")
