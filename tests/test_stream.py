@@ -352,3 +352,17 @@ def test_a_failed_streamed_run_leaves_no_run_folder_behind(tmp_path, monkeypatch
                  "--learning-rate", "1e7", "--task", "regression"]) == 2
     assert "diverged" in capsys.readouterr().err
     assert sorted(os.listdir(tmp_path)) == ["bad.csv", "t.parquet"]
+
+
+def test_a_streamed_network_the_model_file_could_not_hold_is_refused_before_the_first_epoch(tmp_path, monkeypatch,
+                                                                                              capsys):
+    """The budget checks of in-memory runs (cli/budget.py): 5000x5000 weights and Adam's two copies are 574 MiB."""
+    from backprop.cli import progress
+    table(600).to_parquet(tmp_path / "t.parquet", row_group_size=200)
+    epochs = []
+    monkeypatch.setattr(progress.EpochLines, "on_epoch_end", lambda self, *a, **k: epochs.append(1))
+    status = main(["train", "--data", str(tmp_path / "t.parquet"), "--stream", "--layers", "5000,5000", "--epochs", "1",
+                   "--out", str(tmp_path / "m.npz")])
+    err = capsys.readouterr().err
+    assert status == 2 and "refused before training" in err and err.count("\n") == 1, err
+    assert not epochs and sorted(os.listdir(tmp_path)) == ["t.parquet"]
