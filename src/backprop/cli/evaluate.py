@@ -7,6 +7,7 @@ import numpy as np
 from ..data.datasets import NAMES as BUILT_IN
 from ..data.preprocessing import row_fingerprints
 from ..data.sources import load_source
+from ..data.stream import OLD_SPLIT, SPLIT
 from ..errors import ConfigError
 from ..metrics import evaluation
 from .common import MODEL_HELP, load_model
@@ -59,7 +60,7 @@ def run(args):
     source = source_of(args, model)
     from .streaming import evaluate_streamed, wants_stream
     if wants_stream(args.stream, source) or (args.held_out and args.stream is not False
-                                             and model.data.get("split") == "row-hash"):
+                                             and model.data.get("split") in (SPLIT, OLD_SPLIT)):
         metrics, scored, read = evaluate_streamed(model, source, args.target, args.held_out)
         if args.held_out:
             print(f"scoring the {scored} rows of {source} that the training run held out ({scored} of {read} rows, "

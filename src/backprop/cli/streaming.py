@@ -14,6 +14,7 @@ from dataclasses import asdict
 
 import numpy as np
 
+from ..data.stream import OLD_SPLIT, SPLIT
 from ..errors import ConfigError
 from ..tasks import output_layer
 from .common import say
@@ -104,7 +105,7 @@ def train_streamed(args, setup, options):
     model = Model(net, fitted.task, classes, fitted.scaler, fitted.target_scaler, fitted.encoder.input_names(),
                   target, encoder=fitted.encoder)
     # No list of held-out rows: evaluate --held-out finds them again by the same hash of each row.
-    model.data = {**asdict(setup), "held_out": None, "split": "row-hash", "seed": options.seed}
+    model.data = {**asdict(setup), "held_out": None, "split": SPLIT, "seed": options.seed}
     model_io.to_bytes(net, **model.metadata())  # what the model file would refuse, refused before the first epoch
     rows = RowSource(stream, model, target, options.seed, setup.test_split, validation_split)
     data = rows.training_data(net, options, fitted.counts["train"])
@@ -179,7 +180,7 @@ class RowSource:
                 yield X, None, None, batch, first_line
                 continue
             y = target_values(batch.column(self.target), self.target, where, first_line)
-            part = parts(row_hash(X, y, self.seed), self.test_split, self.validation_split)
+            part = parts(row_hash(X, y, self.seed, encoder), self.test_split, self.validation_split)
             yield X, y, part, batch, first_line
 
     def arrays(self, X, y, net):
@@ -293,9 +294,12 @@ def evaluate_streamed(model, source, target, held_out, header=True):
     data = model.data or {}
     if not model.encoder.active:
         raise ConfigError("--stream evaluates a model trained on a table (CSV, Parquet or Feather); this one was not")
-    if held_out and data.get("split") != "row-hash":
+    if held_out and data.get("split") not in (SPLIT, OLD_SPLIT):
         raise ConfigError("--held-out with --stream needs a model trained with --stream (its test rows are "
                           "found by a hash of each row); leave out --stream")
+    if held_out and data.get("split") == OLD_SPLIT and model.encoder.categories:
+        raise ConfigError("this model was trained with --stream by an earlier backprop, whose hash of a row with "
+                          "categories differs; train it again to score its held-out rows, or leave out --held-out")
     rows = RowSource(open_stream(source, header), model, target or model.target_name, data.get("seed", 0),
                      data.get("test_split", 0.0), 0.0)
     from ..metrics import Metrics
