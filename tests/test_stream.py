@@ -337,3 +337,20 @@ def test_held_out_rows_of_a_model_hashed_the_earlier_way_are_refused_where_categ
     assert main(["evaluate", str(tmp_path / "numbers.npz"), "--held-out", "--data",
                  str(tmp_path / "numbers.parquet")]) == 0
     assert "held-out accuracy" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("validation,reads", [("0", 3), ("0.1", 4)])
+def test_training_one_epoch_reads_the_file_once_to_fit_then_for_the_epoch_validation_and_test(
+        validation, reads, tmp_path, monkeypatch, capsys):
+    """One pass fits the categories and the scaling; then the epoch, its validation rows, the test rows."""
+    passes = []
+    original = stream.TableStream.batches
+
+    def counted(self, *args, **kwargs):
+        passes.append(1)
+        return original(self, *args, **kwargs)
+    monkeypatch.setattr(stream.TableStream, "batches", counted)
+    table(500).to_csv(tmp_path / "t.csv", index=False)
+    assert main(["train", "--data", str(tmp_path / "t.csv"), "--stream", "--layers", "4", "--epochs", "1",
+                 "--validation-split", validation, "--out", str(tmp_path / "m.npz"), "--quiet", "--no-plots"]) == 0
+    assert len(passes) == reads
