@@ -83,7 +83,9 @@ def run(args):
         keep = np.isin(row_fingerprints(X, y), wanted)
         if not keep.any():
             raise ConfigError(f"{source}: none of its {len(X)} rows is among the {len(wanted)} rows the training "
-                              "run held out; leave out --held-out to score all rows")
+                              "run held out (is it the data the model was trained on? a model saved by an earlier "
+                              "backprop may record them in another form: train it again); leave out --held-out to "
+                              "score all rows")
         X, y = X[keep], y[keep]
         print(f"scoring the {len(X)} rows of {source} that the training run held out "
               f"({len(X)} of {len(keep)} rows; the run held out {len(wanted)})")
