@@ -8,7 +8,8 @@ ratios and the issue's targets.
     python3 benchmarks/tables.py --big           # also the 2 GB CSV (several more minutes, 2 GB of disk)
 
 Every measurement runs in its own process: wall time from start to exit, peak memory as the child's
-ru_maxrss (os.wait4), start-up included.
+ru_maxrss (os.wait4), start-up included. Timings are the median of --repeat cold processes, interleaved
+with those they are compared to.
 """
 
 import argparse
@@ -26,6 +27,8 @@ READERS = {
     # Every module a reader needs imported before the clock starts: reading, not importing, is timed.
     "backprop": "import pyarrow.csv, pyarrow.compute; from backprop.data import columns, tables; "
                 "from backprop.data.sources import load_source; t = time.perf_counter(); load_source(PATH)",
+    "backprop, parse only": "import pyarrow.csv, pyarrow.compute; from backprop.data import columns, tables; "
+                            "t = time.perf_counter(); tables.read_arrow(PATH)",
     "pandas": "import pandas; t = time.perf_counter(); pandas.read_csv(PATH)",
     "pyarrow": "import pyarrow.csv; t = time.perf_counter(); pyarrow.csv.read_csv(PATH)",
 }
@@ -84,7 +87,7 @@ def test_accuracy(out):
     return float(re.search(r"test accuracy ([\d.]+)%", out).group(1))
 
 
-def run(rows, cols, folder, big):
+def run(rows, cols, folder, big, repeat=5):
     table = make_table(rows, cols)
     csv_path, parquet_path = write(table, os.path.join(folder, "t"))
     _, quarter_parquet = write(table.slice(0, rows // 4), os.path.join(folder, "quarter"))
@@ -94,20 +97,29 @@ def run(rows, cols, folder, big):
     def add(what, value, unit, target=""):
         figures.append((what, value, unit, target))
 
-    pandas_wall, pandas_rss, _ = measure([sys.executable, "-c", f"import pandas; pandas.read_csv({csv_path!r})"],
-                                         folder)
-    train_wall, train_rss, _ = measure(train(csv_path, folder, "--no-stream"), folder)
-    add("pandas.read_csv process, wall", pandas_wall, "s")
-    add("backprop train --layers 8 --epochs 1, wall", train_wall, "s")
+    walls = {"pandas": [], "train": []}
+    for _ in range(repeat):  # interleaved, so that a slow spell of a shared machine hits both alike
+        walls["pandas"].append(measure([sys.executable, "-c", f"import pandas; pandas.read_csv({csv_path!r})"],
+                                       folder)[0])
+        wall, train_rss, _ = measure(train(csv_path, folder, "--no-stream"), folder)
+        walls["train"].append(wall)
+    pandas_wall, train_wall = np.median(walls["pandas"]), np.median(walls["train"])
+    add("pandas.read_csv process, wall (median)", pandas_wall, "s")
+    add("backprop train --layers 8 --epochs 1, wall (median)", train_wall, "s")
     add("  ratio to the pandas process", train_wall / pandas_wall, "x", "<= 3x")
     add("backprop train peak RSS", train_rss / 2**20, "MB")
     add("  ratio to the float64 data", train_rss / data_bytes, "x", "<= 6x")
-    seconds = {}
-    for name, code in READERS.items():
-        script = f"import time; PATH = {csv_path!r}; {code}; print(time.perf_counter() - t)"
-        seconds[name] = float(measure([sys.executable, "-c", script], folder)[2])
-        add(f"read the CSV: {name}", seconds[name], "s")
+    seconds = {name: [] for name in READERS}
+    for _ in range(repeat):
+        for name, code in READERS.items():
+            script = f"import time; PATH = {csv_path!r}; {code}; print(time.perf_counter() - t)"
+            seconds[name].append(float(measure([sys.executable, "-c", script], folder)[2]))
+    seconds = {name: float(np.median(s)) for name, s in seconds.items()}
+    for name in READERS:
+        add(f"read the CSV: {name} (median)", seconds[name], "s")
     add("  backprop's reader / pandas.read_csv", seconds["backprop"] / seconds["pandas"], "x", "<= 1x")
+    add("  backprop's parse / pandas.read_csv", seconds["backprop, parse only"] / seconds["pandas"], "x")
+    add("  pyarrow.csv.read_csv / pandas.read_csv", seconds["pyarrow"] / seconds["pandas"], "x")
     add("  backprop's reader / pyarrow.csv.read_csv", seconds["backprop"] / seconds["pyarrow"], "x")
     _, rss_quarter, _ = measure(train(quarter_parquet, folder, "--stream"), folder)
     _, rss_all, streamed = measure(train(parquet_path, folder, "--stream"), folder)
@@ -133,12 +145,14 @@ def main():
     parser.add_argument("--cols", type=int, default=30)
     parser.add_argument("--dir", help="where to write the tables (default: a temporary folder, removed)")
     parser.add_argument("--big", action="store_true", help="also train with --stream on a 2 GB CSV")
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="cold processes per timing, interleaved; the median is reported (default: 5)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON instead of a table")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.dir or scratch
         os.makedirs(folder, exist_ok=True)
-        figures = run(args.rows, args.cols, folder, args.big)
+        figures = run(args.rows, args.cols, folder, args.big, args.repeat)
     if args.json:
         print(json.dumps([dict(zip(("what", "value", "unit", "target"), f)) for f in figures]))
         return

@@ -281,6 +281,81 @@ def test_a_broken_gzip_stream_is_one_line_naming_the_file(tmp_path, capsys):
     assert not (tmp_path / "m.npz").exists()
 
 
+@pytest.mark.parametrize("scale", ["standard", "minmax"])
+def test_one_pass_finds_the_categories_split_and_scaler_the_whole_table_gives(scale, tmp_path, monkeypatch):
+    """fit_stream's one pass over small batches (a category first seen late, one never in a training row) against
+    the whole table read into memory: the same categories, the same parts, Scaler.fit's statistics."""
+    from backprop.data.preprocessing import Scaler
+    from backprop.data.sources import read_table
+    monkeypatch.setattr(stream, "BATCH_ROWS", 64)
+    frame = table(900)
+    frame.loc[850:, "colour"] = "violet"  # first seen in the last batches
+    frame.loc[899, "colour"] = "white"  # one row only: in a training row, or not, by the hash
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    source = stream.TableStream(tmp_path / "t.csv")
+    fitted = stream.fit_stream(source, [c for c in frame.columns if c != "y"], "y", scale=scale, seed=5,
+                               test_split=0.3, validation_split=0.2)
+    X, y, encoder, _ = read_table(str(tmp_path / "t.csv"))
+    assert fitted.encoder.categories == encoder.categories == {"colour": ["blue", "green", "red", "violet", "white"]}
+    part = stream.parts(stream.row_hash(X, y, 5, encoder), 0.3, 0.2)
+    assert fitted.counts == {"test": int((part == 0).sum()), "validation": int((part == 1).sum()),
+                             "train": int((part == 2).sum())}
+    expected = Scaler.fit(X[part == stream.TRAIN], scale)
+    np.testing.assert_allclose(fitted.scaler.center, expected.center, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(fitted.scaler.scale, expected.scale, rtol=1e-12)
+
+
+def test_the_row_hash_of_a_category_is_its_name_not_its_position_among_the_categories():
+    """Encoded with more categories known, a row keeps its hash: the one pass hashes before all are known."""
+    from backprop.data.encoder import Encoder
+    few = Encoder(["x", "c"], {"c": ["b", "c"]}, {})
+    more = Encoder(["x", "c"], {"c": ["a", "b", "c", "d"]}, {})
+    X_few = np.array([[0.5, 1.0, 0.0], [-2.0, 0.0, 1.0]])
+    X_more = np.array([[0.5, 0.0, 1.0, 0.0, 0.0], [-2.0, 0.0, 0.0, 1.0, 0.0]])
+    y = np.array([1, 0])
+    np.testing.assert_array_equal(stream.row_hash(X_few, y, 3, few), stream.row_hash(X_more, y, 3, more))
+    assert (stream.row_hash(X_more, y, 3) != stream.row_hash(X_more, y, 3, more)).all()
+
+
+def test_held_out_rows_of_a_model_hashed_the_earlier_way_are_refused_where_categories_changed_the_hash(tmp_path,
+                                                                                                     capsys):
+    from backprop.model import load, save
+    from backprop.data.stream import OLD_SPLIT
+    table(600).to_parquet(tmp_path / "t.parquet")
+    table(600).drop(columns="colour").to_parquet(tmp_path / "numbers.parquet")
+    for data in ("t", "numbers"):
+        assert main(["train", "--data", str(tmp_path / f"{data}.parquet"), "--stream", "--layers", "4", "--epochs",
+                     "1", "--out", str(tmp_path / f"{data}.npz"), "--quiet", "--no-plots"]) == 0
+        model = load(tmp_path / f"{data}.npz")
+        model.data["split"] = OLD_SPLIT  # as saved before the hash took a category's name
+        os.unlink(tmp_path / f"{data}.npz")
+        save(model, tmp_path / f"{data}.npz")
+    capsys.readouterr()
+    assert main(["evaluate", str(tmp_path / "t.npz"), "--held-out", "--data", str(tmp_path / "t.parquet")]) == 2
+    assert "train it again" in capsys.readouterr().err
+    # without categories the hash is what it was: the earlier model's held-out rows are found
+    assert main(["evaluate", str(tmp_path / "numbers.npz"), "--held-out", "--data",
+                 str(tmp_path / "numbers.parquet")]) == 0
+    assert "held-out accuracy" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("validation,reads", [("0", 3), ("0.1", 4)])
+def test_training_one_epoch_reads_the_file_once_to_fit_then_for_the_epoch_validation_and_test(
+        validation, reads, tmp_path, monkeypatch, capsys):
+    """One pass fits the categories and the scaling; then the epoch, its validation rows, the test rows."""
+    passes = []
+    original = stream.TableStream.batches
+
+    def counted(self, *args, **kwargs):
+        passes.append(1)
+        return original(self, *args, **kwargs)
+    monkeypatch.setattr(stream.TableStream, "batches", counted)
+    table(500).to_csv(tmp_path / "t.csv", index=False)
+    assert main(["train", "--data", str(tmp_path / "t.csv"), "--stream", "--layers", "4", "--epochs", "1",
+                 "--validation-split", validation, "--out", str(tmp_path / "m.npz"), "--quiet", "--no-plots"]) == 0
+    assert len(passes) == reads
+
+
 def test_a_streamed_run_never_replaces_a_model_file_it_did_not_write(tmp_path, monkeypatch, capsys):
     """The overwrite rule as for in-memory runs (tests/test_outputs.py): a file already at --out is refused before a
     row is read; one another run writes there while this one trains is refused at the save, never replaced."""

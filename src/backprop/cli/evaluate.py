@@ -7,6 +7,7 @@ import numpy as np
 from ..data.datasets import NAMES as BUILT_IN
 from ..data.preprocessing import row_fingerprints
 from ..data.sources import load_source
+from ..data.stream import OLD_SPLIT, SPLIT
 from ..errors import ConfigError
 from ..metrics import evaluation
 from .common import MODEL_HELP, load_model
@@ -59,7 +60,7 @@ def run(args):
     source = source_of(args, model)
     from .streaming import evaluate_streamed, wants_stream
     if wants_stream(args.stream, source) or (args.held_out and args.stream is not False
-                                             and model.data.get("split") == "row-hash"):
+                                             and model.data.get("split") in (SPLIT, OLD_SPLIT)):
         metrics, scored, read = evaluate_streamed(model, source, args.target, args.held_out)
         if args.held_out:
             print(f"scoring the {scored} rows of {source} that the training run held out ({scored} of {read} rows, "
@@ -82,7 +83,9 @@ def run(args):
         keep = np.isin(row_fingerprints(X, y), wanted)
         if not keep.any():
             raise ConfigError(f"{source}: none of its {len(X)} rows is among the {len(wanted)} rows the training "
-                              "run held out; leave out --held-out to score all rows")
+                              "run held out (is it the data the model was trained on? a model saved by an earlier "
+                              "backprop may record them in another form: train it again); leave out --held-out to "
+                              "score all rows")
         X, y = X[keep], y[keep]
         print(f"scoring the {len(X)} rows of {source} that the training run held out "
               f"({len(X)} of {len(keep)} rows; the run held out {len(wanted)})")

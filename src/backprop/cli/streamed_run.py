@@ -8,7 +8,7 @@ the clean-up and the curves are TrainingRun's.
 from dataclasses import asdict
 
 from ..data.sources import parse_columns, select
-from ..data.stream import TEST, fit_stream
+from ..data.stream import SPLIT, TEST, fit_stream
 from ..errors import ConfigError
 from ..model import Model
 from ..network import Network
@@ -69,7 +69,7 @@ class StreamedRun(TrainingRun):
         model = Model(net, fitted.task, fitted.classes, fitted.scaler, fitted.target_scaler,
                       fitted.encoder.input_names(), target, encoder=fitted.encoder)
         # No list of held-out rows: evaluate --held-out finds them again by the same hash of each row.
-        model.data = {**asdict(setup), "held_out": None, "split": "row-hash", "seed": self.options.seed}
+        model.data = {**asdict(setup), "held_out": None, "split": SPLIT, "seed": self.options.seed}
         return model
 
     def announce(self):

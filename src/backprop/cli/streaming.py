@@ -17,7 +17,7 @@ import numpy as np
 
 from ..checks import as_targets
 from ..data.columns import target_values
-from ..data.stream import TEST, TRAIN, VALIDATION, TableStream, parts, row_hash
+from ..data.stream import OLD_SPLIT, SPLIT, TEST, TRAIN, VALIDATION, TableStream, parts, row_hash
 from ..data.tables import PARQUET, format_of
 from ..errors import ConfigError
 from ..io import current_umask, signals_held
@@ -93,7 +93,7 @@ class RowSource:
                 yield X, None, None, batch, first_line
                 continue
             y = target_values(batch.column(self.target), self.target, where, first_line)
-            part = parts(row_hash(X, y, self.seed), self.test_split, self.validation_split)
+            part = parts(row_hash(X, y, self.seed, encoder), self.test_split, self.validation_split)
             yield X, y, part, batch, first_line
 
     def arrays(self, X, y, net):
@@ -199,9 +199,12 @@ def evaluate_streamed(model, source, target, held_out, header=True):
     data = model.data or {}
     if not model.encoder.active:
         raise ConfigError("--stream evaluates a model trained on a table (CSV, Parquet or Feather); this one was not")
-    if held_out and data.get("split") != "row-hash":
+    if held_out and data.get("split") not in (SPLIT, OLD_SPLIT):
         raise ConfigError("--held-out with --stream needs a model trained with --stream (its test rows are "
                           "found by a hash of each row); leave out --stream")
+    if held_out and data.get("split") == OLD_SPLIT and model.encoder.categories:
+        raise ConfigError("this model was trained with --stream by an earlier backprop, whose hash of a row with "
+                          "categories differs; train it again to score its held-out rows, or leave out --held-out")
     rows = RowSource(open_stream(source, header), model, target or model.target_name, data.get("seed", 0),
                      data.get("test_split", 0.0), 0.0)
     metrics, read = Metrics(model), 0

@@ -207,7 +207,7 @@ def encode(encoder, table, where="", first_line=0, decimal_comma=False):
             cells = text(column)
             if name in encoder.fill:
                 cells = pc.fill_null(cells, encoder.fill[name])
-            _check_present(cells, name, where, first_line)
+            check_present(cells, name, where, first_line)
             index = pc.index_in(cells, value_set=pa.array(known, pa.string()))
             unknown = pc.is_null(index)
             if pc.any(unknown).as_py():
@@ -221,7 +221,7 @@ def encode(encoder, table, where="", first_line=0, decimal_comma=False):
                 values = as_numbers(column, name, where, first_line, decimal_comma)
                 if name in encoder.fill:
                     values = pc.fill_null(values, float(encoder.fill[name]))
-                _check_present(values, name, where, first_line)
+                check_present(values, name, where, first_line)
                 X[:, j] = values.to_numpy()
             j += 1
     return X
@@ -242,7 +242,7 @@ def _copy_numbers(column, out):
     return bool(np.isfinite(out).all())
 
 
-def _check_present(column, name, where, first_line):
+def check_present(column, name, where, first_line):
     if column.null_count:
         raise MissingValue(f"{where}row {_row(first_line, pc.is_null(column))}, column {name!r}: missing value; "
                            "this model was trained without --impute")

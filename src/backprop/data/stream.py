@@ -5,16 +5,17 @@ batch (a seeded shuffle of the row groups, record batches or files); the model's
 each batch exactly as the in-memory reader does (columns.encode). Each row goes to the test, validation or
 training part by a stable hash of what the reader made of it (row_hash), so a later `evaluate --held-out`
 finds the same test rows without a list of them. fit_stream computes what the in-memory path fits on whole
-arrays, in two passes: the categories and classes, then (the one-hot columns known) the scaler's
-statistics on the training rows and the target's scaler.
+arrays in one pass: the categories and classes, and the scalers' statistics on the training rows.
 """
 
+import functools
 import hashlib
 import os
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import ConfigError, DataError
 from .encoder import MAX_CATEGORIES, Encoder
@@ -24,6 +25,9 @@ from .preprocessing import Scaler
 BATCH_ROWS = 1 << 14  # rows a batch is read in: its memory, not the table's, is what a pass holds
 CSV_BLOCK = 1 << 22  # bytes of CSV text pyarrow parses at a time
 TEST, VALIDATION, TRAIN = 0, 1, 2
+# A streamed model's "split": row_hash over the category names. Models saved as "row-hash" hashed a
+# category by its one-hot position, so their held-out rows of a table with categories cannot be found again.
+SPLIT, OLD_SPLIT = "row-hash-2", "row-hash"
 
 
 class TableStream:
@@ -190,24 +194,51 @@ def _mix(h):
         return h ^ (h >> np.uint64(31))
 
 
+@functools.lru_cache(maxsize=256)
+def _digests(strings):
+    """uint64 (k,) for a tuple of k strings: each one's blake2b digest (the same in any run or process)."""
+    return np.array([int.from_bytes(hashlib.blake2b(v.encode(), digest_size=8).digest(), "little")
+                     for v in strings], dtype=np.uint64)
+
+
+def _number_bits(x):
+    """uint64 (n,) of float64 values x (n,): their bits, -0.0 as 0.0."""
+    return (np.asarray(x, np.float64) + 0.0).view(np.uint64)
+
+
 def _label_bits(y):
-    """uint64 per label: a number's float64 bits (-0.0 as 0.0), a text label's blake2b digest."""
+    """uint64 per label: a number's float64 bits, a text label's digest."""
     if y.dtype.kind in "iufb":
-        return (np.asarray(y, np.float64) + 0.0).view(np.uint64)
+        return _number_bits(y)
     values, index = np.unique(y.astype(str), return_inverse=True)
-    digests = np.array([int.from_bytes(hashlib.blake2b(v.encode(), digest_size=8).digest(), "little")
-                        for v in values.tolist()], dtype=np.uint64)
-    return digests[index.reshape(-1)]
+    return _digests(tuple(values.tolist()))[index.reshape(-1)]
 
 
-def row_hash(X, y, seed):
-    """A uint64 hash (n,) of each row of the encoded inputs X (n, d) and its label y (n,): the same row gives
-    the same hash in any batch, run or file format (it hashes what the reader made of the cells)."""
-    h = np.full(X.shape[0], np.uint64(seed or 0) ^ np.uint64(0x5851F42D4C957F2D), dtype=np.uint64)
-    bits = (np.asarray(X, np.float64) + 0.0).view(np.uint64)  # + 0.0: -0.0 hashes as 0.0
-    for j in range(bits.shape[1]):
-        h = _mix(h ^ bits[:, j])
+def _combine(columns, y, seed):
+    """The row hash (n,) from one uint64 array (n,) per input column, in the encoder's column order, and y."""
+    h = np.full(len(y), np.uint64(seed or 0) ^ np.uint64(0x5851F42D4C957F2D), dtype=np.uint64)
+    for bits in columns:
+        h = _mix(h ^ bits)
     return _mix(h ^ _label_bits(np.asarray(y)))
+
+
+def row_hash(X, y, seed, encoder=None):
+    """A uint64 hash (n,) of each row of the encoded inputs X (n, width) and its label y (n,): the same row gives
+    the same hash in any batch, run or file format. A column is hashed as the number the reader made of its
+    cell; with encoder, a category's one-hot block is hashed as the category's name, which is known before
+    every category of the table is (fit_stream hashes the rows in the pass that finds the categories)."""
+    names = encoder.columns if encoder is not None else range(X.shape[1])
+    categories = encoder.categories if encoder is not None else {}
+    columns, j = [], 0
+    for name in names:
+        known = categories.get(name)
+        if known:
+            columns.append(_digests(tuple(known))[np.argmax(X[:, j:j + len(known)], axis=1)])
+            j += len(known)
+        else:
+            columns.append(_number_bits(X[:, j]))
+            j += 1
+    return _combine(columns, y, seed)
 
 
 def parts(h, test_split, validation_split):
@@ -250,34 +281,96 @@ class _Moments:
         self.n = n
         self.low, self.high = np.minimum(self.low, X.min(axis=0)), np.maximum(self.high, X.max(axis=0))
 
-    def scaler(self, kind):
-        if kind == "none":
-            return Scaler("none")
-        if kind == "standard":
-            center, scale = self.mean, np.sqrt(self.m2 / max(self.n, 1))
-        else:
-            center, scale = self.low, self.high - self.low
-        return Scaler(kind, center, np.where(scale > 0, scale, 1.0))
+
+def _scaler(kind, mean, variance, low, high):
+    """The Scaler of columns with these statistics (each (width,)), as Scaler.fit computes them on whole arrays."""
+    if kind == "none":
+        return Scaler("none")
+    center, scale = (mean, np.sqrt(variance)) if kind == "standard" else (low, high - low)
+    return Scaler(kind, center, np.where(scale > 0, scale, 1.0))
+
+
+class _OnePass:
+    """What fit_stream gathers batch by batch: categories (every row), and over the training rows the moments
+    of the number columns and the count of each category, from which its one-hot column's statistics follow."""
+
+    def __init__(self, features, max_categories):
+        self.features, self.max_categories = features, max_categories
+        self.categorical = None  # name -> bool, fixed by the first batch
+        self.categories, self.counts = {}, {}  # name -> set of values; name -> {value: training rows}
+        self.numbers = None
+        self.parts = np.zeros(3, dtype=np.int64)
+
+    def kinds(self, table, at):
+        """Which features are categories; a column that is words in one batch and numbers in another is refused."""
+        from .columns import is_categorical
+        kinds = {name: is_categorical(table[name]) for name in self.features}
+        if self.categorical is None:
+            self.categorical = kinds
+            self.numbers = _Moments(sum(not k for k in kinds.values()))
+        mixed = next((n for n in self.features if kinds[n] != self.categorical[n]), None)
+        if mixed is not None:
+            raise DataError(f"{at}column {mixed!r} holds numbers in some rows and words in others; fix the cells "
+                            f"(or drop the column with --drop {mixed})")
+
+    def add(self, table, y, at, first_line, decimal_comma, seed, test_split, validation_split):
+        """Hash the batch's rows into parts; add its categories, and its training rows' statistics."""
+        from . import columns as typing
+        self.kinds(table, at)
+        bits, numbers, indices = [], [], {}
+        for name in self.features:
+            column = table[name]
+            if self.categorical[name]:
+                known = self.categories.setdefault(name, set())
+                known.update(typing.categories_of(column, name, at, self.max_categories))
+                if len(known) > self.max_categories:
+                    raise ConfigError(f"{at}column {name!r} holds more than {self.max_categories} distinct values "
+                                      f"(--max-categories); drop it (--drop {name}) or raise --max-categories")
+                cells = typing.text(column)
+                typing.check_present(cells, name, at, first_line)
+                values = pc.unique(cells)
+                index = np.asarray(pc.index_in(cells, value_set=values).to_numpy(), dtype=np.int64)
+                indices[name] = (values.to_pylist(), index)
+                bits.append(_digests(tuple(indices[name][0]))[index])
+            else:
+                x = typing.as_numbers(column, name, at, first_line, decimal_comma)
+                typing.check_present(x, name, at, first_line)
+                numbers.append(np.asarray(x.to_numpy(), dtype=np.float64))
+                bits.append(_number_bits(numbers[-1]))
+        part = parts(_combine(bits, y, seed), test_split, validation_split)
+        self.parts += np.bincount(part, minlength=3)
+        train = part == TRAIN
+        self.numbers.add(np.column_stack(numbers)[train] if numbers else np.empty((int(train.sum()), 0)))
+        for name, (values, index) in indices.items():
+            counts = self.counts.setdefault(name, {})
+            for value, k in zip(values, np.bincount(index[train], minlength=len(values)).tolist()):
+                counts[value] = counts.get(value, 0) + k
+        return train
+
+    def scaler(self, encoder, kind):
+        """The input scaler, in the encoder's column order: a one-hot column of frequency p has mean p and
+        variance p (1 - p); its minimum is 1 only where every training row holds that category."""
+        n, numbers, stats, j = self.numbers.n, self.numbers, [], 0
+        for name in encoder.columns:
+            if name in encoder.categories:
+                count = np.array([self.counts.get(name, {}).get(v, 0) for v in encoder.categories[name]], float)
+                p = count / max(n, 1)
+                stats += zip(p, p * (1 - p), (count == n).astype(float), (count > 0).astype(float))
+            else:
+                stats.append((numbers.mean[j], numbers.m2[j] / max(n, 1), numbers.low[j], numbers.high[j]))
+                j += 1
+        return _scaler(kind, *map(np.array, zip(*stats))) if stats else _scaler(kind, *[np.zeros(0)] * 4)
 
 
 def fit_stream(stream, features, target, *, task="auto", scale="standard", seed=0, test_split=0.2,
                validation_split=0.0, max_categories=MAX_CATEGORIES):
-    """A StreamFit from two passes over stream: categories from every row, statistics from the training rows."""
+    """A StreamFit from one pass over stream: the categories and classes from every row, the scaler's
+    statistics from the training rows (a row's part is known in the pass: row_hash hashes a category by name)."""
     from . import columns as typing
     where = f"{stream.path}: "
-    categorical, numeric_seen, labels = {}, set(), set()
+    gathered, labels, target_moments = _OnePass(list(features), max_categories), set(), _Moments(1)
     for batch, at, first_line in stream.batches(text_columns=[target]):
         table = pa.Table.from_batches([batch])
-        for name in features:
-            column = table[name]
-            if typing.is_categorical(column):
-                known = categorical.setdefault(name, set())
-                known.update(typing.categories_of(column, name, at, max_categories))
-                if len(known) > max_categories:
-                    raise ConfigError(f"{at}column {name!r} holds more than {max_categories} distinct values "
-                                      f"(--max-categories); drop it (--drop {name}) or raise --max-categories")
-            elif typing.is_text(column.type) and column.null_count < len(column):
-                numeric_seen.add(name)
         y = typing.target_values(table[target], target, at, first_line, max_categories)
         if task == "auto":
             task = "classification" if y.dtype.kind in "iuUSOb" else "regression"
@@ -285,21 +378,10 @@ def fit_stream(stream, features, target, *, task="auto", scale="standard", seed=
             labels.update(np.unique(y).tolist())
             if len(labels) > max_categories:
                 raise ConfigError(f"{where}the target column {target!r} holds more than {max_categories} classes")
-    mixed = sorted(set(categorical) & numeric_seen)
-    if mixed:
-        raise DataError(f"{where}column {mixed[0]!r} holds numbers in some rows and words in others; fix the cells "
-                        f"(or drop the column with --drop {mixed[0]})")
-    encoder = Encoder(list(features), {c: sorted(v) for c, v in categorical.items()}, {})
-    moments, target_moments = _Moments(encoder.width), _Moments(1)
-    counts = np.zeros(3, dtype=np.int64)
-    for batch, at, first_line in stream.batches(text_columns=[target]):
-        X = encoder.transform(batch, at, first_line, stream.decimal_comma)
-        y = typing.target_values(batch.column(target), target, at, first_line)
-        part = parts(row_hash(X, y, seed), test_split, validation_split)
-        counts += np.bincount(part, minlength=3)
-        moments.add(X[part == TRAIN])
+        train = gathered.add(table, y, at, first_line, stream.decimal_comma, seed, test_split, validation_split)
         if task == "regression":
-            target_moments.add(y[part == TRAIN].astype(float).reshape(-1, 1))
+            target_moments.add(y[train].astype(float).reshape(-1, 1))
+    counts = gathered.parts
     if counts[TRAIN] == 0:
         raise ConfigError(f"{where}no rows left for training after --test-split {test_split:g} and "
                           f"--validation-split {validation_split:g}")
@@ -308,6 +390,10 @@ def fit_stream(stream, features, target, *, task="auto", scale="standard", seed=
         classes = sorted(labels)
         if len(classes) < 2:
             raise DataError(f"{where}the target has a single class ({classes[0]!r}); classification needs two")
-    return StreamFit(encoder, moments.scaler(scale), task, classes,
-                     target_moments.scaler("standard") if task == "regression" else Scaler(),
+    encoder = Encoder(list(features), {c: sorted(v) for c, v in gathered.categories.items()}, {})
+    target_scaler = Scaler()
+    if task == "regression":
+        t = target_moments
+        target_scaler = _scaler("standard", t.mean, t.m2 / max(t.n, 1), t.low, t.high)
+    return StreamFit(encoder, gathered.scaler(encoder, scale), task, classes, target_scaler,
                      {"test": int(counts[TEST]), "validation": int(counts[VALIDATION]), "train": int(counts[TRAIN])})
