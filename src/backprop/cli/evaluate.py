@@ -7,7 +7,6 @@ import numpy as np
 from ..data.datasets import NAMES as BUILT_IN
 from ..data.preprocessing import row_fingerprints
 from ..data.sources import load_source
-from ..data.stream import OLD_SPLIT, SPLIT
 from ..errors import ConfigError
 from ..metrics import evaluation
 from .common import MODEL_HELP, load_model
@@ -58,6 +57,7 @@ def source_of(args, model):
 def run(args):
     model = load_model(args.model)
     source = source_of(args, model)
+    from ..data.stream import OLD_SPLIT, SPLIT  # here: pyarrow loads for a run, not for every command's start
     from .streaming import evaluate_streamed, wants_stream
     if wants_stream(args.stream, source) or (args.held_out and args.stream is not False
                                              and model.data.get("split") in (SPLIT, OLD_SPLIT)):

@@ -20,7 +20,6 @@ from ..training import TrainingOptions, state_of
 from ..training.options import Checked, option
 from .common import load_model
 from .options import add_arguments, cli_defaults
-from .streamed_run import training_run
 
 
 @dataclass(frozen=True)
@@ -129,6 +128,7 @@ def run(args):
             raise ConfigError(f"{args.resume}: this model holds no training state to resume")
         saved = {**state_of(resumed.network).options.as_dict(), **_saved_setup(resumed, args)}
     setup, options, given = settings(args, saved)
+    from .streamed_run import training_run  # here: pyarrow loads for a run, not for every command's start
     return training_run(args, setup, options, given, resumed).execute()
 
 
