@@ -441,3 +441,23 @@ def test_a_streamed_network_the_model_file_could_not_hold_is_refused_before_the_
     err = capsys.readouterr().err
     assert status == 2 and "refused before training" in err and err.count("\n") == 1, err
     assert not epochs and sorted(os.listdir(tmp_path)) == ["t.parquet"]
+
+
+def test_streamed_regression_scales_the_target_says_so_and_matches_the_in_memory_scaler(tmp_path, capsys):
+    from backprop.model import load
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame(rng.normal(size=(1200, 3)), columns=["a", "b", "c"])
+    frame["price"] = 50 + 20 * frame["a"] - 5 * frame["b"] ** 2 + rng.normal(scale=0.5, size=1200)
+    frame.to_parquet(tmp_path / "r.parquet", row_group_size=200)
+    for name, flag in (("s", "--stream"), ("m", "--no-stream")):
+        assert main(["train", "--data", str(tmp_path / "r.parquet"), flag, "--layers", "8", "--epochs", "2",
+                     "--out", str(tmp_path / f"{name}.npz"), "--no-plots"]) == 0
+        out = capsys.readouterr().out
+        assert "regression" in out and "costs are on the standardized target" in out
+    streamed, in_memory = load(tmp_path / "s.npz"), load(tmp_path / "m.npz")
+    assert streamed.task == "regression" and streamed.classes is None
+    # the target's scaler: the training rows' mean and spread, in either split (a hash or a permutation)
+    np.testing.assert_allclose(streamed.target_scaler.center, in_memory.target_scaler.center, rtol=0.05)
+    np.testing.assert_allclose(streamed.target_scaler.scale, in_memory.target_scaler.scale, rtol=0.05)
+    assert main(["evaluate", str(tmp_path / "s.npz"), "--held-out", "--data", str(tmp_path / "r.parquet")]) == 0
+    assert "held-out" in capsys.readouterr().out

@@ -14,7 +14,7 @@ from ..model import Model
 from ..network import Network
 from ..tasks import output_layer
 from .budget import check_before_training, check_layers
-from .common import parse_layers, say
+from .common import parse_layers
 from .streaming import RowSource, open_stream, wants_stream
 from .training_run import TrainingRun
 
@@ -42,7 +42,7 @@ class StreamedRun(TrainingRun):
         super().check_output()
 
     def prepare(self):
-        """Open the stream, place the output, fit the encoder and scalers in two passes, build the model."""
+        """Open the stream, place the output, fit the encoder and scalers in one pass, build the model."""
         setup, options = self.setup, self.options
         stream = open_stream(setup.data, setup.header)
         features, target = select(setup.data, stream.names, parse_columns(setup.features), parse_columns(setup.drop),
@@ -72,10 +72,10 @@ class StreamedRun(TrainingRun):
         model.data = {**asdict(setup), "held_out": None, "split": SPLIT, "seed": self.options.seed}
         return model
 
-    def announce(self):
+    def training_line(self):
         counts = self.fitted.counts
-        say(self.args, f"training {self.model.network} on {self.setup.data}, streamed from disk: {counts['train']} "
-                       f"training rows, {counts['validation']} validation, {counts['test']} test; {self.task}")
+        return (f"training {self.model.network} on {self.setup.data}, streamed from disk: {counts['train']} "
+                f"training rows, {counts['validation']} validation, {counts['test']} test; {self.task}")
 
     def report(self):
         """The metrics of the test rows (those the row hash holds out), read in one more pass; none without them."""

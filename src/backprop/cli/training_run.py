@@ -169,9 +169,12 @@ class TrainingRun:
     def announce(self):
         """What is trained on what: the network, the data, its rows, the task."""
         args = self.args
-        say(args, f"training {self.model.network} on {self.dataset.name}: {len(self.inputs)} samples, {self.task}")
+        say(args, self.training_line())
         if self.task == "regression":
             say(args, "costs are on the standardized target (mean 0, std 1); the test metrics are in its own units")
+
+    def training_line(self):
+        return f"training {self.model.network} on {self.dataset.name}: {len(self.inputs)} samples, {self.task}"
 
     def interrupted(self, exc, epochs_before):
         net = self.model.network
