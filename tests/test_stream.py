@@ -16,7 +16,7 @@ pd = pytest.importorskip("pandas")
 pytest.importorskip("pyarrow")
 
 from backprop.cli import main  # noqa: E402
-from backprop.data import stream  # noqa: E402
+from backprop.data import rows, stream  # noqa: E402
 
 
 def table(n, seed=0, d=6):
@@ -81,16 +81,16 @@ def test_streamed_training_memory_does_not_grow_with_the_rows(tmp_path, monkeypa
 def test_the_split_is_a_stable_hash_of_each_row_whatever_the_batches():
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(1000, 4)), rng.integers(0, 3, 1000)
-    part = stream.parts(stream.row_hash(X, y, 7), 0.2, 0.1)
+    part = rows.parts(rows.row_hash(X, y, 7), 0.2, 0.1)
     order = rng.permutation(1000)
     pieces = np.array_split(order, 7)  # other batches, in another order
-    shuffled = np.concatenate([stream.parts(stream.row_hash(X[i], y[i], 7), 0.2, 0.1) for i in pieces])
+    shuffled = np.concatenate([rows.parts(rows.row_hash(X[i], y[i], 7), 0.2, 0.1) for i in pieces])
     np.testing.assert_array_equal(shuffled, part[order])
     counts = np.bincount(part, minlength=3) / 1000
-    assert abs(counts[stream.TEST] - 0.2) < 0.04 and abs(counts[stream.VALIDATION] - 0.08) < 0.03
-    assert (stream.parts(stream.row_hash(X, y, 8), 0.2, 0.1) != part).any()  # another seed, another split
+    assert abs(counts[rows.TEST] - 0.2) < 0.04 and abs(counts[rows.VALIDATION] - 0.08) < 0.03
+    assert (rows.parts(rows.row_hash(X, y, 8), 0.2, 0.1) != part).any()  # another seed, another split
     labels = np.array(["a", "b", "c"])[y]  # text labels hash too, and not as their codes
-    assert (stream.row_hash(X, labels, 7) != stream.row_hash(X, y, 7)).any()
+    assert (rows.row_hash(X, labels, 7) != rows.row_hash(X, y, 7)).any()
 
 
 @pytest.mark.slow
@@ -99,13 +99,13 @@ def test_the_row_hash_is_the_same_in_another_process():
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(1000, 4)), rng.integers(0, 3, 1000)
     labels = np.array(["a", "b", "c"])[y]
-    code = ("import numpy as np; from backprop.data import stream; rng = np.random.default_rng(0); "
+    code = ("import numpy as np; from backprop.data import rows; rng = np.random.default_rng(0); "
             "X, y = rng.normal(size=(1000, 4)), rng.integers(0, 3, 1000); "
-            "print(stream.row_hash(X, np.array(['a', 'b', 'c'])[y], 7).sum())")
+            "print(rows.row_hash(X, np.array(['a', 'b', 'c'])[y], 7).sum())")
     env = {**os.environ, "PYTHONHASHSEED": "123"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
     with np.errstate(over="ignore"):
-        assert int(out) == int(stream.row_hash(X, labels, 7).sum())
+        assert int(out) == int(rows.row_hash(X, labels, 7).sum())
 
 
 @pytest.mark.slow
@@ -297,10 +297,10 @@ def test_one_pass_finds_the_categories_split_and_scaler_the_whole_table_gives(sc
                                test_split=0.3, validation_split=0.2)
     X, y, encoder, _ = read_table(str(tmp_path / "t.csv"))
     assert fitted.encoder.categories == encoder.categories == {"colour": ["blue", "green", "red", "violet", "white"]}
-    part = stream.parts(stream.row_hash(X, y, 5, encoder), 0.3, 0.2)
+    part = rows.parts(rows.row_hash(X, y, 5, encoder), 0.3, 0.2)
     assert fitted.counts == {"test": int((part == 0).sum()), "validation": int((part == 1).sum()),
                              "train": int((part == 2).sum())}
-    expected = Scaler.fit(X[part == stream.TRAIN], scale)
+    expected = Scaler.fit(X[part == rows.TRAIN], scale)
     np.testing.assert_allclose(fitted.scaler.center, expected.center, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(fitted.scaler.scale, expected.scale, rtol=1e-12)
 
@@ -313,14 +313,14 @@ def test_the_row_hash_of_a_category_is_its_name_not_its_position_among_the_categ
     X_few = np.array([[0.5, 1.0, 0.0], [-2.0, 0.0, 1.0]])
     X_more = np.array([[0.5, 0.0, 1.0, 0.0, 0.0], [-2.0, 0.0, 0.0, 1.0, 0.0]])
     y = np.array([1, 0])
-    np.testing.assert_array_equal(stream.row_hash(X_few, y, 3, few), stream.row_hash(X_more, y, 3, more))
-    assert (stream.row_hash(X_more, y, 3) != stream.row_hash(X_more, y, 3, more)).all()
+    np.testing.assert_array_equal(rows.row_hash(X_few, y, 3, few), rows.row_hash(X_more, y, 3, more))
+    assert (rows.row_hash(X_more, y, 3) != rows.row_hash(X_more, y, 3, more)).all()
 
 
 def test_held_out_rows_of_a_model_hashed_the_earlier_way_are_refused_where_categories_changed_the_hash(tmp_path,
                                                                                                      capsys):
     from backprop.model import load, save
-    from backprop.data.stream import OLD_SPLIT
+    from backprop.data.rows import OLD_SPLIT
     table(600).to_parquet(tmp_path / "t.parquet")
     table(600).drop(columns="colour").to_parquet(tmp_path / "numbers.parquet")
     for data in ("t", "numbers"):

@@ -5,7 +5,7 @@ import argparse
 import numpy as np
 
 from ..data.datasets import NAMES as BUILT_IN
-from ..data.preprocessing import row_fingerprints
+from ..data.rows import FINGERPRINT_DIGITS, OLD_SPLIT, SPLIT, fingerprints
 from ..data.sources import load_source
 from ..errors import ConfigError
 from ..metrics import evaluation
@@ -57,7 +57,6 @@ def source_of(args, model):
 def run(args):
     model = load_model(args.model)
     source = source_of(args, model)
-    from ..data.stream import OLD_SPLIT, SPLIT  # here: pyarrow loads for a run, not for every command's start
     from .streaming import evaluate_streamed, wants_stream
     if wants_stream(args.stream, source) or (args.held_out and args.stream is not False
                                              and model.data.get("split") in (SPLIT, OLD_SPLIT)):
@@ -76,16 +75,7 @@ def run(args):
         raise ConfigError(f"{source}: evaluate needs a target column")
     X, y = dataset.X, dataset.y
     if args.held_out:
-        wanted = model.data.get("held_out")
-        if not wanted:
-            raise ConfigError(f"{args.model} records no held-out rows (trained without a test split); "
-                              "leave out --held-out to score all rows")
-        keep = np.isin(row_fingerprints(X, y), wanted)
-        if not keep.any():
-            raise ConfigError(f"{source}: none of its {len(X)} rows is among the {len(wanted)} rows the training "
-                              "run held out (is it the data the model was trained on? a model saved by an earlier "
-                              "backprop may record them in another form: train it again); leave out --held-out to "
-                              "score all rows")
+        keep, wanted = held_out_rows(args, model, source, X, y)
         X, y = X[keep], y[keep]
         print(f"scoring the {len(X)} rows of {source} that the training run held out "
               f"({len(X)} of {len(keep)} rows; the run held out {len(wanted)})")
@@ -94,3 +84,20 @@ def run(args):
         print(f"scoring all {len(X)} rows of {source}")
         print(evaluation(model, X, y, "")["summary"].lstrip())
     return 0
+
+
+def held_out_rows(args, model, source, X, y):
+    """(mask (n,) of the rows of X whose fingerprints the model recorded as held out, those fingerprints)."""
+    wanted = model.data.get("held_out")
+    if not wanted:
+        raise ConfigError(f"{args.model} records no held-out rows (trained without a test split); "
+                          "leave out --held-out to score all rows")
+    if len(wanted[0]) != FINGERPRINT_DIGITS:
+        raise ConfigError(f"{args.model} records its held-out rows in the form of an earlier backprop; train it "
+                          "again to score them, or leave out --held-out to score all rows")
+    keep = np.isin(fingerprints(X, y, model.encoder), wanted)
+    if not keep.any():
+        raise ConfigError(f"{source}: none of its {len(X)} rows is among the {len(wanted)} rows the training "
+                          "run held out (is it the data the model was trained on?); leave out --held-out to "
+                          "score all rows")
+    return keep, wanted

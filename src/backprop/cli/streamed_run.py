@@ -8,7 +8,8 @@ the clean-up and the curves are TrainingRun's.
 from dataclasses import asdict
 
 from ..data.sources import parse_columns, select
-from ..data.stream import SPLIT, TEST, fit_stream
+from ..data.rows import SPLIT, TEST
+from ..data.stream import fit_stream
 from ..errors import ConfigError
 from ..model import Model
 from ..network import Network

@@ -17,7 +17,8 @@ import numpy as np
 
 from ..checks import as_targets
 from ..data.columns import target_values
-from ..data.stream import OLD_SPLIT, SPLIT, TEST, TRAIN, VALIDATION, TableStream, parts, row_hash
+from ..data.rows import OLD_SPLIT, SPLIT, TEST, TRAIN, VALIDATION, parts, row_hash
+from ..data.stream import TableStream
 from ..data.tables import PARQUET, format_of
 from ..errors import ConfigError
 from ..io import current_umask, signals_held

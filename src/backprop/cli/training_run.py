@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import io as model_io
 from .. import plots
-from ..data.preprocessing import row_fingerprints
+from ..data.rows import fingerprints
 from ..data.sources import check_task, infer_task, load_source, parse_columns
 from ..errors import ConfigError
 from ..metrics import evaluation
@@ -106,7 +106,7 @@ class TrainingRun:
         """The inputs and targets of the training rows, and of the test rows the report needs, all checked now."""
         model, X_test, y_test = self.model, self.X_test, self.y_test
         model.data = {**asdict(self.setup),
-                      "held_out": row_fingerprints(X_test, y_test) if len(X_test) <= HELD_OUT_KEYS else None}
+                      "held_out": fingerprints(X_test, y_test, model.encoder) if len(X_test) <= HELD_OUT_KEYS else None}
         self.inputs, self.targets = model.inputs(self.X_train), model.targets(self.y_train)
         check_targets(model, self.y_train, "the training data")
         if len(X_test):

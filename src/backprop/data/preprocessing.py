@@ -98,16 +98,3 @@ def train_test_split(X, y, test_fraction, seed, stratify=True):
     if len(test) == 0 or len(train) == 0:
         raise DataError(f"{n} samples are too few to hold out a test fraction of {test_fraction}")
     return X[train], X[test], y[train], y[test]
-
-
-def row_fingerprints(X, y):
-    """A 12-hex-digit hash of each row's features (as float64 bytes) and label: the same rows found again by
-    their content. One hash call per row over its bytes, never a conversion per cell."""
-    import hashlib
-    if len(X) == 0:
-        return []
-    X = np.ascontiguousarray(X, dtype=np.float64) + 0.0  # -0.0 and 0.0 are one value
-    rows = X.reshape(len(X), -1).view(np.uint8).reshape(len(X), -1)
-    labels = [""] * len(X) if y is None else np.asarray(y).reshape(len(X), -1).astype(str).tolist()
-    return [hashlib.blake2b(row.tobytes() + "|".join(label).encode(), digest_size=6).hexdigest()
-            for row, label in zip(rows, labels)]

@@ -8,8 +8,6 @@ finds the same test rows without a list of them. fit_stream computes what the in
 arrays in one pass: the categories and classes, and the scalers' statistics on the training rows.
 """
 
-import functools
-import hashlib
 import os
 from dataclasses import dataclass
 
@@ -21,13 +19,10 @@ from ..errors import ConfigError, DataError
 from .encoder import MAX_CATEGORIES, Encoder
 from .files import check_regular
 from .preprocessing import Scaler
+from .rows import TEST, TRAIN, VALIDATION, combine, digests, number_bits, parts
 
 BATCH_ROWS = 1 << 14  # rows a batch is read in: its memory, not the table's, is what a pass holds
 CSV_BLOCK = 1 << 22  # bytes of CSV text pyarrow parses at a time
-TEST, VALIDATION, TRAIN = 0, 1, 2
-# A streamed model's "split": row_hash over the category names. Models saved as "row-hash" hashed a
-# category by its one-hot position, so their held-out rows of a table with categories cannot be found again.
-SPLIT, OLD_SPLIT = "row-hash-2", "row-hash"
 
 
 class TableStream:
@@ -185,69 +180,6 @@ class TableStream:
                     row += part.num_rows
 
 
-# ---- the split: a stable hash of each row -----------------------------------------------------------
-def _mix(h):
-    """splitmix64's finaliser on uint64 h (a well-spread 64-bit hash of h), vectorised."""
-    with np.errstate(over="ignore"):
-        h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return h ^ (h >> np.uint64(31))
-
-
-@functools.lru_cache(maxsize=256)
-def _digests(strings):
-    """uint64 (k,) for a tuple of k strings: each one's blake2b digest (the same in any run or process)."""
-    return np.array([int.from_bytes(hashlib.blake2b(v.encode(), digest_size=8).digest(), "little")
-                     for v in strings], dtype=np.uint64)
-
-
-def _number_bits(x):
-    """uint64 (n,) of float64 values x (n,): their bits, -0.0 as 0.0."""
-    return (np.asarray(x, np.float64) + 0.0).view(np.uint64)
-
-
-def _label_bits(y):
-    """uint64 per label: a number's float64 bits, a text label's digest."""
-    if y.dtype.kind in "iufb":
-        return _number_bits(y)
-    values, index = np.unique(y.astype(str), return_inverse=True)
-    return _digests(tuple(values.tolist()))[index.reshape(-1)]
-
-
-def _combine(columns, y, seed):
-    """The row hash (n,) from one uint64 array (n,) per input column, in the encoder's column order, and y."""
-    h = np.full(len(y), np.uint64(seed or 0) ^ np.uint64(0x5851F42D4C957F2D), dtype=np.uint64)
-    for bits in columns:
-        h = _mix(h ^ bits)
-    return _mix(h ^ _label_bits(np.asarray(y)))
-
-
-def row_hash(X, y, seed, encoder=None):
-    """A uint64 hash (n,) of each row of the encoded inputs X (n, width) and its label y (n,): the same row gives
-    the same hash in any batch, run or file format. A column is hashed as the number the reader made of its
-    cell; with encoder, a category's one-hot block is hashed as the category's name, which is known before
-    every category of the table is (fit_stream hashes the rows in the pass that finds the categories)."""
-    names = encoder.columns if encoder is not None else range(X.shape[1])
-    categories = encoder.categories if encoder is not None else {}
-    columns, j = [], 0
-    for name in names:
-        known = categories.get(name)
-        if known:
-            columns.append(_digests(tuple(known))[np.argmax(X[:, j:j + len(known)], axis=1)])
-            j += len(known)
-        else:
-            columns.append(_number_bits(X[:, j]))
-            j += 1
-    return _combine(columns, y, seed)
-
-
-def parts(h, test_split, validation_split):
-    """TEST, VALIDATION or TRAIN (n,) for row hashes h: test_split of the rows, then validation_split of the rest."""
-    u = (h >> np.uint64(11)).astype(np.float64) * 2.0**-53  # uniform in [0, 1)
-    v = (_mix(h ^ np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(11)).astype(np.float64) * 2.0**-53
-    return np.where(u < test_split, TEST, np.where(v < validation_split, VALIDATION, TRAIN))
-
-
 # ---- one pass: categories, scaler, classes ----------------------------------------------------------
 @dataclass
 class StreamFit:
@@ -331,13 +263,13 @@ class _OnePass:
                 values = pc.unique(cells)
                 index = np.asarray(pc.index_in(cells, value_set=values).to_numpy(), dtype=np.int64)
                 indices[name] = (values.to_pylist(), index)
-                bits.append(_digests(tuple(indices[name][0]))[index])
+                bits.append(digests(tuple(indices[name][0]))[index])
             else:
                 x = typing.as_numbers(column, name, at, first_line, decimal_comma)
                 typing.check_present(x, name, at, first_line)
                 numbers.append(np.asarray(x.to_numpy(), dtype=np.float64))
-                bits.append(_number_bits(numbers[-1]))
-        part = parts(_combine(bits, y, seed), test_split, validation_split)
+                bits.append(number_bits(numbers[-1]))
+        part = parts(combine(bits, y, seed), test_split, validation_split)
         self.parts += np.bincount(part, minlength=3)
         train = part == TRAIN
         self.numbers.add(np.column_stack(numbers)[train] if numbers else np.empty((int(train.sum()), 0)))
