@@ -67,3 +67,28 @@ def test_a_model_with_fingerprints_of_an_earlier_form_is_told_to_train_again(tmp
     assert main(["evaluate", str(tmp_path / "m.npz"), "--held-out", "--data", str(tmp_path / "t.csv")]) == 2
     err = capsys.readouterr().err
     assert "earlier backprop" in err and "train it" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("classes,y", [
+    (["a", "b", "c"], ["c", "a", "b", "a"]),
+    (["c", "a", "b"], ["c", "a", "b", "a"]),  # a model file's classes need not be sorted
+    ([0, 1, 2], [2, 0, 1, 1]),
+    ([0, 1, 2], [2.0, 0.0, 1.0, 1.0]),  # whole numbers read as reals
+    (np.array(["b", "a"], dtype=object), np.array(["a", "b", "b", "a"], dtype=object)),
+])
+def test_labels_map_to_their_class_index_vectorised_as_one_by_one(classes, y):
+    from backprop.data.preprocessing import encode_labels
+    index, _ = encode_labels(np.asarray(y), classes)
+    expected = [list(np.asarray(classes).tolist()).index(v) for v in np.asarray(y).tolist()]
+    assert index.dtype == np.int64 and index.tolist() == expected
+
+
+@pytest.mark.parametrize("classes,y,unknown", [
+    ([0, 1], ["x", "0"], "'0', 'x'"), (["a", "b"], [5, 6], "5, 6"), ([0, 1, 2], [3, 1], "3"),
+    (np.array(["a", "b"], dtype=object), np.array([1, "a"], dtype=object), "1"),
+])
+def test_labels_outside_the_classes_are_named_and_no_others(classes, y, unknown):
+    from backprop.data.preprocessing import encode_labels
+    from backprop.errors import DataError
+    with pytest.raises(DataError, match=rf"labels {re.escape(unknown)} were not among"):
+        encode_labels(np.asarray(y), classes)

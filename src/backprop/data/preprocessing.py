@@ -72,12 +72,19 @@ def encode_labels(y, classes=None):
             raise DataError(f"labels {', '.join(map(repr, bad))} are not whole numbers; the training classes "
                             f"are {', '.join(map(str, classes.tolist()))}")
         y = y.astype(classes.dtype)
-    lookup = {c: i for i, c in enumerate(classes.tolist())}
-    unknown = sorted({v for v in y.tolist() if v not in lookup}, key=str)
-    if unknown:
+    try:  # each label's place among the classes, looked up by binary search over the sorted classes
+        order = np.argsort(classes, kind="stable")
+        index = order[np.minimum(np.searchsorted(classes, y, sorter=order), len(classes) - 1)]
+        known = np.asarray(classes[index] == y, dtype=bool).reshape(len(y))
+    except TypeError:  # labels of several types that cannot be ordered (words among numbers): one by one
+        lookup = {c: i for i, c in enumerate(classes.tolist())}
+        index = np.array([lookup.get(v, 0) for v in y.tolist()], dtype=np.int64)
+        known = np.array([v in lookup for v in y.tolist()], dtype=bool)
+    if not known.all():
+        unknown = sorted(set(y[~known].tolist()), key=str)
         raise DataError(f"labels {', '.join(map(repr, unknown[:5]))} were not among the training classes "
                         f"({', '.join(map(str, classes.tolist()))})")
-    return np.array([lookup[v] for v in y.tolist()], dtype=np.int64), classes
+    return index.astype(np.int64), classes
 
 
 def train_test_split(X, y, test_fraction, seed, stratify=True):
