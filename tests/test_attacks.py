@@ -34,6 +34,8 @@ def work(tmp_path_factory):
     os.mkfifo(folder / "fifo.csv")
     os.mkfifo(folder / "fifo.npz")
     os.mkfifo(folder / "fifo.toml")
+    os.mkfifo(folder / "fifo.parquet")
+    os.mkfifo(folder / "fifo.csv.gz")
     (folder / "adir.csv").mkdir()
     mnist = folder / "mnist"
     mnist.mkdir()
@@ -141,6 +143,10 @@ def cases(w):
     c += [
         ([*TRAIN, "--data", "fifo.csv"], "not a regular file"),
         ([*TRAIN, "--data", "fifo.npz"], "not a regular file"),
+        ([*TRAIN, "--data", "fifo.parquet"], "not a regular file"),
+        ([*TRAIN, "--data", "fifo.csv.gz"], "not a regular file"),
+        ([*TRAIN, "--data", "fifo.csv.gz", "--stream"], "not a regular file"),
+        (["evaluate", "model/model.npz", "--data", "fifo.parquet"], "not a regular file"),
         ([*TRAIN, "--data", "adir.csv"], "not a regular file"),
         ([*TRAIN, "--data", "d.csv", "--config", "fifo.toml"], "not a regular file"),
         (["predict", "model/model.npz", "--data", "fifo.csv"], "not a regular file"),
