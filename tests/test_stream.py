@@ -339,39 +339,39 @@ def test_held_out_rows_of_a_model_hashed_the_earlier_way_are_refused_where_categ
     assert "held-out accuracy" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("validation,reads", [("0", 3), ("0.1", 4)])
-def test_training_one_epoch_reads_the_file_once_to_fit_then_for_the_epoch_validation_and_test(
-        validation, reads, tmp_path, monkeypatch, capsys):
-    """One pass fits the categories and the scaling; then the epoch, its validation rows, the test rows."""
-    passes = []
+@pytest.fixture
+def passes(monkeypatch):
+    """A list that grows by one each time a TableStream starts a pass over its file."""
+    started = []
     original = stream.TableStream.batches
 
     def counted(self, *args, **kwargs):
-        passes.append(1)
+        started.append(1)
         return original(self, *args, **kwargs)
     monkeypatch.setattr(stream.TableStream, "batches", counted)
+    return started
+
+
+@pytest.mark.parametrize("validation,reads", [("0", 3), ("0.1", 4)])
+def test_training_one_epoch_reads_the_file_once_to_fit_then_for_the_epoch_validation_and_test(
+        validation, reads, tmp_path, passes, capsys):
+    """One pass fits the categories and the scaling; then the epoch, its validation rows, the test rows."""
     table(500).to_csv(tmp_path / "t.csv", index=False)
     assert main(["train", "--data", str(tmp_path / "t.csv"), "--stream", "--layers", "4", "--epochs", "1",
                  "--validation-split", validation, "--out", str(tmp_path / "m.npz"), "--quiet", "--no-plots"]) == 0
     assert len(passes) == reads
 
 
-def test_a_streamed_run_never_replaces_a_model_file_it_did_not_write(tmp_path, monkeypatch, capsys):
+def test_a_streamed_run_never_replaces_a_model_file_it_did_not_write(tmp_path, monkeypatch, passes, capsys):
     """The overwrite rule as for in-memory runs (tests/test_outputs.py): a file already at --out is refused before a
     row is read; one another run writes there while this one trains is refused at the save, never replaced."""
     table(600).to_parquet(tmp_path / "t.parquet", row_group_size=200)
     (tmp_path / "m.npz").write_bytes(b"mine")
-    passes = []
-    original = stream.TableStream.batches
-
-    def counted(self, *args, **kwargs):
-        passes.append(1)
-        return original(self, *args, **kwargs)
-    monkeypatch.setattr(stream.TableStream, "batches", counted)
     train = ["train", "--data", str(tmp_path / "t.parquet"), "--stream", "--layers", "4", "--epochs", "2",
              "--out", str(tmp_path / "m.npz"), "--quiet", "--no-plots"]
     assert main(train) == 2 and "pass --force" in capsys.readouterr().err and not passes
     os.unlink(tmp_path / "m.npz")
+    original = stream.TableStream.batches
 
     def another_run_saves_meanwhile(self, *args, **kwargs):  # the file appears after the checks, before the save
         if not (tmp_path / "m.npz").exists():
