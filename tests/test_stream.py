@@ -461,3 +461,13 @@ def test_streamed_regression_scales_the_target_says_so_and_matches_the_in_memory
     np.testing.assert_allclose(streamed.target_scaler.scale, in_memory.target_scaler.scale, rtol=0.05)
     assert main(["evaluate", str(tmp_path / "s.npz"), "--held-out", "--data", str(tmp_path / "r.parquet")]) == 0
     assert "held-out" in capsys.readouterr().out
+
+
+def test_a_category_column_empty_in_one_row_group_is_a_missing_value_not_a_mixed_column(tmp_path, capsys):
+    frame = table(600)
+    frame["colour"] = frame["colour"].astype(object)
+    frame.loc[400:499, "colour"] = None  # the whole fifth row group
+    frame.to_parquet(tmp_path / "t.parquet", row_group_size=100)
+    assert main(["train", "--data", str(tmp_path / "t.parquet"), "--stream", "--out", str(tmp_path / "m.npz")]) == 2
+    err = capsys.readouterr().err
+    assert "row 400, column 'colour': missing value" in err and err.count("\n") == 1, err

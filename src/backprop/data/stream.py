@@ -235,12 +235,15 @@ class _OnePass:
 
     def kinds(self, table, at):
         """Which features are categories; a column that is words in one batch and numbers in another is refused."""
-        from .columns import is_categorical
+        from .columns import is_categorical, is_text, text
         kinds = {name: is_categorical(table[name]) for name in self.features}
         if self.categorical is None:
             self.categorical = kinds
             self.numbers = _Moments(sum(not k for k in kinds.values()))
-        mixed = next((n for n in self.features if kinds[n] != self.categorical[n]), None)
+
+        def empty(column):  # no cell present: neither kind, and add() names its first missing cell
+            return (text(column) if is_text(column.type) else column).null_count == len(column)
+        mixed = next((n for n in self.features if kinds[n] != self.categorical[n] and not empty(table[n])), None)
         if mixed is not None:
             raise DataError(f"{at}column {mixed!r} holds numbers in some rows and words in others; fix the cells "
                             f"(or drop the column with --drop {mixed})")
