@@ -114,6 +114,15 @@ def _check_npz_sizes(path, archive):
 IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def gzipped(path):
+    """True for a gzip file (by its first two bytes, not its name); path is a regular file."""
+    with open(path, "rb") as raw:
+        return raw.read(2) == GZIP_MAGIC
+
+
 def read_idx(path):
     """The array in an IDX file (the MNIST format), raw or gzip-compressed.
 
@@ -122,9 +131,7 @@ def read_idx(path):
     """
     check_regular(path)
     try:
-        with open(path, "rb") as raw:
-            gzipped = raw.read(2) == b"\x1f\x8b"
-        with (gzip.open if gzipped else open)(path, "rb") as f:
+        with (gzip.open if gzipped(path) else open)(path, "rb") as f:
             head = f.read(4)
             if len(head) < 4 or head[:2] != b"\0\0" or head[2] not in IDX_TYPES:
                 raise DataError(f"{path}: not an IDX file (bad magic number)")

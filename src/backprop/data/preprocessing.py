@@ -34,6 +34,17 @@ class Scaler:
             bad = int(np.flatnonzero(~(np.isfinite(center) & np.isfinite(scale)))[0])
             raise DataError(f"feature {bad + 1} holds values too large to scale (up to {np.abs(X[:, bad]).max():.3g}); "
                             "rescale that column before training")
+        return cls.of(kind, center, scale)
+
+    @classmethod
+    def of_statistics(cls, kind, mean, variance, low, high):
+        """The scaler fit gives for columns (each statistic (d,)) whose data are seen in pieces, never whole."""
+        if kind == "none":
+            return cls("none")
+        return cls.of(kind, *((mean, np.sqrt(variance)) if kind == "standard" else (low, high - low)))
+
+    @classmethod
+    def of(cls, kind, center, scale):
         return cls(kind, center, np.where(scale > 0, scale, 1.0))  # constant features stay put
 
     def transform(self, X):

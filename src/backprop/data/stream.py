@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from ..errors import ConfigError, DataError
 from .encoder import MAX_CATEGORIES, Encoder
-from .files import check_regular
+from .files import check_regular, gzipped
 from .preprocessing import Scaler
 from .rows import TEST, TRAIN, VALIDATION, combine, digests, number_bits, parts
 
@@ -77,8 +77,7 @@ class TableStream:
         import csv
         import gzip
         from . import tables
-        with open(path, "rb") as raw:
-            compressed = raw.read(2) == b"\x1f\x8b"
+        compressed = gzipped(path)
         size = float("inf") if compressed else os.path.getsize(path)
         try:
             with (gzip.open(path, "rb") if compressed else open(path, "rb")) as f:
@@ -149,9 +148,7 @@ class TableStream:
         types = {c: pa.string() for c in text_columns}
         if self._csv_types is not None:
             types = {**self._csv_types, **types}
-        with open(path, "rb") as raw:
-            compressed = raw.read(2) == b"\x1f\x8b"
-        source = pa.input_stream(path, compression="gzip" if compressed else None)
+        source = pa.input_stream(path, compression="gzip" if gzipped(path) else None)
         try:
             reader = pacsv.open_csv(
                 source, read_options=pacsv.ReadOptions(column_names=self.names, skip_rows=1 if self.header else 0,
@@ -214,14 +211,6 @@ class _Moments:
         self.low, self.high = np.minimum(self.low, X.min(axis=0)), np.maximum(self.high, X.max(axis=0))
 
 
-def _scaler(kind, mean, variance, low, high):
-    """The Scaler of columns with these statistics (each (width,)), as Scaler.fit computes them on whole arrays."""
-    if kind == "none":
-        return Scaler("none")
-    center, scale = (mean, np.sqrt(variance)) if kind == "standard" else (low, high - low)
-    return Scaler(kind, center, np.where(scale > 0, scale, 1.0))
-
-
 class _OnePass:
     """What fit_stream gathers batch by batch: categories (every row), and over the training rows the moments
     of the number columns and the count of each category, from which its one-hot column's statistics follow."""
@@ -256,17 +245,17 @@ class _OnePass:
         for name in self.features:
             column = table[name]
             if self.categorical[name]:
+                values = typing.categories_of(column, name, at, self.max_categories)
                 known = self.categories.setdefault(name, set())
-                known.update(typing.categories_of(column, name, at, self.max_categories))
+                known.update(values)
                 if len(known) > self.max_categories:
                     raise ConfigError(f"{at}column {name!r} holds more than {self.max_categories} distinct values "
                                       f"(--max-categories); drop it (--drop {name}) or raise --max-categories")
                 cells = typing.text(column)
                 typing.check_present(cells, name, at, first_line)
-                values = pc.unique(cells)
-                index = np.asarray(pc.index_in(cells, value_set=values).to_numpy(), dtype=np.int64)
-                indices[name] = (values.to_pylist(), index)
-                bits.append(digests(tuple(indices[name][0]))[index])
+                index = np.asarray(pc.index_in(cells, value_set=pa.array(values, pa.string())).to_numpy(), np.int64)
+                indices[name] = (values, index)
+                bits.append(digests(tuple(values))[index])
             else:
                 x = typing.as_numbers(column, name, at, first_line, decimal_comma)
                 typing.check_present(x, name, at, first_line)
@@ -294,7 +283,7 @@ class _OnePass:
             else:
                 stats.append((numbers.mean[j], numbers.m2[j] / max(n, 1), numbers.low[j], numbers.high[j]))
                 j += 1
-        return _scaler(kind, *map(np.array, zip(*stats))) if stats else _scaler(kind, *[np.zeros(0)] * 4)
+        return Scaler.of_statistics(kind, *(map(np.array, zip(*stats)) if stats else [np.zeros(0)] * 4))
 
 
 def fit_stream(stream, features, target, *, task="auto", scale="standard", seed=0, test_split=0.2,
@@ -329,6 +318,6 @@ def fit_stream(stream, features, target, *, task="auto", scale="standard", seed=
     target_scaler = Scaler()
     if task == "regression":
         t = target_moments
-        target_scaler = _scaler("standard", t.mean, t.m2 / max(t.n, 1), t.low, t.high)
+        target_scaler = Scaler.of_statistics("standard", t.mean, t.m2 / max(t.n, 1), t.low, t.high)
     return StreamFit(encoder, gathered.scaler(encoder, scale), task, classes, target_scaler,
                      {"test": int(counts[TEST]), "validation": int(counts[VALIDATION]), "train": int(counts[TRAIN])})

@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from ..errors import DataError
 from .encoder import MISSING
-from .files import MAX_DATA_BYTES, MAX_NAME, check_ratio, check_regular
+from .files import GZIP_MAGIC, MAX_DATA_BYTES, MAX_NAME, check_ratio, check_regular, gzipped
 
 DELIMITERS = (",", ";", "\t", "|")
 SAMPLE = 1 << 16  # bytes read to find the delimiter and the decimal mark
@@ -77,9 +77,7 @@ def read_arrow(source, header=True, name=None, text_columns=()):
         return Read(_parquet(path, name), name, first_line=0)
     if kind == IPC:
         return Read(_ipc(path, name), name, first_line=0)
-    with open(path, "rb") as f:
-        head = f.read(2)
-    if head == b"\x1f\x8b":
+    if gzipped(path):
         return _read_csv_bytes(_gunzip(path, name, size), name, header, text_columns)
     return _read_csv(path, name, header, text_columns, size)
 
@@ -96,7 +94,7 @@ def _read_bytes(data, name, header, text_columns):
         return Read(_parquet(pa.BufferReader(data), name), name, first_line=0)
     if data[:6] == b"ARROW1":
         return Read(_ipc(pa.BufferReader(data), name), name, first_line=0)
-    if data[:2] == b"\x1f\x8b":
+    if data[:2] == GZIP_MAGIC:
         with gzip.GzipFile(fileobj=io.BytesIO(data)) as f:
             data = _bounded(f, name, len(data))
     return _read_csv_bytes(data, name, header, text_columns)
