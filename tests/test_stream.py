@@ -471,3 +471,13 @@ def test_a_category_column_empty_in_one_row_group_is_a_missing_value_not_a_mixed
     assert main(["train", "--data", str(tmp_path / "t.parquet"), "--stream", "--out", str(tmp_path / "m.npz")]) == 2
     err = capsys.readouterr().err
     assert "row 400, column 'colour': missing value" in err and err.count("\n") == 1, err
+
+
+def test_the_memory_rule_sizes_an_unreadable_parquet_file_by_its_bytes_and_the_reader_refuses_it(tmp_path, capsys):
+    (tmp_path / "bad.parquet").write_bytes(b"not parquet at all\n" * 10)
+    from backprop.cli import streaming
+    assert streaming.decoded_bytes(str(tmp_path / "bad.parquet")) == 190
+    assert main(["train", "--data", str(tmp_path / "bad.parquet"), "--out", str(tmp_path / "m.npz")]) == 2
+    err = capsys.readouterr().err
+    assert "bad.parquet: not a readable Parquet file" in err and err.count("\n") == 1, err
+    assert sorted(os.listdir(tmp_path)) == ["bad.parquet"]

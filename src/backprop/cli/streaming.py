@@ -17,6 +17,7 @@ import numpy as np
 
 from ..checks import as_targets
 from ..data.columns import target_values
+from ..data.files import gzipped
 from ..data.rows import OLD_SPLIT, SPLIT, TEST, TRAIN, VALIDATION, parts, row_hash
 from ..data.stream import TableStream
 from ..data.tables import PARQUET, format_of
@@ -50,13 +51,20 @@ def decoded_bytes(path):
     for f in files:
         if not os.path.isfile(f):  # a FIFO or device: opening it could wait forever; the reader refuses it
             continue
-        if format_of(f) == PARQUET:
-            import pyarrow.parquet as pq  # as in data/tables.py: pyarrow's Parquet reader loads where one is read
-            meta = pq.ParquetFile(f).metadata
-            total += meta.num_rows * meta.num_columns * 8
-        else:  # by the name: opening a FIFO to read its first bytes would wait for a writer
-            total += os.path.getsize(f) * (GZIP_RATIO if f.lower().endswith(".gz") else 1)
+        total += _parquet_bytes(f) if format_of(f) == PARQUET else \
+            os.path.getsize(f) * (GZIP_RATIO if gzipped(f) else 1)
     return total
+
+
+def _parquet_bytes(path):
+    """rows x columns x 8 from a Parquet file's metadata; its size where it has none (the reader says why)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq  # as in data/tables.py: pyarrow's Parquet reader loads where one is read
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except (pa.ArrowException, OSError):
+        return os.path.getsize(path)
+    return meta.num_rows * meta.num_columns * 8
 
 
 def wants_stream(flag, source):
