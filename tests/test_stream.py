@@ -481,3 +481,12 @@ def test_the_memory_rule_sizes_an_unreadable_parquet_file_by_its_bytes_and_the_r
     err = capsys.readouterr().err
     assert "bad.parquet: not a readable Parquet file" in err and err.count("\n") == 1, err
     assert sorted(os.listdir(tmp_path)) == ["bad.parquet"]
+
+
+def test_hidden_layers_no_model_file_could_hold_are_refused_before_any_pass_over_the_table(tmp_path, passes, capsys):
+    table(600).to_parquet(tmp_path / "t.parquet", row_group_size=200)
+    status = main(["train", "--data", str(tmp_path / "t.parquet"), "--stream", "--layers", "5000,5000", "--epochs", "1",
+                   "--out", str(tmp_path / "m.npz")])
+    err = capsys.readouterr().err
+    assert status == 2 and "refused before training" in err and err.count("\n") == 1, err
+    assert not passes and sorted(os.listdir(tmp_path)) == ["t.parquet"]

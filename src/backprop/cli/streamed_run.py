@@ -49,6 +49,9 @@ class StreamedRun(TrainingRun):
         features, target = select(setup.data, stream.names, parse_columns(setup.features), parse_columns(setup.drop),
                                   setup.target)
         self.place_output(setup.data)  # a clash or a read-only --out shows before the passes over the table
+        # The smallest network these features could need (one input each, one output): a network the model file
+        # could not hold is refused before the pass over the table, not after it.
+        check_layers([len(features), *parse_layers(setup.layers), 1], setup.dtype, options.optimizer)
         validation_split = options.validation_split or (0.1 if options.early_stopping else 0.0)
         self.fitted = fit_stream(stream, features, target, task=setup.task, scale=setup.scale, seed=options.seed,
                                  test_split=setup.test_split, validation_split=validation_split,
